@@ -1,0 +1,3 @@
+export * from './ast.js';
+export * from './build.js';
+export * from './types.js';

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// In-repo packages resolve each other's TypeScript source through the
+// `@atlas/source` export condition, so tests need no build step.
+export default defineConfig({
+  resolve: { conditions: ['@atlas/source', 'module', 'node', 'import', 'default'] },
+  ssr: { resolve: { conditions: ['@atlas/source', 'module', 'node', 'import', 'default'] } },
+  test: {
+    include: ['src/**/*.test.ts', '*.test.ts'],
+    testTimeout: 60_000,
+  },
+});
