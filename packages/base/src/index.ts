@@ -1,0 +1,322 @@
+import {
+  T,
+  defineModule,
+  ipv4Cidr,
+  ipv6Cidr,
+  output,
+  packageInfo,
+  parseConfig,
+  variable,
+  type ModuleCall,
+  type Ref,
+  type Validation,
+} from '@atlas/core';
+import {
+  binary,
+  call,
+  cond,
+  forList,
+  forMap,
+  get,
+  nil,
+  object,
+  ref,
+  str,
+  toExpr,
+  tpl,
+  type Expr,
+} from '@atlas/hcl';
+import { resource } from '@atlas/providers';
+import { z } from 'zod';
+
+export const NETWORK_TYPES = ['bridge', 'physical', 'ovn'] as const;
+export type NetworkType = (typeof NETWORK_TYPES)[number];
+
+/** The three networks of the architecture, and the order their profiles are documented in. */
+export const NETWORK_ROLES = ['production', 'management', 'gitops'] as const;
+export type NetworkRole = (typeof NETWORK_ROLES)[number];
+
+/** The seeds' address plan. */
+export const DEFAULT_NETWORKS: Readonly<Record<NetworkRole, { ipv4: string; ipv6: string }>> = {
+  production: { ipv4: '10.10.0.1/24', ipv6: 'fd00:10:10::1/64' },
+  management: { ipv4: '10.20.0.1/24', ipv6: 'fd00:10:20::1/64' },
+  gitops: { ipv4: '10.30.0.1/24', ipv6: 'fd00:10:30::1/64' },
+};
+
+const net = (field: string): Expr => ref(`net.${field}`);
+const allNetworks = (self: Expr, test: Expr): Expr =>
+  call('alltrue', [forList('net', call('values', [self]), test)]);
+
+const networksVariable = variable({
+  type: T.map(
+    T.object({
+      name: T.optional(T.string),
+      type: T.optional(T.string, 'bridge'),
+      parent: T.optional(T.string),
+      ipv4_address: T.optional(T.string),
+      ipv4_nat: T.optional(T.bool, true),
+      ipv6_address: T.optional(T.string),
+      ipv6_nat: T.optional(T.bool, false),
+    }),
+  ),
+  description: [
+    'Networks by role (production, management, gitops). "type" is bridge (NAT, the default), physical',
+    '(attached to the LAN interface named by "parent") or ovn (overlay whose uplink network is "parent").',
+    '"ipv4_address"/"ipv6_address" are the gateway with prefix length; leave ipv6_address null to disable IPv6.',
+  ].join(' '),
+  validations: (self): Validation[] => [
+    {
+      condition: allNetworks(self, call('contains', [toExpr([...NETWORK_TYPES]), net('type')])),
+      errorMessage: 'Each network "type" must be one of bridge, physical or ovn.',
+    },
+    {
+      condition: allNetworks(
+        self,
+        binary('||', binary('==', net('type'), str('bridge')), binary('!=', net('parent'), nil)),
+      ),
+      errorMessage:
+        'Physical and OVN networks need "parent": the LAN interface or the OVN uplink network.',
+    },
+    {
+      condition: allNetworks(
+        self,
+        cond(
+          binary('==', net('ipv4_address'), nil),
+          toExpr(true),
+          ipv4Cidr.validation(net('ipv4_address')).condition,
+        ),
+      ),
+      errorMessage:
+        'Each "ipv4_address" must be an address with prefix length such as 10.10.0.1/24.',
+    },
+    {
+      condition: allNetworks(
+        self,
+        cond(
+          binary('==', net('ipv6_address'), nil),
+          toExpr(true),
+          ipv6Cidr.validation(net('ipv6_address')).condition,
+        ),
+      ),
+      errorMessage:
+        'Each "ipv6_address" must be an address with prefix length such as fd00:10:10::1/64.',
+    },
+  ],
+  example: object(
+    {
+      management: object({ ipv4_address: str(DEFAULT_NETWORKS.management.ipv4) }),
+      production: object({ ipv4_address: str(DEFAULT_NETWORKS.production.ipv4) }),
+    },
+    { multiline: true },
+  ),
+});
+
+/** S1: networks, one NIC profile per network, and the container base profile every instance starts from. */
+export const baseModule = defineModule({
+  name: 'base',
+  package: packageInfo(import.meta.url),
+  description:
+    'Networks (bridge, physical or OVN; IPv4 with optional IPv6), one network profile per network, and the container base profile. Instances compose these profiles and never use the "default" profile.',
+  providers: ['incus'],
+  variables: {
+    networks: networksVariable,
+    container_base_profile_name: variable({
+      type: T.string,
+      description: 'Name of the profile with the boot settings every container shares.',
+      default: 'container-base',
+    }),
+  },
+  build: (v) => {
+    const network = resource(
+      'incus_network',
+      'this',
+      {
+        name: call('coalesce', [ref('each.value.name'), ref('each.key')]),
+        type: ref('each.value.type'),
+        config: ref('local.network_config', ref('each.key')),
+      },
+      { for_each: v.networks },
+    );
+    const baseProfile = resource('incus_profile', 'container_base', {
+      name: v.container_base_profile_name,
+      config: object({ 'boot.autostart': str('true'), 'boot.autorestart': str('true') }),
+    });
+    const networkProfile = resource(
+      'incus_profile',
+      'network',
+      {
+        name: tpl`${ref('each.key')}-network`,
+        device: [
+          {
+            name: 'eth0',
+            type: 'nic',
+            properties: object({ network: network.attr('name', ref('each.key')) }),
+          },
+        ],
+      },
+      { for_each: v.networks },
+    );
+    const addressConfig = call('merge', [
+      object({
+        'ipv4.address': call('coalesce', [net('ipv4_address'), str('auto')]),
+        'ipv4.nat': call('tostring', [net('ipv4_nat')]),
+        // Incus turns IPv6 on by default; "none" is how it is switched off.
+        'ipv6.address': call('coalesce', [net('ipv6_address'), str('none')]),
+      }),
+      cond(
+        binary('==', net('ipv6_address'), nil),
+        object({}),
+        object({ 'ipv6.nat': call('tostring', [net('ipv6_nat')]) }),
+      ),
+      cond(binary('==', net('type'), str('ovn')), object({ network: net('parent') }), object({})),
+    ]);
+    return {
+      locals: {
+        network_config: {
+          value: forMap(
+            ['role', 'net'],
+            v.networks,
+            ref('role'),
+            cond(
+              binary('==', net('type'), str('physical')),
+              call('tomap', [object({ parent: net('parent') })]),
+              call('tomap', [addressConfig]),
+            ),
+          ),
+          comment:
+            'A physical network only names its parent interface; addressing comes from the LAN.',
+        },
+      },
+      resources: [network.block, baseProfile.block, networkProfile.block],
+      outputs: {
+        container_base_profile: output({
+          description:
+            "Name of the container base profile (boot.autostart, boot.autorestart); list it first in an instance's profiles.",
+          value: baseProfile.attr('name'),
+          type: T.string,
+        }),
+        network_profiles: output({
+          description: 'Network profile name by network role: each adds eth0 on that network.',
+          value: forMap(['role', 'profile'], networkProfile.ref, ref('role'), ref('profile.name')),
+          type: T.map(T.string),
+        }),
+        networks: output({
+          description: 'Incus network name by network role.',
+          value: forMap(['role', 'network'], network.ref, ref('role'), ref('network.name')),
+          type: T.map(T.string),
+        }),
+        gateways: output({
+          description:
+            'IPv4 gateway address (without prefix length) by network role; null for physical networks.',
+          value: forMap(
+            ['role', 'net'],
+            v.networks,
+            ref('role'),
+            cond(
+              binary('==', net('ipv4_address'), nil),
+              nil,
+              get(call('split', [str('/'), net('ipv4_address')]), 0),
+            ),
+          ),
+          type: T.map(T.string),
+        }),
+      },
+    };
+  },
+});
+
+const networkSchema = z
+  .object({
+    ipv4: ipv4Cidr.schema,
+    ipv6: ipv6Cidr.schema.nullable().default(null),
+    ipv4Nat: z.boolean().default(true),
+    ipv6Nat: z.boolean().default(false),
+  })
+  .strict();
+
+export const baseConfigSchema = z
+  .object({
+    /** Module name in the environment. */
+    name: z.string().default('base'),
+    /** bridge: NAT + proxy devices. physical: production on the LAN. ovn: every network is an overlay. */
+    mode: z.enum(NETWORK_TYPES).default('bridge'),
+    /** physical mode: LAN interface for the production network. ovn mode: the uplink network. */
+    parent: z.string().min(1).optional(),
+    networks: z
+      .object({
+        production: networkSchema.optional(),
+        management: networkSchema.optional(),
+        gitops: networkSchema.optional(),
+      })
+      .strict(),
+    /** Name of the production network in physical mode; match the interface name to avoid ghost networks. */
+    productionNetworkName: z.string().optional(),
+  })
+  .strict()
+  .refine((c) => c.mode === 'bridge' || c.parent !== undefined, {
+    message: 'physical and ovn modes need "parent" (the LAN interface or OVN uplink)',
+    path: ['parent'],
+  });
+
+export type BaseConfig = z.input<typeof baseConfigSchema>;
+
+export interface BaseInfrastructure<R extends NetworkRole = NetworkRole> {
+  readonly call: ModuleCall<typeof baseModule.variables, typeof baseModule.body.outputs>;
+  readonly mode: NetworkType;
+  /** `module.base.container_base_profile` */
+  readonly containerBaseProfile: Ref<string>;
+  /** The profiles an instance on network `role` starts from, in order: base, then network. */
+  profilesFor(role: R): Ref<string>[];
+  networkProfile(role: R): Ref<string>;
+  gateway(role: R): Ref<string>;
+  /** The network's IPv4 gateway as written in the configuration (for docs and summaries). */
+  readonly addresses: Readonly<Record<R, string>>;
+}
+
+/** Build the base-infrastructure module call for an environment. */
+export function baseInfrastructure<const C extends BaseConfig>(
+  config: C,
+): BaseInfrastructure<Extract<keyof C['networks'], NetworkRole>> {
+  type R = Extract<keyof C['networks'], NetworkRole>;
+  const c = parseConfig(baseConfigSchema, config, ['base']);
+  const networks: Record<string, Record<string, unknown>> = {};
+  const addresses: Record<string, string> = {};
+  for (const role of NETWORK_ROLES) {
+    const n = c.networks[role];
+    if (!n) continue;
+    addresses[role] = n.ipv4;
+    const type: NetworkType =
+      c.mode === 'ovn'
+        ? 'ovn'
+        : c.mode === 'physical' && role === 'production'
+          ? 'physical'
+          : 'bridge';
+    const entry: Record<string, unknown> = {};
+    if (type === 'physical') {
+      entry.name = c.productionNetworkName ?? c.parent;
+      entry.type = type;
+      entry.parent = c.parent;
+    } else {
+      if (type !== 'bridge') entry.type = type;
+      if (type === 'ovn') entry.parent = c.parent;
+      entry.ipv4_address = n.ipv4;
+      if (!n.ipv4Nat) entry.ipv4_nat = false;
+      if (n.ipv6) {
+        entry.ipv6_address = n.ipv6;
+        if (n.ipv6Nat) entry.ipv6_nat = true;
+      }
+    }
+    networks[role] = entry;
+  }
+  const moduleCall = baseModule.call(c.name, { networks: toExpr(networks) as never });
+  const out = moduleCall.outputs;
+  return {
+    call: moduleCall,
+    mode: c.mode,
+    containerBaseProfile: out.container_base_profile,
+    networkProfile: (role: R) => get(out.network_profiles, role),
+    profilesFor: (role: R) => [out.container_base_profile, get(out.network_profiles, role)],
+    gateway: (role: R) => get(out.gateways, role),
+    addresses: addresses as Record<R, string>,
+  };
+}

@@ -1,0 +1,93 @@
+import { ref, str } from '@atlas/hcl';
+import { describe, expect, it } from 'vitest';
+import { defineEnvironment, secret } from './environment.js';
+import { ConfigError, formatPath } from './errors.js';
+import { T } from './hcl-type.js';
+import { defineModule, output, variable } from './module.js';
+
+const echo = defineModule({
+  name: 'echo',
+  package: { name: '@atlas/test', version: '0.0.0' },
+  description: 'Test module.',
+  providers: ['incus'],
+  variables: {
+    instance_name: variable({ type: T.string, description: 'Name.' }),
+    upstream: variable({
+      type: T.string,
+      description: "Another module's endpoint.",
+      default: null,
+    }),
+  },
+  build: (v) => ({
+    resources: [],
+    outputs: {
+      endpoint: output({ description: 'Endpoint.', value: v.instance_name, type: T.string }),
+    },
+  }),
+});
+
+function issues(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) return e.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('defineEnvironment', () => {
+  it('renders typed output references as module.<name>.<output>', () => {
+    const a = echo.call('a', { instance_name: 'a' });
+    expect(a.outputs.endpoint).toEqual(ref('module.a.endpoint'));
+    const b = echo.call('b', { instance_name: 'b', upstream: a.outputs.endpoint });
+    const env = defineEnvironment({ name: 'test', description: 'Test.', modules: [a, b] });
+    expect(env.modules.map((m) => m.name)).toEqual(['a', 'b']);
+  });
+
+  it('rejects a reference to a module outside the environment, naming the path', () => {
+    const elsewhere = echo.call('prometheus02', { instance_name: 'p' });
+    const b = echo.call('grafana01', { instance_name: 'g', upstream: elsewhere.outputs.endpoint });
+    expect(
+      issues(() => defineEnvironment({ name: 'iapetus', description: '', modules: [b] })),
+    ).toEqual([
+      'iapetus.grafana01.upstream: refers to module "prometheus02", which is not part of environment "iapetus"',
+    ]);
+  });
+
+  it('rejects duplicate module and instance names', () => {
+    const a = echo.call('grafana01', { instance_name: 'grafana01' });
+    const b = echo.call('grafana01', { instance_name: 'x' });
+    const c = echo.call('grafana02', { instance_name: 'grafana01' });
+    expect(
+      issues(() => defineEnvironment({ name: 'e', description: '', modules: [a, b, c] })),
+    ).toEqual([
+      'e.grafana01: module name "grafana01" is used more than once',
+      'e.grafana02.instance_name: instance name "grafana01" is already used by module "grafana01"',
+    ]);
+  });
+
+  it('collects root variables from calls and rejects undeclared ones', () => {
+    const password = secret('db_password', 'Password.');
+    const a = echo.call(
+      'a',
+      { instance_name: 'a', upstream: password.ref },
+      { inputs: [password] },
+    );
+    const env = defineEnvironment({ name: 'e', description: '', modules: [a] });
+    expect(env.variables.map((v) => v.name)).toEqual(['db_password']);
+    const b = echo.call('b', { instance_name: 'b', upstream: ref('var.nope') });
+    expect(issues(() => defineEnvironment({ name: 'e', description: '', modules: [b] }))).toEqual([
+      'e.b.upstream: refers to variable "nope", which environment "e" does not declare',
+    ]);
+  });
+
+  it('module calls reject unknown and missing arguments', () => {
+    // @ts-expect-error instance_name is required
+    expect(() => echo.call('x', {})).toThrow(/needs a value for "instance_name"/);
+    // @ts-expect-error no such variable
+    expect(() => echo.call('x', { instance_name: 'x', nope: str('y') })).toThrow(
+      /has no variable "nope"/,
+    );
+  });
+});

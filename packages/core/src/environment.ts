@@ -1,0 +1,196 @@
+import { ref, type Expr } from '@atlas/hcl';
+import { ConfigError, type ConfigIssue, type IssuePath } from './errors.js';
+import {
+  isModuleCall,
+  localValue,
+  type Local,
+  type ModuleCall,
+  type OutputSpec,
+  type ProviderName,
+  type VariableSpec,
+} from './module.js';
+import { expressionReferences } from './references.js';
+
+/** A variable of an environment's root module, e.g. a secret the operator supplies in terraform.tfvars. */
+export interface EnvVariable<V = unknown> {
+  readonly kind: 'env-variable';
+  readonly name: string;
+  readonly spec: VariableSpec<V>;
+  /** Placeholder written to terraform.tfvars.example (never a real secret). */
+  readonly example?: string;
+  /** `var.<name>` */
+  readonly ref: Expr;
+}
+
+export function envVariable<V>(
+  name: string,
+  spec: VariableSpec<V>,
+  example?: string,
+): EnvVariable<V> {
+  return {
+    kind: 'env-variable',
+    name,
+    spec,
+    ...(example === undefined ? {} : { example }),
+    ref: ref(`var.${name}`),
+  };
+}
+
+/** A sensitive string the operator provides at plan time; it never appears in generated files. */
+export function secret(name: string, description: string): EnvVariable<string> {
+  return envVariable(
+    name,
+    { type: { expr: { t: 'string' } }, description, sensitive: true },
+    `<${name}>`,
+  );
+}
+
+export interface ProviderSettings {
+  /** Incus remote the provider talks to; null uses the local socket or INCUS_REMOTE. */
+  readonly remote?: string;
+}
+
+export interface EnvironmentSpec {
+  readonly name: string;
+  readonly description: string;
+  /** Module calls in the order they should appear in main.tf. */
+  readonly modules: readonly ModuleCall[];
+  /** Variables beyond those the module calls declare for themselves. */
+  readonly variables?: readonly EnvVariable[];
+  readonly locals?: Readonly<Record<string, Expr | Local>>;
+  readonly outputs?: Readonly<Record<string, OutputSpec>>;
+  readonly provider?: ProviderSettings;
+}
+
+export interface Environment {
+  readonly kind: 'environment';
+  readonly name: string;
+  readonly description: string;
+  readonly modules: readonly ModuleCall[];
+  readonly variables: readonly EnvVariable[];
+  readonly locals: Readonly<Record<string, Expr | Local>>;
+  readonly outputs: Readonly<Record<string, OutputSpec>>;
+  readonly provider: ProviderSettings;
+  readonly providers: readonly ProviderName[];
+}
+
+const ENV_NAME = /^[a-z][a-z0-9-]*$/;
+
+/**
+ * Check an environment as a whole — unique names, every module and variable
+ * reference resolvable inside it — and return it ready to render.
+ * Throws a {@link ConfigError} naming each problem's path.
+ */
+export function defineEnvironment(spec: EnvironmentSpec): Environment {
+  const issues: ConfigIssue[] = [];
+  const at = (...path: IssuePath) => [spec.name, ...path];
+  if (!ENV_NAME.test(spec.name)) {
+    issues.push({
+      path: ['name'],
+      message: `expected a lower-case name of letters, digits and hyphens, got ${JSON.stringify(spec.name)}`,
+    });
+  }
+
+  const calls = new Map<string, ModuleCall>();
+  const instanceNames = new Map<string, string>();
+  spec.modules.forEach((call, i) => {
+    if (!isModuleCall(call)) {
+      issues.push({
+        path: at('modules', i),
+        message: 'expected a module call (the value a service builder returns)',
+      });
+      return;
+    }
+    if (calls.has(call.name)) {
+      issues.push({
+        path: at(call.name),
+        message: `module name "${call.name}" is used more than once`,
+      });
+    }
+    calls.set(call.name, call);
+    const instance = call.args.get('instance_name');
+    if (instance?.kind === 'string') {
+      const owner = instanceNames.get(instance.value);
+      if (owner !== undefined) {
+        issues.push({
+          path: at(call.name, 'instance_name'),
+          message: `instance name "${instance.value}" is already used by module "${owner}"`,
+        });
+      } else instanceNames.set(instance.value, call.name);
+    }
+  });
+
+  const variables = new Map<string, EnvVariable>();
+  const addVariable = (v: EnvVariable, path: IssuePath) => {
+    const existing = variables.get(v.name);
+    if (
+      existing &&
+      existing.spec !== v.spec &&
+      JSON.stringify(existing.spec) !== JSON.stringify(v.spec)
+    ) {
+      issues.push({
+        path,
+        message: `variable "${v.name}" is declared twice with different settings`,
+      });
+    }
+    variables.set(v.name, existing ?? v);
+  };
+  spec.variables?.forEach((v, i) => addVariable(v, at('variables', i)));
+  for (const call of calls.values()) {
+    call.options.inputs?.forEach((v) => addVariable(v, at(call.name)));
+  }
+
+  const checkRefs = (expr: Expr, path: IssuePath) => {
+    for (const { root, name, path: inner } of expressionReferences(expr)) {
+      if (root === 'module' && !calls.has(name)) {
+        issues.push({
+          path: [...path, ...inner],
+          message: `refers to module "${name}", which is not part of environment "${spec.name}"`,
+        });
+      }
+      if (root === 'var' && !variables.has(name)) {
+        issues.push({
+          path: [...path, ...inner],
+          message: `refers to variable "${name}", which environment "${spec.name}" does not declare`,
+        });
+      }
+      if (root === 'local' && !(spec.locals && name in spec.locals)) {
+        issues.push({
+          path: [...path, ...inner],
+          message: `refers to local "${name}", which environment "${spec.name}" does not define`,
+        });
+      }
+    }
+  };
+  for (const call of calls.values()) {
+    for (const [arg, value] of call.args) checkRefs(value, at(call.name, arg));
+    call.options.dependsOn?.forEach((dep, i) => {
+      if (calls.get(dep.name) !== dep) {
+        issues.push({
+          path: at(call.name, 'dependsOn', i),
+          message: `depends on module "${dep.name}", which is not part of environment "${spec.name}"`,
+        });
+      }
+    });
+  }
+  for (const [name, local] of Object.entries(spec.locals ?? {}))
+    checkRefs(localValue(local), at('locals', name));
+  for (const [name, out] of Object.entries(spec.outputs ?? {}))
+    checkRefs(out.value, at('outputs', name));
+
+  if (issues.length) throw new ConfigError(issues);
+
+  const providers = new Set<ProviderName>();
+  for (const call of calls.values()) call.definition.providers.forEach((p) => providers.add(p));
+  return {
+    kind: 'environment',
+    name: spec.name,
+    description: spec.description,
+    modules: [...calls.values()],
+    variables: [...variables.values()],
+    locals: spec.locals ?? {},
+    outputs: spec.outputs ?? {},
+    provider: spec.provider ?? {},
+    providers: [...providers].sort(),
+  };
+}

@@ -1,0 +1,52 @@
+import type { z } from 'zod';
+
+export type IssuePath = ReadonlyArray<string | number>;
+
+export interface ConfigIssue {
+  readonly path: IssuePath;
+  readonly message: string;
+}
+
+/**
+ * A mistake in the user's description of the estate. The CLI prints these as
+ * `path: message` lines with no stack trace and exits with code 2.
+ */
+export class ConfigError extends Error {
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(issues: readonly ConfigIssue[]) {
+    super(issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('\n'));
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+
+  static fromZod(error: z.ZodError, prefix: IssuePath = []): ConfigError {
+    return new ConfigError(
+      error.issues.map((issue) => ({
+        path: [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
+        message: issue.message,
+      })),
+    );
+  }
+}
+
+/** `grafana01.datasources[0].url` */
+export function formatPath(path: IssuePath): string {
+  let out = '';
+  for (const step of path) {
+    if (typeof step === 'number') out += `[${step}]`;
+    else out += out ? `.${step}` : step;
+  }
+  return out || '(root)';
+}
+
+/** Parse with a zod schema; on failure throw a {@link ConfigError} whose paths start with `prefix`. */
+export function parseConfig<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  prefix: IssuePath = [],
+): z.output<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw ConfigError.fromZod(result.error, prefix);
+  return result.data;
+}

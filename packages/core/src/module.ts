@@ -1,0 +1,203 @@
+import { createRequire } from 'node:module';
+import { isExpr, ref, toExpr, type BodyItem, type Expr, type TemplatePart } from '@atlas/hcl';
+import type { HclType } from './hcl-type.js';
+import type { EnvVariable } from './environment.js';
+import type { Rule, Validation } from './rules.js';
+
+export interface PackageInfo {
+  readonly name: string;
+  readonly version: string;
+}
+
+export interface VariableSpec<V = unknown> {
+  readonly type: HclType<V>;
+  readonly description: string;
+  /** Leave out for a required variable; `null` makes it optional with no value. */
+  readonly default?: V | null;
+  readonly sensitive?: boolean;
+  /** Rendered only when `false` (OpenTofu's default is nullable). */
+  readonly nullable?: boolean;
+  readonly rules?: readonly Rule[];
+  readonly validations?: (self: Expr) => readonly Validation[];
+  /** Value shown for this variable in the README's usage example (a value or an expression). */
+  readonly example?: unknown;
+}
+
+export interface OutputSpec<V = unknown> {
+  readonly description: string;
+  readonly value: Expr;
+  /** The type of the value: documents the output and types references to it. */
+  readonly type: HclType<V>;
+  readonly sensitive?: boolean;
+}
+
+export type VariableSpecs = Readonly<Record<string, VariableSpec<any>>>;
+export type OutputSpecs = Readonly<Record<string, OutputSpec<any>>>;
+
+/** Declare a variable, keeping the literal shape (so `default` decides whether a call must pass it). */
+export const variable = <const S extends VariableSpec<any>>(spec: S): S => spec;
+export const output = <V>(spec: OutputSpec<V>): OutputSpec<V> => spec;
+
+type ValueOf<S> = S extends { readonly type: HclType<infer V> } ? V : never;
+
+/** A value for a module argument: the plain value, or an expression anywhere inside it. */
+export type Arg<V> =
+  | Expr
+  | (V extends readonly (infer E)[]
+      ? readonly Arg<E>[]
+      : V extends Record<string, unknown>
+        ? { readonly [K in keyof V]: Arg<V[K]> }
+        : V);
+
+type RequiredKeys<Vs> = { [K in keyof Vs]: 'default' extends keyof Vs[K] ? never : K }[keyof Vs];
+type OptionalKeys<Vs> = Exclude<keyof Vs, RequiredKeys<Vs>>;
+
+/** Arguments of a module call: variables without a default are required. */
+export type CallArgs<Vs extends VariableSpecs> = {
+  readonly [K in RequiredKeys<Vs>]: Arg<ValueOf<Vs[K]>>;
+} & {
+  readonly [K in OptionalKeys<Vs>]?: Arg<ValueOf<Vs[K]>> | undefined;
+};
+
+/** An expression known to produce a value of type `V` (e.g. `module.prometheus01.endpoint`). */
+export type Ref<V> = Expr & { readonly __ref?: V };
+
+export type OutputRefs<Os extends OutputSpecs> = { readonly [K in keyof Os]: Ref<ValueOf<Os[K]>> };
+
+export interface Local {
+  readonly value: Expr;
+  readonly comment?: string;
+}
+
+export const localValue = (local: Expr | Local): Expr => (isExpr(local) ? local : local.value);
+
+export interface ModuleBody<Os extends OutputSpecs> {
+  /** `locals { … }` in main.tf, in this order. */
+  readonly locals?: Readonly<Record<string, Expr | Local>>;
+  /** Resource and data blocks of main.tf, in this order. */
+  readonly resources: readonly BodyItem[];
+  readonly outputs: Os;
+  /** Template files read by `templatefile()`, by path relative to the module (`templates/x.tftpl`). */
+  readonly templates?: Readonly<Record<string, readonly TemplatePart[]>>;
+}
+
+export type ProviderName = 'incus' | 'tls';
+
+export interface ModuleSpec<Vs extends VariableSpecs, Os extends OutputSpecs> {
+  /** Folder name under `generated/modules/`. */
+  readonly name: string;
+  readonly package: PackageInfo;
+  /** One or two sentences for the README and the main.tf header. */
+  readonly description: string;
+  readonly providers: readonly ProviderName[];
+  readonly variables: Vs;
+  /** Builds main.tf and outputs; `v` holds `var.<name>` for each variable. */
+  readonly build: (v: { readonly [K in keyof Vs]: Ref<ValueOf<Vs[K]>> }) => ModuleBody<Os>;
+}
+
+export interface ModuleDefinition<
+  Vs extends VariableSpecs = VariableSpecs,
+  Os extends OutputSpecs = OutputSpecs,
+> {
+  readonly name: string;
+  readonly package: PackageInfo;
+  readonly description: string;
+  readonly providers: readonly ProviderName[];
+  readonly variables: Vs;
+  readonly body: ModuleBody<Os>;
+  /** Instantiate the module as `module "<name>" { … }` in a root module. */
+  call(name: string, args: CallArgs<Vs>, options?: CallOptions): ModuleCall<Vs, Os>;
+}
+
+export interface CallOptions {
+  /** Comment lines printed above the `module` block. */
+  readonly comment?: string | readonly string[];
+  readonly count?: Expr;
+  readonly dependsOn?: readonly ModuleCall[];
+  /** Root-module variables this call needs (e.g. secrets), declared by the environment that holds it. */
+  readonly inputs?: readonly EnvVariable[];
+}
+
+export interface ModuleCall<
+  Vs extends VariableSpecs = VariableSpecs,
+  Os extends OutputSpecs = OutputSpecs,
+> {
+  readonly kind: 'module-call';
+  readonly name: string;
+  readonly definition: ModuleDefinition<Vs, Os>;
+  /** Arguments as expressions, in the module's variable order. */
+  readonly args: ReadonlyMap<string, Expr>;
+  readonly outputs: OutputRefs<Os>;
+  readonly options: CallOptions;
+}
+
+const MODULE_NAME = /^[a-z][a-z0-9_-]*$/;
+
+export function defineModule<Vs extends VariableSpecs, Os extends OutputSpecs>(
+  spec: ModuleSpec<Vs, Os>,
+): ModuleDefinition<Vs, Os> {
+  if (!MODULE_NAME.test(spec.name))
+    throw new TypeError(`module name ${JSON.stringify(spec.name)} must match ${MODULE_NAME}`);
+  const vars = Object.fromEntries(Object.keys(spec.variables).map((k) => [k, ref(`var.${k}`)])) as {
+    [K in keyof Vs]: Ref<ValueOf<Vs[K]>>;
+  };
+  const body = spec.build(vars);
+  const definition: ModuleDefinition<Vs, Os> = {
+    name: spec.name,
+    package: spec.package,
+    description: spec.description,
+    providers: spec.providers,
+    variables: spec.variables,
+    body,
+    call(name, args, options = {}) {
+      return moduleCall(definition, name, args as Readonly<Record<string, unknown>>, options);
+    },
+  };
+  return definition;
+}
+
+const CALL_NAME = /^[a-zA-Z_][a-zA-Z0-9_-]*$/;
+
+function moduleCall<Vs extends VariableSpecs, Os extends OutputSpecs>(
+  definition: ModuleDefinition<Vs, Os>,
+  name: string,
+  args: Readonly<Record<string, unknown>>,
+  options: CallOptions,
+): ModuleCall<Vs, Os> {
+  if (!CALL_NAME.test(name))
+    throw new TypeError(`module call name ${JSON.stringify(name)} is not an HCL identifier`);
+  for (const key of Object.keys(args)) {
+    if (!(key in definition.variables)) {
+      throw new TypeError(
+        `module "${definition.name}" has no variable "${key}" (called as "${name}")`,
+      );
+    }
+  }
+  const converted = new Map<string, Expr>();
+  for (const [key, spec] of Object.entries(definition.variables)) {
+    const value = args[key];
+    if (value === undefined) {
+      if (!('default' in spec)) throw new TypeError(`module "${name}" needs a value for "${key}"`);
+      continue;
+    }
+    converted.set(key, toExpr(value));
+  }
+  const outputs = Object.fromEntries(
+    Object.keys(definition.body.outputs).map((k) => [k, ref(`module.${name}.${k}`)]),
+  ) as OutputRefs<Os>;
+  return { kind: 'module-call', name, definition, args: converted, outputs, options };
+}
+
+export function isModuleCall(value: unknown): value is ModuleCall {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { kind?: unknown }).kind === 'module-call'
+  );
+}
+
+/** Name and version from the package.json one folder above `moduleUrl` (works from src/ and dist/). */
+export function packageInfo(moduleUrl: string): PackageInfo {
+  const { name, version } = createRequire(moduleUrl)('../package.json') as PackageInfo;
+  return { name, version };
+}

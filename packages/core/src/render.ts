@@ -1,0 +1,203 @@
+import {
+  attr,
+  block,
+  blank,
+  comment,
+  isExpr,
+  object,
+  ref,
+  str,
+  typeExpr,
+  toExpr,
+  type Block,
+  type BodyItem,
+  type Expr,
+  type File,
+  type TemplatePart,
+} from '@atlas/hcl';
+import type { Environment, EnvVariable } from './environment.js';
+import {
+  localValue,
+  type Local,
+  type ModuleCall,
+  type ModuleDefinition,
+  type OutputSpec,
+  type ProviderName,
+  type VariableSpec,
+} from './module.js';
+
+/** Provider source addresses and the version constraints Atlas is tested against. */
+export const PROVIDERS: Readonly<Record<ProviderName, { source: string; version: string }>> = {
+  incus: { source: 'lxc/incus', version: '>= 1.1.0, < 2.0.0' },
+  tls: { source: 'hashicorp/tls', version: '>= 4.2.0, < 5.0.0' },
+};
+
+/** Oldest OpenTofu that understands every construct Atlas emits (optional() defaults, provider-defined functions unused). */
+export const REQUIRED_TOFU_VERSION = '>= 1.8.0';
+
+/** The files of one module: HCL syntax trees and raw template parts, by relative path. */
+export interface RenderedFiles {
+  readonly hcl: ReadonlyMap<string, File>;
+  readonly templates: ReadonlyMap<string, readonly TemplatePart[]>;
+}
+
+export function variableBlock(name: string, spec: VariableSpec, self: Expr): Block {
+  const body: BodyItem[] = [
+    attr('description', spec.description),
+    attr('type', typeExpr(spec.type.expr)),
+  ];
+  if ('default' in spec) body.push(attr('default', toExpr(spec.default)));
+  if (spec.sensitive) body.push(attr('sensitive', true));
+  if (spec.nullable === false) body.push(attr('nullable', false));
+  const validations = [
+    ...(spec.rules ?? []).map((r) => r.validation(self)),
+    ...(spec.validations?.(self) ?? []),
+  ];
+  for (const v of validations) {
+    body.push(
+      block(
+        'validation',
+        [],
+        [attr('condition', v.condition), attr('error_message', v.errorMessage)],
+      ),
+    );
+  }
+  return block('variable', [name], body);
+}
+
+export function outputBlock(name: string, spec: OutputSpec): Block {
+  const body: BodyItem[] = [attr('description', spec.description), attr('value', spec.value)];
+  if (spec.sensitive) body.push(attr('sensitive', true));
+  return block('output', [name], body);
+}
+
+function localsBlock(locals: Readonly<Record<string, Expr | Local>>): Block {
+  const body: BodyItem[] = [];
+  for (const [name, local] of Object.entries(locals)) {
+    const note = isExpr(local) ? undefined : local.comment;
+    // A comment splits the alignment run, which keeps the note next to its value.
+    if (note && body.length) body.push(blank);
+    body.push(attr(name, localValue(local), note));
+  }
+  return block('locals', [], body);
+}
+
+function versionsBlock(providers: readonly ProviderName[], extra: readonly BodyItem[] = []): Block {
+  const required = providers.map((p) =>
+    attr(
+      p,
+      object(
+        { source: str(PROVIDERS[p].source), version: str(PROVIDERS[p].version) },
+        { multiline: true },
+      ),
+    ),
+  );
+  return block(
+    'terraform',
+    [],
+    [
+      attr('required_version', REQUIRED_TOFU_VERSION),
+      block('required_providers', [], required),
+      ...extra,
+    ],
+  );
+}
+
+/** main.tf, variables.tf, outputs.tf, versions.tf and templates of a reusable module. */
+export function renderModule(def: ModuleDefinition): RenderedFiles {
+  const main: BodyItem[] = [];
+  if (def.body.locals && Object.keys(def.body.locals).length)
+    main.push(localsBlock(def.body.locals));
+  main.push(...def.body.resources);
+  const variables = Object.entries(def.variables).map(([name, spec]) =>
+    variableBlock(name, spec, ref(`var.${name}`)),
+  );
+  const outputs = Object.entries(def.body.outputs).map(([name, spec]) => outputBlock(name, spec));
+  return {
+    hcl: new Map<string, File>([
+      ['main.tf', { body: main }],
+      ['variables.tf', { body: variables }],
+      ['outputs.tf', { body: outputs }],
+      ['versions.tf', { body: [versionsBlock(def.providers)] }],
+    ]),
+    templates: new Map(Object.entries(def.body.templates ?? {})),
+  };
+}
+
+/** How an environment's `module` blocks name their source. */
+export type ModuleSource = (def: ModuleDefinition) => string;
+
+/** Local paths from `generated/environments/<env>/` to `generated/modules/<name>/`. */
+export const localModuleSource: ModuleSource = (def) => `../../modules/${def.name}`;
+
+export function moduleBlock(call: ModuleCall, source: string): Block {
+  const body: BodyItem[] = [attr('source', source)];
+  if (call.options.count) body.push(attr('count', call.options.count));
+  if (call.args.size) body.push(blank);
+  for (const [name, value] of call.args) body.push(attr(name, value));
+  if (call.options.dependsOn?.length) {
+    body.push(
+      blank,
+      attr(
+        'depends_on',
+        call.options.dependsOn.map((d) => ref(`module.${d.name}`)),
+      ),
+    );
+  }
+  return block('module', [call.name], body, call.options.comment);
+}
+
+export interface EnvironmentRenderOptions {
+  readonly moduleSource?: ModuleSource;
+  /** Extra blocks inside `terraform { }` of versions.tf, e.g. the backend. */
+  readonly terraformExtra?: readonly BodyItem[];
+}
+
+/** The root module of an environment: main.tf, variables.tf, outputs.tf, providers.tf, versions.tf, locals.tf. */
+export function renderEnvironment(
+  env: Environment,
+  options: EnvironmentRenderOptions = {},
+): RenderedFiles {
+  const source = options.moduleSource ?? localModuleSource;
+  const providers: BodyItem[] = env.providers.map((p) =>
+    p === 'incus'
+      ? block(
+          'provider',
+          ['incus'],
+          env.provider.remote ? [attr('default_remote', env.provider.remote)] : [],
+          env.provider.remote
+            ? `Talks to the "${env.provider.remote}" remote from the Incus client configuration.`
+            : 'Talks to the local Incus daemon, or the remote named by INCUS_REMOTE.',
+        )
+      : block('provider', [p], []),
+  );
+  return {
+    hcl: new Map<string, File>([
+      ['main.tf', { body: env.modules.map((m) => moduleBlock(m, source(m.definition))) }],
+      ['variables.tf', { body: env.variables.map((v) => variableBlock(v.name, v.spec, v.ref)) }],
+      [
+        'outputs.tf',
+        { body: Object.entries(env.outputs).map(([name, spec]) => outputBlock(name, spec)) },
+      ],
+      ['providers.tf', { body: providers }],
+      ['versions.tf', { body: [versionsBlock(env.providers, options.terraformExtra)] }],
+      ['locals.tf', { body: Object.keys(env.locals).length ? [localsBlock(env.locals)] : [] }],
+    ]),
+    templates: new Map(),
+  };
+}
+
+/** terraform.tfvars.example: every variable without a default, with a placeholder value. */
+export function tfvarsExample(env: Environment): File {
+  const required = env.variables.filter((v) => !('default' in v.spec));
+  return {
+    body: required.map((v: EnvVariable) =>
+      attr(v.name, v.example ?? `<${v.name}>`, [
+        v.spec.description,
+        ...(v.spec.sensitive
+          ? ['Sensitive: keep the real value out of git (or set TF_VAR_' + v.name + ').']
+          : []),
+      ]),
+    ),
+  };
+}

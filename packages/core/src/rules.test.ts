@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import {
+  byteSize,
+  cpuCount,
+  duration,
+  instanceName,
+  ipv4Cidr,
+  ipv6Cidr,
+  port,
+  snapshotExpiry,
+  snapshotSchedule,
+} from './rules.js';
+
+const accepts = (
+  rule: { schema: { safeParse(v: unknown): { success: boolean } } },
+  value: unknown,
+) => rule.schema.safeParse(value).success;
+
+describe('shared rules', () => {
+  it('CPU count is a whole number from 1 to 64', () => {
+    for (const ok of [1, 2, 64]) expect(accepts(cpuCount, ok)).toBe(true);
+    for (const bad of [0, 65, 'two', 1.5, -1, null]) expect(accepts(cpuCount, bad)).toBe(false);
+  });
+
+  it('byte sizes need a unit and no space', () => {
+    for (const ok of ['512MB', '2GB', '1GiB', '100GB', '64kB'])
+      expect(accepts(byteSize, ok)).toBe(true);
+    for (const bad of ['2 GB', '2gb', '2', 'GB', '0GB', '1.5GB', '-1GB', ''])
+      expect(accepts(byteSize, bad)).toBe(false);
+  });
+
+  it('durations, schedules and expiries follow Prometheus and Incus syntax', () => {
+    expect(['15s', '30d', '2w', '720h'].every((v) => accepts(duration, v))).toBe(true);
+    expect(['30 days', '1.5h', 'h'].some((v) => accepts(duration, v))).toBe(false);
+    expect(
+      ['@daily', '@weekly', '0 2 * * *', '*/15 * * * *'].every((v) => accepts(snapshotSchedule, v)),
+    ).toBe(true);
+    expect(['daily', '@sometimes', '0 2 * *'].some((v) => accepts(snapshotSchedule, v))).toBe(
+      false,
+    );
+    expect(['7d', '2w', '4w', '1m', '1w 3d'].every((v) => accepts(snapshotExpiry, v))).toBe(true);
+    expect(['7 days', '7', 'd7'].some((v) => accepts(snapshotExpiry, v))).toBe(false);
+  });
+
+  it('names, ports and addresses', () => {
+    expect(['grafana01', 'step-ca01', 'a'].every((v) => accepts(instanceName, v))).toBe(true);
+    expect(
+      ['01grafana', 'bad_name', 'trailing-', 'x'.repeat(64)].some((v) => accepts(instanceName, v)),
+    ).toBe(false);
+    expect(accepts(port, 53) && accepts(port, 65535)).toBe(true);
+    expect(accepts(port, 0) || accepts(port, 70000)).toBe(false);
+    expect(accepts(ipv4Cidr, '10.20.0.1/24')).toBe(true);
+    expect(accepts(ipv4Cidr, '10.20.0.1') || accepts(ipv4Cidr, '300.1.1.1/24')).toBe(false);
+    expect(accepts(ipv6Cidr, 'fd00:10:10::1/64')).toBe(true);
+    expect(accepts(ipv6Cidr, '10.0.0.1/24')).toBe(false);
+  });
+
+  it('zod messages say what was expected', () => {
+    const r = cpuCount.schema.safeParse('two');
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.message).toMatch(/whole number of CPUs from 1 to 64/);
+    expect(byteSize.schema.safeParse('2 GB').error?.issues[0]?.message).toMatch(/512MB or 2GiB/);
+  });
+});

@@ -1,0 +1,131 @@
+import { isExpr, type Expr } from '@atlas/hcl';
+import { z } from 'zod';
+import { byteSize, cpuCount, instanceName, snapshotExpiry, snapshotSchedule } from './rules.js';
+import { DEFAULT_IMAGE, DEFAULT_SNAPSHOT_PATTERN, type ServiceDefaults } from './service.js';
+
+/** Any HCL expression, e.g. a typed reference to another module's output. */
+export const exprSchema = z.custom<Expr>((v) => isExpr(v), {
+  message: 'expected an HCL expression (a reference such as base.profilesFor("management"))',
+});
+
+/**
+ * The options every service builder accepts, with the service's seeded
+ * defaults: name, profiles, limits, and (for stateful services) the data
+ * volume and its snapshot policy.
+ */
+export function serviceOptionsSchema(d: ServiceDefaults) {
+  const data = d.dataVolume
+    ? z
+        .object({
+          enabled: z.boolean().default(true),
+          name: instanceName.schema.optional(),
+          size: byteSize.schema.default(d.dataVolume.size),
+          snapshots: z
+            .object({
+              enabled: z.boolean().default(false),
+              schedule: snapshotSchedule.schema.default(d.dataVolume.snapshots.schedule),
+              expiry: snapshotExpiry.schema.default(d.dataVolume.snapshots.expiry),
+              pattern: z
+                .string()
+                .min(1)
+                .default(d.dataVolume.snapshots.pattern ?? DEFAULT_SNAPSHOT_PATTERN),
+            })
+            .strict()
+            .prefault({}),
+        })
+        .strict()
+        .prefault({})
+    : z.undefined({ error: 'this service keeps no data, so it has no data volume' }).optional();
+  return z.object({
+    /** Module and instance name, e.g. `grafana01`. */
+    name: instanceName.schema.default(d.instanceName),
+    profileName: instanceName.schema.default(d.profileName),
+    /** Base and network profiles, in order: `base.profilesFor('management')`. */
+    profiles: z.array(exprSchema).min(1, 'expected at least the base and a network profile'),
+    image: z
+      .string()
+      .min(1)
+      .default(d.image ?? DEFAULT_IMAGE),
+    cpu: cpuCount.schema.default(d.cpu),
+    memory: byteSize.schema.default(d.memory),
+    rootDiskSize: byteSize.schema.default(d.rootDiskSize),
+    storagePool: z.string().min(1).default('local'),
+    /** Cluster member to pin the instance to. */
+    targetNode: z.string().min(1).optional(),
+    data,
+  });
+}
+
+export type ServiceOptions = z.output<ReturnType<typeof serviceOptionsSchema>>;
+
+/**
+ * Module arguments for the standard variables. Name, profiles and limits are
+ * always written (reviewers read sizes in the environment); everything else
+ * only when it differs from the module default, to keep main.tf short.
+ */
+export function serviceArgs(o: ServiceOptions, d: ServiceDefaults): Record<string, unknown> {
+  const differs = <T>(value: T, dflt: T): T | undefined => (value === dflt ? undefined : value);
+  const args: Record<string, unknown> = {
+    instance_name: o.name,
+    profile_name: differs(o.profileName, d.profileName),
+    image: differs(o.image, d.image ?? DEFAULT_IMAGE),
+    profiles: o.profiles,
+    cpu_limit: o.cpu,
+    memory_limit: o.memory,
+    root_disk_size: differs(o.rootDiskSize, d.rootDiskSize),
+    storage_pool: differs(o.storagePool, 'local'),
+    target_node: o.targetNode,
+  };
+  if (o.data && d.dataVolume) {
+    const s = o.data.snapshots;
+    Object.assign(args, {
+      enable_data_persistence: differs(o.data.enabled, true),
+      data_volume_name: o.data.name,
+      data_volume_size: differs(o.data.size, d.dataVolume.size),
+      enable_snapshots: differs(s.enabled, false),
+      snapshot_schedule: differs(s.schedule, d.dataVolume.snapshots.schedule),
+      snapshot_expiry: differs(s.expiry, d.dataVolume.snapshots.expiry),
+      snapshot_pattern: differs(
+        s.pattern,
+        d.dataVolume.snapshots.pattern ?? DEFAULT_SNAPSHOT_PATTERN,
+      ),
+    });
+  }
+  return Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined));
+}
+
+/** Something Prometheus can scrape: `host:port` plus how to ask. */
+export interface MetricsSource {
+  readonly name: string;
+  readonly metrics: {
+    /** `module.grafana01.metrics_target`, rendering `grafana01.incus:3000`. */
+    readonly target: Expr;
+    readonly path?: string;
+    readonly scheme?: 'http' | 'https';
+  };
+}
+
+/** Something Grafana can query. */
+export interface DatasourceSource {
+  readonly name: string;
+  readonly datasource: {
+    readonly type: 'prometheus' | 'loki' | 'alertmanager';
+    readonly url: Expr;
+  };
+}
+
+const hasCapability = (key: string) => (v: unknown) =>
+  typeof v === 'object' &&
+  v !== null &&
+  key in v &&
+  typeof (v as { name?: unknown }).name === 'string';
+
+export const metricsSourceSchema = z.custom<MetricsSource>(hasCapability('metrics'), {
+  message:
+    'expected a service that exposes metrics (the value a service builder such as grafana(…) returns)',
+});
+
+export const datasourceSourceSchema = z.custom<DatasourceSource>(hasCapability('datasource'), {
+  message:
+    'expected a Prometheus, Loki or Alertmanager instance (the value prometheus(…) or loki(…) returns)',
+});

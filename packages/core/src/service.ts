@@ -1,0 +1,443 @@
+import {
+  binary,
+  call,
+  cond,
+  forList,
+  get,
+  not,
+  num,
+  object,
+  ref,
+  str,
+  tpl,
+  tuple,
+  type Block,
+  type BodyItem,
+  type Expr,
+  type TemplatePart,
+} from '@atlas/hcl';
+import { dynamic, resource, type BlockList, type IncusProfileDeviceArgs } from '@atlas/providers';
+import { cloudInitTemplate, type CloudInitConfig } from './cloud-init.js';
+import { T } from './hcl-type.js';
+import {
+  defineModule,
+  output,
+  variable,
+  type Local,
+  type ModuleDefinition,
+  type OutputSpec,
+  type OutputSpecs,
+  type PackageInfo,
+  type Ref,
+  type VariableSpecs,
+} from './module.js';
+import {
+  byteSize,
+  cpuCount,
+  instanceName,
+  nullable,
+  snapshotExpiry,
+  snapshotSchedule,
+  type Validation,
+} from './rules.js';
+
+/** Debian 13 with cloud-init: the architecture's base for every system container. */
+export const DEFAULT_IMAGE = 'images:debian/trixie/cloud';
+
+export interface SnapshotDefaults {
+  readonly schedule: string;
+  readonly expiry: string;
+  readonly pattern?: string;
+}
+
+export interface DataVolumeDefaults {
+  readonly size: string;
+  /** Where the volume is mounted inside the container. */
+  readonly mountPath: string;
+  readonly snapshots: SnapshotDefaults;
+}
+
+export interface ServiceDefaults {
+  readonly instanceName: string;
+  readonly profileName: string;
+  readonly cpu: number;
+  readonly memory: string;
+  readonly rootDiskSize: string;
+  readonly image?: string;
+  /** Present for stateful services: the optional data volume and its snapshot policy. */
+  readonly dataVolume?: DataVolumeDefaults;
+}
+
+export const DEFAULT_SNAPSHOT_PATTERN = 'auto-{{creation_date}}';
+
+/** `var.<name>` for every variable the building block declares. */
+export interface ServiceVars {
+  readonly instance_name: Ref<string>;
+  readonly profile_name: Ref<string>;
+  readonly image: Ref<string>;
+  readonly profiles: Ref<string[]>;
+  readonly cpu_limit: Ref<number>;
+  readonly memory_limit: Ref<string>;
+  readonly root_disk_size: Ref<string>;
+  readonly storage_pool: Ref<string>;
+  readonly target_node: Ref<string | null>;
+}
+
+export interface ServiceParts<Os extends OutputSpecs> {
+  /** First-boot configuration; rendered to `templates/cloud-init.yaml.tftpl`. */
+  readonly cloudInit?: {
+    readonly config: CloudInitConfig;
+    readonly vars?: Readonly<Record<string, Expr>>;
+  };
+  readonly locals?: Readonly<Record<string, Expr | Local>>;
+  /** Extra resources after the standard ones. */
+  readonly resources?: readonly BodyItem[];
+  /** Extra `config` keys on the instance. */
+  readonly instanceConfig?: Readonly<Record<string, Expr>>;
+  readonly outputs: Os;
+  readonly templates?: Readonly<Record<string, readonly TemplatePart[]>>;
+}
+
+export interface ServiceModuleSpec<Vs extends VariableSpecs, Os extends OutputSpecs> {
+  readonly name: string;
+  readonly package: PackageInfo;
+  readonly description: string;
+  readonly defaults: ServiceDefaults;
+  /** Service-specific variables, declared after the standard ones. */
+  readonly variables: Vs;
+  /** Whether the service can publish ports through Incus proxy devices (bridge mode). */
+  readonly proxyDevices?: boolean;
+  readonly build: (v: { readonly [K in keyof Vs]: Ref<unknown> } & ServiceVars) => ServiceParts<Os>;
+}
+
+/** The block with comment lines printed above it. */
+export function commented(block: Block, lines: string | readonly string[]): Block {
+  return { ...block, comment: typeof lines === 'string' ? [lines] : lines };
+}
+
+const CLOUD_INIT_PATH = 'templates/cloud-init.yaml.tftpl';
+
+/**
+ * The shared shape of every Incus system-container service: an optional data
+ * volume with Incus-native snapshots, a profile with hard limits and a sized
+ * root disk, and an instance composed from the caller's base and network
+ * profiles plus its own — never the `default` profile.
+ */
+/** Outputs every service module has. */
+export interface ServiceOutputs extends OutputSpecs {
+  readonly instance_name: OutputSpec<string>;
+  readonly profile_name: OutputSpec<string>;
+  readonly ipv4_address: OutputSpec<string>;
+}
+
+export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSpecs>(
+  spec: ServiceModuleSpec<Vs, Os>,
+): ModuleDefinition<VariableSpecs & Vs, ServiceOutputs & Os> {
+  const d = spec.defaults;
+  const standard = standardVariables(d, spec.proxyDevices ?? false);
+  return defineModule<VariableSpecs & Vs, ServiceOutputs & Os>({
+    name: spec.name,
+    package: spec.package,
+    description: spec.description,
+    providers: ['incus'],
+    variables: { ...standard, ...spec.variables },
+    build: (v) => {
+      const vars = v as unknown as ServiceVars & Record<string, Ref<unknown>>;
+      const parts = spec.build(vars as never);
+      const persistent = d.dataVolume !== undefined;
+
+      const volume = persistent
+        ? resource(
+            'incus_storage_volume',
+            'data',
+            {
+              name: ref('local.data_volume_name'),
+              pool: vars.storage_pool,
+              config: call('merge', [
+                object({ size: vars['data_volume_size']! }),
+                cond(
+                  vars['enable_snapshots']!,
+                  object({
+                    'snapshots.schedule': vars['snapshot_schedule']!,
+                    'snapshots.expiry': vars['snapshot_expiry']!,
+                    'snapshots.pattern': vars['snapshot_pattern']!,
+                  }),
+                  object({}),
+                ),
+              ]),
+            },
+            { count: cond(vars['enable_data_persistence']!, num(1), num(0)) },
+          )
+        : undefined;
+
+      const devices: BlockList<IncusProfileDeviceArgs> = [
+        {
+          name: 'root',
+          type: 'disk' as const,
+          properties: object({
+            path: str('/'),
+            pool: vars.storage_pool,
+            size: vars.root_disk_size,
+          }),
+        },
+        ...(volume
+          ? [
+              dynamic<IncusProfileDeviceArgs>(volume.ref, (it) => ({
+                name: 'data',
+                type: 'disk' as const,
+                properties: object({
+                  source: get(it.value, 'name'),
+                  pool: vars.storage_pool,
+                  path: str(d.dataVolume!.mountPath),
+                }),
+              })),
+            ]
+          : []),
+        ...(spec.proxyDevices
+          ? [
+              dynamic<IncusProfileDeviceArgs>(ref('var.proxy_devices'), (it) => ({
+                name: it.key,
+                type: 'proxy' as const,
+                properties: object({
+                  listen: get(it.value, 'listen'),
+                  connect: get(it.value, 'connect'),
+                }),
+              })),
+            ]
+          : []),
+      ];
+
+      const profile = resource('incus_profile', 'service', {
+        name: vars.profile_name,
+        config: object({
+          'limits.cpu': call('tostring', [vars.cpu_limit]),
+          'limits.memory': vars.memory_limit,
+          'limits.memory.enforce': str('hard'),
+        }),
+        device: devices,
+      });
+
+      const instanceConfig: Record<string, Expr> = {};
+      const templates: Record<string, readonly TemplatePart[]> = { ...parts.templates };
+      if (parts.cloudInit) {
+        templates[CLOUD_INIT_PATH] = cloudInitTemplate(parts.cloudInit.config);
+        instanceConfig['cloud-init.user-data'] = call('templatefile', [
+          tpl`${ref('path.module')}/${CLOUD_INIT_PATH}`,
+          object(parts.cloudInit.vars ?? {}, { multiline: true }),
+        ]);
+      }
+      Object.assign(instanceConfig, parts.instanceConfig);
+
+      const instance = resource('incus_instance', 'this', {
+        name: vars.instance_name,
+        image: vars.image,
+        type: 'container',
+        target: vars.target_node,
+        // Profiles apply left to right: base, then network, then this service's limits.
+        profiles: call('concat', [vars.profiles, tuple([profile.attr('name')])]),
+        config: object(instanceConfig, { multiline: true }),
+      });
+
+      const locals: Record<string, Expr | Local> = {};
+      if (persistent) {
+        locals.data_volume_name = {
+          value: call('coalesce', [vars['data_volume_name']!, tpl`${vars.instance_name}-data`]),
+          comment:
+            'Defaults to "<instance>-data" so each instance of the module gets its own volume.',
+        };
+      }
+      Object.assign(locals, parts.locals);
+
+      const outputs = {
+        instance_name: output({
+          description: 'Name of the Incus instance.',
+          value: instance.attr('name'),
+          type: T.string,
+        }),
+        profile_name: output({
+          description: "Name of the profile holding this service's limits and devices.",
+          value: profile.attr('name'),
+          type: T.string,
+        }),
+        ipv4_address: output({
+          description: 'IPv4 address the instance got on its network.',
+          value: instance.attr('ipv4_address'),
+          type: T.string,
+        }),
+        ...(persistent
+          ? {
+              data_volume_name: output({
+                description: 'Name of the data volume, or null when persistence is disabled.',
+                value: call('one', [volume!.attr('name', '*')]),
+                type: T.string,
+              }),
+            }
+          : {}),
+        ...parts.outputs,
+      };
+
+      return {
+        locals,
+        resources: [
+          ...(volume
+            ? [
+                commented(volume.block, [
+                  'Service data lives on its own volume so the container can be rebuilt without losing it;',
+                  'Incus itself takes and expires the snapshots.',
+                ]),
+              ]
+            : []),
+          commented(
+            profile.block,
+            'Limits and devices of this service; boot and network settings come from var.profiles.',
+          ),
+          instance.block,
+          ...(parts.resources ?? []),
+        ],
+        outputs: outputs as unknown as ServiceOutputs & Os,
+        templates,
+      };
+    },
+  });
+}
+
+function standardVariables(d: ServiceDefaults, proxyDevices: boolean): VariableSpecs {
+  const base = {
+    instance_name: variable({
+      type: T.string,
+      description: 'Name of the Incus instance.',
+      default: d.instanceName,
+      rules: [instanceName],
+    }),
+    profile_name: variable({
+      type: T.string,
+      description: "Name of the profile that carries this service's limits and devices.",
+      default: d.profileName,
+      rules: [instanceName],
+    }),
+    image: variable({
+      type: T.string,
+      description: 'Image to create the instance from.',
+      default: d.image ?? DEFAULT_IMAGE,
+    }),
+    profiles: variable({
+      type: T.list(T.string),
+      description:
+        'Base and network profiles applied before the service profile, in order (e.g. the container base profile, then one network profile).',
+      validations: (self): Validation[] => [
+        {
+          condition: not(call('contains', [self, str('default')])),
+          errorMessage:
+            'Do not use the "default" profile; pass the base and network profiles explicitly.',
+        },
+      ],
+    }),
+    cpu_limit: variable({
+      type: T.number,
+      description: 'CPU cores the instance may use (limits.cpu).',
+      default: d.cpu,
+      rules: [cpuCount],
+    }),
+    memory_limit: variable({
+      type: T.string,
+      description:
+        'Memory limit (limits.memory), enforced hard: the instance is OOM-killed above it.',
+      default: d.memory,
+      rules: [byteSize],
+    }),
+    root_disk_size: variable({
+      type: T.string,
+      description: 'Size of the root disk.',
+      default: d.rootDiskSize,
+      rules: [byteSize],
+    }),
+    storage_pool: variable({
+      type: T.string,
+      description: 'Storage pool for the root disk and the data volume.',
+      default: 'local',
+    }),
+    target_node: variable({
+      type: T.string,
+      description: 'Cluster member to place the instance on; null lets Incus choose.',
+      default: null,
+    }),
+  };
+  const data: VariableSpecs = d.dataVolume
+    ? {
+        enable_data_persistence: variable({
+          type: T.bool,
+          description: `Keep service data on a separate storage volume mounted at ${d.dataVolume.mountPath}.`,
+          default: true,
+        }),
+        data_volume_name: variable({
+          type: T.string,
+          description: 'Name of the data volume; null means "<instance_name>-data".',
+          default: null,
+          rules: [nullable(instanceName)],
+        }),
+        data_volume_size: variable({
+          type: T.string,
+          description: 'Size of the data volume.',
+          default: d.dataVolume.size,
+          rules: [byteSize],
+        }),
+        enable_snapshots: variable({
+          type: T.bool,
+          description: 'Let Incus snapshot the data volume on a schedule.',
+          default: false,
+        }),
+        snapshot_schedule: variable({
+          type: T.string,
+          description:
+            'When Incus snapshots the data volume: cron syntax or @hourly, @daily, @weekly, @monthly.',
+          default: d.dataVolume.snapshots.schedule,
+          rules: [snapshotSchedule],
+        }),
+        snapshot_expiry: variable({
+          type: T.string,
+          description: 'How long Incus keeps each snapshot (e.g. 7d, 2w).',
+          default: d.dataVolume.snapshots.expiry,
+          rules: [snapshotExpiry],
+        }),
+        snapshot_pattern: variable({
+          type: T.string,
+          description:
+            'Name pattern for snapshots (Pongo2 template, e.g. "auto-{{creation_date}}").',
+          default: d.dataVolume.snapshots.pattern ?? DEFAULT_SNAPSHOT_PATTERN,
+        }),
+      }
+    : {};
+  const proxy: VariableSpecs = proxyDevices
+    ? {
+        proxy_devices: variable({
+          type: T.map(T.object({ listen: T.string, connect: T.string })),
+          description:
+            'Incus proxy devices by name, for bridge mode: host "listen" (e.g. "tcp:0.0.0.0:1883") forwarded to "connect" in the container (e.g. "tcp:127.0.0.1:1883").',
+          default: {},
+          validations: (self): Validation[] => [
+            {
+              condition: call('alltrue', [
+                forList(
+                  'device',
+                  call('values', [self]),
+                  binary(
+                    '&&',
+                    proxyAddressValid(ref('device.listen')),
+                    proxyAddressValid(ref('device.connect')),
+                  ),
+                ),
+              ]),
+              errorMessage:
+                'Each proxy device needs "listen" and "connect" of the form "tcp:ADDRESS:PORT" or "udp:ADDRESS:PORT".',
+            },
+          ],
+        }),
+      }
+    : {};
+  return { ...base, ...data, ...proxy };
+}
+
+const PROXY_ADDRESS = '^(tcp|udp):[^:]+:[0-9]+$';
+
+const proxyAddressValid = (value: Expr): Expr =>
+  call('can', [call('regex', [str(PROXY_ADDRESS), value])]);

@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+import { ConfigError, formatPath } from '@atlas/core';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { renderEstate, type Estate } from './estate.js';
+import { diffTree, writeTree } from './tree.js';
+
+/** Process exit codes, documented in the README. */
+export const EXIT = {
+  ok: 0,
+  /** `--check`: generated/ differs from what would be generated. */
+  drift: 1,
+  /** The estate description is invalid, or the command line is wrong. */
+  invalidInput: 2,
+  /** A bug in Atlas: please report it with the stack trace printed. */
+  internal: 70,
+} as const;
+
+const USAGE = `usage: atlas generate [--check] [--config FILE] [--out DIR] [--pinned-sources]
+
+  --check            write nothing; list files that differ and exit 1 if any do
+  --config FILE      module whose default export is the estate (default: environments/index.ts)
+  --out DIR          output folder (default: generated)
+  --pinned-sources   environments use git-tagged module releases instead of local paths`;
+
+class UsageError extends Error {}
+
+async function loadEstate(file: string): Promise<Estate> {
+  const mod = (await import(pathToFileURL(resolve(file)).href)) as { default?: unknown };
+  const estate = mod.default;
+  if (
+    typeof estate !== 'object' ||
+    estate === null ||
+    (estate as { kind?: unknown }).kind !== 'estate'
+  ) {
+    throw new ConfigError([
+      { path: [file], message: 'expected a default export made with defineEstate(…)' },
+    ]);
+  }
+  return estate as Estate;
+}
+
+export async function main(argv: readonly string[], log = console): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        check: { type: 'boolean', default: false },
+        config: { type: 'string', default: 'environments/index.ts' },
+        out: { type: 'string', default: 'generated' },
+        'pinned-sources': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    if (values.help) {
+      log.log(USAGE);
+      return EXIT.ok;
+    }
+    if (positionals.length !== 1 || positionals[0] !== 'generate') throw new UsageError(USAGE);
+
+    const started = performance.now();
+    const estate = await loadEstate(values.config);
+    const files = renderEstate(estate, {
+      moduleSources: values['pinned-sources'] ? 'pinned' : 'local',
+    });
+    const changes = await diffTree(values.out, files);
+    if (values.check) {
+      for (const c of changes) log.log(`${c.change.padEnd(8)} ${values.out}/${c.path}`);
+      if (changes.length) {
+        log.error(
+          `${values.out}/ is out of date: ${changes.length} file(s) differ. Run \`pnpm generate\` and commit the result.`,
+        );
+        return EXIT.drift;
+      }
+      log.log(`${values.out}/ is up to date (${files.size} files).`);
+      return EXIT.ok;
+    }
+    if (changes.length) await writeTree(values.out, files);
+    const ms = (performance.now() - started).toFixed(0);
+    log.log(`${values.out}/: ${files.size} files, ${changes.length} changed (${ms} ms)`);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      log.error('error: the estate description is invalid; nothing was written.');
+      for (const issue of error.issues) log.error(`  ${formatPath(issue.path)}: ${issue.message}`);
+      return EXIT.invalidInput;
+    }
+    if (
+      error instanceof UsageError ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
+      log.error((error as Error).message);
+      return EXIT.invalidInput;
+    }
+    log.error('internal error (a bug in Atlas; please report it with this trace):');
+    log.error(error);
+    return EXIT.internal;
+  }
+}
+
+const invokedDirectly =
+  process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
+if (invokedDirectly) process.exitCode = await main(process.argv.slice(2));

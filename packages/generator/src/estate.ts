@@ -1,0 +1,119 @@
+import {
+  ConfigError,
+  localModuleSource,
+  renderEnvironment,
+  renderModule,
+  tfvarsExample,
+  type ConfigIssue,
+  type Environment,
+  type EnvironmentRenderOptions,
+  type ModuleDefinition,
+  type ModuleSource,
+  type RenderedFiles,
+} from '@atlas/core';
+import { printFile, printTemplate } from '@atlas/hcl';
+import { createRequire } from 'node:module';
+import { withHeader, type Producer } from './header.js';
+import { environmentReadme, moduleReadme, releaseTag } from './readme.js';
+
+const generatorPackage = createRequire(import.meta.url)('../package.json') as Producer;
+
+/** Everything one `pnpm generate` renders. */
+export interface Estate {
+  readonly kind: 'estate';
+  readonly environments: readonly Environment[];
+  /** Every module to publish under generated/modules, used by an environment or not. */
+  readonly modules: readonly ModuleDefinition[];
+  /** Git URL of the repository, for pinned-source examples. */
+  readonly repository: string;
+}
+
+export interface EstateSpec {
+  readonly environments: readonly Environment[];
+  readonly modules?: readonly ModuleDefinition[];
+  readonly repository: string;
+}
+
+export function defineEstate(spec: EstateSpec): Estate {
+  const issues: ConfigIssue[] = [];
+  const envNames = new Set<string>();
+  spec.environments.forEach((env, i) => {
+    if (envNames.has(env.name))
+      issues.push({
+        path: ['environments', i, 'name'],
+        message: `environment "${env.name}" is defined twice`,
+      });
+    envNames.add(env.name);
+  });
+  const modules = new Map<string, ModuleDefinition>();
+  const add = (def: ModuleDefinition, path: ConfigIssue['path']) => {
+    const existing = modules.get(def.name);
+    if (existing && existing !== def) {
+      issues.push({
+        path,
+        message: `two different modules are both named "${def.name}" (${existing.package.name} and ${def.package.name})`,
+      });
+    }
+    modules.set(def.name, def);
+  };
+  spec.modules?.forEach((def, i) => add(def, ['modules', i]));
+  spec.environments.forEach((env) =>
+    env.modules.forEach((call) => add(call.definition, [env.name, call.name])),
+  );
+  if (issues.length) throw new ConfigError(issues);
+  return {
+    kind: 'estate',
+    environments: spec.environments,
+    modules: [...modules.values()].sort((a, b) => (a.name < b.name ? -1 : 1)),
+    repository: spec.repository,
+  };
+}
+
+export interface RenderOptions {
+  /**
+   * `local` (default): environments use `../../modules/<name>`. `pinned`: they
+   * use the git tag of each module's release, as a consumer in another repository would.
+   */
+  readonly moduleSources?: 'local' | 'pinned';
+}
+
+function printFiles(
+  files: RenderedFiles,
+  prefix: string,
+  producer: Producer,
+  out: Map<string, string>,
+): void {
+  for (const [path, file] of files.hcl)
+    out.set(`${prefix}/${path}`, withHeader(path, printFile(file), producer));
+  for (const [path, parts] of files.templates) {
+    out.set(`${prefix}/${path}`, withHeader(path, printTemplate(parts), producer));
+  }
+}
+
+/** Render the whole estate to file contents, in memory. Paths are relative to generated/. */
+export function renderEstate(estate: Estate, options: RenderOptions = {}): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const def of estate.modules) {
+    const prefix = `modules/${def.name}`;
+    printFiles(renderModule(def), prefix, def.package, out);
+    out.set(`${prefix}/README.md`, withHeader('README.md', moduleReadme(def, estate), def.package));
+  }
+  const source: ModuleSource =
+    options.moduleSources === 'pinned'
+      ? (def) => `git::${estate.repository}//generated/modules/${def.name}?ref=${releaseTag(def)}`
+      : localModuleSource;
+  for (const env of estate.environments) {
+    const prefix = `environments/${env.name}`;
+    const renderOptions: EnvironmentRenderOptions = { moduleSource: source };
+    printFiles(renderEnvironment(env, renderOptions), prefix, generatorPackage, out);
+    out.set(
+      `${prefix}/terraform.tfvars.example`,
+      withHeader('terraform.tfvars.example', printFile(tfvarsExample(env)), generatorPackage),
+    );
+    out.set(
+      `${prefix}/README.md`,
+      withHeader('README.md', environmentReadme(env, source), generatorPackage),
+    );
+  }
+  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

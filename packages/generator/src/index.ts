@@ -1,0 +1,17 @@
+export { EXIT, main } from './cli.js';
+export {
+  defineEstate,
+  renderEstate,
+  type Estate,
+  type EstateSpec,
+  type RenderOptions,
+} from './estate.js';
+export {
+  GENERATED_MARK,
+  hasGeneratedHeader,
+  headerLine,
+  withHeader,
+  type Producer,
+} from './header.js';
+export { environmentReadme, moduleReadme, releaseTag } from './readme.js';
+export { diffTree, readTree, writeTree, type FileTree, type TreeChange } from './tree.js';

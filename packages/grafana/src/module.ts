@@ -1,0 +1,225 @@
+import {
+  GRAFANA_APT_REPOSITORY,
+  T,
+  aptRepositoryInstall,
+  incusServiceModule,
+  output,
+  packageInfo,
+  variable,
+  type Validation,
+} from '@atlas/core';
+import {
+  binary,
+  call,
+  forList,
+  heredoc,
+  interp,
+  literal,
+  num,
+  object,
+  ref,
+  str,
+  toExpr,
+  tpl,
+  tuple,
+} from '@atlas/hcl';
+
+export const GRAFANA_PORT = 3000;
+
+/** The seeds' sizing, volume and snapshot policy for Grafana. */
+export const GRAFANA_DEFAULTS = {
+  instanceName: 'grafana01',
+  profileName: 'grafana',
+  cpu: 2,
+  memory: '1GB',
+  rootDiskSize: '2GB',
+  dataVolume: {
+    size: '10GB',
+    mountPath: '/var/lib/grafana',
+    snapshots: { schedule: '@daily', expiry: '7d' },
+  },
+} as const;
+
+export const DATASOURCE_TYPES = ['prometheus', 'loki', 'alertmanager'] as const;
+
+const ds = (field: string) => ref(`ds.${field}`);
+const PASSWORD_FILE = '/etc/grafana/admin_password';
+
+/** S2: Grafana with datasources provisioned from other modules' outputs. */
+export const grafanaModule = incusServiceModule({
+  name: 'grafana',
+  package: packageInfo(import.meta.url),
+  description:
+    "Grafana in an Incus system container: datasources provisioned from other modules' outputs, public domain for the Cloudflare tunnel, and admin credentials from a sensitive variable.",
+  defaults: GRAFANA_DEFAULTS,
+  variables: {
+    domain: variable({
+      type: T.string,
+      description:
+        'Public host name Grafana is served under (server.domain and root_url), e.g. grafana.example.com.',
+      validations: (self): Validation[] => [
+        {
+          condition: call('can', [
+            call('regex', [
+              str('^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$'),
+              self,
+            ]),
+          ]),
+          errorMessage: 'Must be a lower-case DNS name such as grafana.example.com.',
+        },
+      ],
+      example: 'grafana.example.com',
+    }),
+    admin_user: variable({
+      type: T.string,
+      description: 'Name of the Grafana admin account.',
+      default: 'admin',
+    }),
+    admin_password: variable({
+      type: T.string,
+      description: 'Password of the Grafana admin account.',
+      sensitive: true,
+      validations: (self): Validation[] => [
+        {
+          condition: binary('>=', call('length', [self]), num(12)),
+          errorMessage: 'Must be at least 12 characters.',
+        },
+      ],
+      example: ref('var.grafana_admin_password'),
+    }),
+    datasources: variable({
+      type: T.list(
+        T.object({
+          name: T.string,
+          type: T.string,
+          url: T.string,
+          is_default: T.optional(T.bool, false),
+        }),
+      ),
+      description: 'Datasources to provision; pass other modules\' endpoint outputs as "url".',
+      default: [],
+      validations: (self): Validation[] => [
+        {
+          condition: call('alltrue', [
+            forList('ds', self, call('contains', [toExpr([...DATASOURCE_TYPES]), ds('type')])),
+          ]),
+          errorMessage: `Each datasource "type" must be one of ${DATASOURCE_TYPES.join(', ')}.`,
+        },
+        {
+          condition: binary(
+            '<=',
+            call('length', [forList('ds', self, ds('name'), { cond: ds('is_default') })]),
+            num(1),
+          ),
+          errorMessage: 'At most one datasource can be the default.',
+        },
+        {
+          condition: binary(
+            '==',
+            call('length', [call('distinct', [forList('ds', self, ds('name'))])]),
+            call('length', [self]),
+          ),
+          errorMessage: 'Datasource names must be unique.',
+        },
+      ],
+      example: tuple([
+        object({
+          name: str('Prometheus'),
+          type: str('prometheus'),
+          url: ref('module.prometheus01.endpoint'),
+          is_default: toExpr(true),
+        }),
+      ]),
+    }),
+  },
+  build: (v) => {
+    const datasources = object({
+      apiVersion: num(1),
+      datasources: forList(
+        'ds',
+        v.datasources,
+        object(
+          {
+            name: ds('name'),
+            type: ds('type'),
+            access: str('proxy'),
+            url: ds('url'),
+            isDefault: ds('is_default'),
+            editable: toExpr(false),
+          },
+          { multiline: true },
+        ),
+      ),
+    });
+    const ini = heredoc([
+      literal('[server]\nhttp_port = '),
+      literal(String(GRAFANA_PORT)),
+      literal('\ndomain = '),
+      interp(v.domain),
+      literal('\nroot_url = https://'),
+      interp(v.domain),
+      literal(
+        '/\n\n[paths]\ndata = /var/lib/grafana\nprovisioning = /etc/grafana/provisioning\n\n[security]\nadmin_user = ',
+      ),
+      interp(v.admin_user),
+      literal(
+        `\nadmin_password = $__file{${PASSWORD_FILE}}\n\n[analytics]\nreporting_enabled = false\ncheck_for_updates = false\n`,
+      ),
+    ]);
+    return {
+      locals: {
+        datasources: {
+          value: datasources,
+          comment: 'Grafana provisioning file: one entry per datasource, none editable in the UI.',
+        },
+        grafana_ini: {
+          value: ini,
+          comment:
+            'The password stays out of grafana.ini: Grafana reads it from a root-owned file.',
+        },
+      },
+      cloudInit: {
+        config: {
+          packages: ['curl', 'gnupg', 'ca-certificates'],
+          writeFiles: [
+            { path: '/etc/grafana/grafana.ini', content: ref('grafana_ini') },
+            {
+              path: '/etc/grafana/provisioning/datasources/atlas.yaml',
+              content: ref('datasources_yaml'),
+            },
+            { path: PASSWORD_FILE, content: ref('admin_password'), permissions: '0640' },
+          ],
+          runcmd: [
+            ...aptRepositoryInstall(GRAFANA_APT_REPOSITORY, ['grafana']),
+            `chgrp grafana ${PASSWORD_FILE} /etc/grafana/grafana.ini`,
+            'chown -R grafana:grafana /var/lib/grafana',
+            'systemctl enable grafana-server',
+            'systemctl restart grafana-server',
+          ],
+        },
+        vars: {
+          grafana_ini: ref('local.grafana_ini'),
+          datasources_yaml: call('yamlencode', [ref('local.datasources')]),
+          admin_password: v.admin_password,
+        },
+      },
+      outputs: {
+        endpoint: output({
+          description: 'Internal HTTP endpoint of Grafana.',
+          value: tpl`http://${ref('incus_instance.this.name')}.incus:${GRAFANA_PORT}`,
+          type: T.string,
+        }),
+        url: output({
+          description: 'Public URL of Grafana (through the Cloudflare tunnel).',
+          value: tpl`https://${v.domain}/`,
+          type: T.string,
+        }),
+        metrics_target: output({
+          description: "host:port for Prometheus to scrape Grafana's metrics.",
+          value: tpl`${ref('incus_instance.this.name')}.incus:${GRAFANA_PORT}`,
+          type: T.string,
+        }),
+      },
+    };
+  },
+});

@@ -1,0 +1,77 @@
+import {
+  parseConfig,
+  port,
+  serviceArgs,
+  serviceOptionsSchema,
+  type DatasourceSource,
+  type MetricsSource,
+  type ModuleCall,
+} from '@atlas/core';
+import { z } from 'zod';
+import {
+  LOKI_DEFAULTS,
+  LOKI_PORT,
+  MIN_DELETE_DELAY_HOURS,
+  MIN_RETENTION_HOURS,
+  lokiModule,
+} from './module.js';
+
+export {
+  LOKI_DEFAULTS,
+  LOKI_PORT,
+  MIN_DELETE_DELAY_HOURS,
+  MIN_RETENTION_HOURS,
+  lokiModule,
+} from './module.js';
+
+const hoursAtLeast = (min: number) =>
+  z
+    .string()
+    .regex(/^[0-9]+h$/, 'expected whole hours such as 720h')
+    .refine((h) => Number.parseInt(h, 10) >= min, `expected at least ${min}h`);
+
+export const lokiConfigSchema = serviceOptionsSchema(LOKI_DEFAULTS)
+  .extend({
+    retention: z
+      .object({
+        period: hoursAtLeast(MIN_RETENTION_HOURS).default('720h'),
+        deleteDelay: hoursAtLeast(MIN_DELETE_DELAY_HOURS).default('2h'),
+      })
+      .strict()
+      .prefault({}),
+    /** Publish the API on a host port through an Incus proxy device (bridge mode only). */
+    externalAccess: z
+      .object({ hostPort: port.schema.default(LOKI_PORT) })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type LokiConfig = z.input<typeof lokiConfigSchema>;
+
+export type LokiInstance = ModuleCall<typeof lokiModule.variables, typeof lokiModule.body.outputs> &
+  MetricsSource &
+  DatasourceSource & { readonly service: 'loki' };
+
+/** A Loki instance: validates `config` and returns the module call with typed outputs. */
+export function loki(config: LokiConfig): LokiInstance {
+  const c = parseConfig(lokiConfigSchema, config, [config.name ?? LOKI_DEFAULTS.instanceName]);
+  const call = lokiModule.call(c.name, {
+    ...serviceArgs(c, LOKI_DEFAULTS),
+    retention_period: c.retention.period === '720h' ? undefined : c.retention.period,
+    retention_delete_delay: c.retention.deleteDelay === '2h' ? undefined : c.retention.deleteDelay,
+    proxy_devices: c.externalAccess
+      ? {
+          http: {
+            listen: `tcp:0.0.0.0:${c.externalAccess.hostPort}`,
+            connect: `tcp:127.0.0.1:${LOKI_PORT}`,
+          },
+        }
+      : undefined,
+  } as never);
+  return Object.assign(call, {
+    service: 'loki' as const,
+    metrics: { target: call.outputs.metrics_target },
+    datasource: { type: 'loki' as const, url: call.outputs.endpoint },
+  });
+}

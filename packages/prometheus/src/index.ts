@@ -1,0 +1,187 @@
+import {
+  duration,
+  metricsSourceSchema,
+  parseConfig,
+  serviceArgs,
+  serviceOptionsSchema,
+  type DatasourceSource,
+  type MetricsSource,
+  type ModuleCall,
+} from '@atlas/core';
+import { get, isExpr, object, str, toExpr, tuple, type Expr } from '@atlas/hcl';
+import { z } from 'zod';
+import { PROMETHEUS_DEFAULTS, PROMETHEUS_PORT, prometheusModule } from './module.js';
+
+export { DEFAULT_ALERT_RULES, type AlertRule } from './alert-rules.js';
+export { PROMETHEUS_DEFAULTS, PROMETHEUS_PORT, prometheusModule } from './module.js';
+
+const JOB_NAME = /^[a-zA-Z_][a-zA-Z0-9_-]*$/;
+
+const scrapeJobSchema = z
+  .object({
+    name: z.string().regex(JOB_NAME, 'expected a job name of letters, digits, "_" and "-"'),
+    /** Services to scrape (their metrics target), or literal `host:port` strings. */
+    targets: z
+      .array(
+        z.union([metricsSourceSchema, z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port')]),
+      )
+      .min(1),
+    metricsPath: z.string().startsWith('/').optional(),
+    scheme: z.enum(['http', 'https']).optional(),
+    honorLabels: z.boolean().optional(),
+    params: z.record(z.string(), z.array(z.string())).optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+  })
+  .strict();
+
+export type ScrapeJob = z.input<typeof scrapeJobSchema>;
+
+/** A scrape job for one or more services, with their metrics path and scheme. */
+export function scrapeJob(name: string, ...sources: MetricsSource[]): ScrapeJob {
+  const first = sources[0];
+  return {
+    name,
+    targets: sources,
+    ...(first?.metrics.path && first.metrics.path !== '/metrics'
+      ? { metricsPath: first.metrics.path }
+      : {}),
+    ...(first?.metrics.scheme && first.metrics.scheme !== 'http'
+      ? { scheme: first.metrics.scheme }
+      : {}),
+  };
+}
+
+/** Default series pulled by federation: everything each job scraped. */
+export const DEFAULT_FEDERATION_MATCH = ['{job=~".+"}'];
+
+/** A federation job: this Prometheus pulls `match` series from another one (C3: iapetus ← cluster01). */
+export function federationJob(
+  source: PrometheusInstance,
+  options: { name?: string; match?: string[]; labels?: Record<string, string> } = {},
+): ScrapeJob {
+  return {
+    name: options.name ?? `federate-${source.name}`,
+    targets: [source],
+    metricsPath: '/federate',
+    honorLabels: true,
+    params: { 'match[]': options.match ?? DEFAULT_FEDERATION_MATCH },
+    ...(options.labels ? { labels: options.labels } : {}),
+  };
+}
+
+const alertmanagerSchema = z.union([
+  z.custom<{ name: string; alerting: { target: Expr } }>(
+    (v) => typeof v === 'object' && v !== null && 'alerting' in v,
+    { message: 'expected an Alertmanager instance' },
+  ),
+  z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port'),
+]);
+
+export const prometheusConfigSchema = serviceOptionsSchema(PROMETHEUS_DEFAULTS)
+  .extend({
+    retention: z
+      .object({
+        time: duration.schema.default('30d'),
+        size: z
+          .string()
+          .regex(
+            /^[0-9]+(B|KB|MB|GB|TB|PB|EB)$/,
+            'expected a size in Prometheus units such as 90GB',
+          )
+          .optional(),
+      })
+      .strict()
+      .prefault({}),
+    scrapeInterval: duration.schema.default('15s'),
+    evaluationInterval: duration.schema.default('15s'),
+    scrapeJobs: z.array(scrapeJobSchema).default([]),
+    alertmanagers: z.array(alertmanagerSchema).default([]),
+    /** Replaces the standard alert rules when given. */
+    alertRules: z
+      .array(
+        z
+          .object({
+            alert: z
+              .string()
+              .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an alert name like ServiceDown'),
+            expr: z.string().min(1),
+            for: duration.schema,
+            severity: z.enum(['critical', 'warning', 'info']),
+            summary: z.string().min(1),
+            description: z.string().min(1),
+          })
+          .strict(),
+      )
+      .optional(),
+    /** The incus-metrics module's outputs, for the mTLS scrape of the Incus API. */
+    incusMetrics: z
+      .custom<Expr>((v) => isExpr(v), "expected the incus-metrics module's prometheus output")
+      .optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    c.scrapeJobs.forEach((j, i) => {
+      if (seen.has(j.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['scrapeJobs', i, 'name'],
+          message: `job name "${j.name}" is used twice`,
+        });
+      seen.add(j.name);
+    });
+  });
+
+export type PrometheusConfig = z.input<typeof prometheusConfigSchema>;
+
+export type PrometheusInstance = ModuleCall<
+  typeof prometheusModule.variables,
+  typeof prometheusModule.body.outputs
+> &
+  MetricsSource &
+  DatasourceSource & { readonly service: 'prometheus' };
+
+const target = (t: MetricsSource | string): Expr =>
+  typeof t === 'string' ? str(t) : t.metrics.target;
+
+/** A Prometheus instance: validates `config` and returns the module call with typed outputs. */
+export function prometheus(config: PrometheusConfig): PrometheusInstance {
+  const c = parseConfig(prometheusConfigSchema, config, [
+    config.name ?? PROMETHEUS_DEFAULTS.instanceName,
+  ]);
+  const call = prometheusModule.call(c.name, {
+    ...(serviceArgs(c, PROMETHEUS_DEFAULTS) as object),
+    retention_time: c.retention.time === '30d' ? undefined : c.retention.time,
+    retention_size: c.retention.size,
+    scrape_interval: c.scrapeInterval === '15s' ? undefined : c.scrapeInterval,
+    evaluation_interval: c.evaluationInterval === '15s' ? undefined : c.evaluationInterval,
+    scrape_jobs: c.scrapeJobs.length
+      ? tuple(
+          c.scrapeJobs.map((j) =>
+            object(
+              {
+                name: str(j.name),
+                targets: tuple(j.targets.map(target)),
+                ...(j.metricsPath ? { metrics_path: str(j.metricsPath) } : {}),
+                ...(j.scheme ? { scheme: str(j.scheme) } : {}),
+                ...(j.honorLabels ? { honor_labels: toExpr(true) } : {}),
+                ...(j.params ? { params: toExpr(j.params) } : {}),
+                ...(j.labels ? { labels: toExpr(j.labels) } : {}),
+              },
+              { multiline: true },
+            ),
+          ),
+        )
+      : undefined,
+    alertmanagers: c.alertmanagers.length
+      ? tuple(c.alertmanagers.map((a) => (typeof a === 'string' ? str(a) : a.alerting.target)))
+      : undefined,
+    alert_rules: c.alertRules,
+    incus_metrics: c.incusMetrics,
+  } as never);
+  return Object.assign(call, {
+    service: 'prometheus' as const,
+    metrics: { target: call.outputs.metrics_target },
+    datasource: { type: 'prometheus' as const, url: call.outputs.endpoint },
+  });
+}
