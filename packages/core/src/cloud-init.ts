@@ -37,7 +37,7 @@ export interface CloudInitConfig {
   }>;
 }
 
-const PLACEHOLDER = /@@atlas-expr-(\d+)@@/g;
+const PLACEHOLDER = /atlas_expr_(\d+)_placeholder/g;
 
 /**
  * Renders `#cloud-config` user-data as the text of a `templatefile()` template.
@@ -50,7 +50,7 @@ export function cloudInitTemplate(config: CloudInitConfig): TemplatePart[] {
   const hold = (value: string | Expr): string => {
     if (!isExpr(value)) return value;
     exprs.push(value);
-    return `@@atlas-expr-${exprs.length - 1}@@`;
+    return `atlas_expr_${exprs.length - 1}_placeholder`;
   };
   const yaml = (doc: unknown) => stringify(doc, { lineWidth: 0, blockQuote: 'literal' });
   const parts: TemplatePart[] = [literal('#cloud-config\n')];

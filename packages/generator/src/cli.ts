@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { ConfigError, formatPath } from '@atlas/core';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -99,7 +98,3 @@ export async function main(argv: readonly string[], log = console): Promise<numb
     return EXIT.internal;
   }
 }
-
-const invokedDirectly =
-  process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
-if (invokedDirectly) process.exitCode = await main(process.argv.slice(2));

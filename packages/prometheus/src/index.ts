@@ -10,7 +10,7 @@ import {
 } from '@atlas/core';
 import { get, isExpr, object, str, toExpr, tuple, type Expr } from '@atlas/hcl';
 import { z } from 'zod';
-import { PROMETHEUS_DEFAULTS, PROMETHEUS_PORT, prometheusModule } from './module.js';
+import { PROMETHEUS_DEFAULTS, PROMETHEUS_PORT, alertRuleValue, prometheusModule } from './module.js';
 
 export { DEFAULT_ALERT_RULES, type AlertRule } from './alert-rules.js';
 export { PROMETHEUS_DEFAULTS, PROMETHEUS_PORT, prometheusModule } from './module.js';
@@ -176,7 +176,7 @@ export function prometheus(config: PrometheusConfig): PrometheusInstance {
     alertmanagers: c.alertmanagers.length
       ? tuple(c.alertmanagers.map((a) => (typeof a === 'string' ? str(a) : a.alerting.target)))
       : undefined,
-    alert_rules: c.alertRules,
+    alert_rules: c.alertRules?.map(alertRuleValue),
     incus_metrics: c.incusMetrics,
   } as never);
   return Object.assign(call, {

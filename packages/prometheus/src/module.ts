@@ -25,7 +25,7 @@ import {
   tpl,
   tuple,
 } from '@atlas/hcl';
-import { DEFAULT_ALERT_RULES } from './alert-rules.js';
+import { DEFAULT_ALERT_RULES, type AlertRule } from './alert-rules.js';
 
 export const PROMETHEUS_PORT = 9090;
 
@@ -58,10 +58,21 @@ const scrapeJobType = T.object({
 const alertRuleType = T.object({
   alert: T.string,
   expr: T.string,
-  for: T.string,
+  // `for` cannot name an attribute in a type constraint: HCL would read a for expression.
+  for_duration: T.string,
   severity: T.string,
   summary: T.string,
   description: T.string,
+});
+
+/** An alert rule as the `alert_rules` variable holds it. */
+export const alertRuleValue = ({ for: forDuration, ...rule }: AlertRule) => ({
+  alert: rule.alert,
+  expr: rule.expr,
+  for_duration: forDuration,
+  severity: rule.severity,
+  summary: rule.summary,
+  description: rule.description,
 });
 
 const job = (field: string) => ref(`job.${field}`);
@@ -144,7 +155,7 @@ export const prometheusModule = incusServiceModule({
       type: T.list(alertRuleType),
       description:
         "Alerting rules, evaluated as one group. The default is Atlas's standard set (availability, memory, disk, CPU, load).",
-      default: DEFAULT_ALERT_RULES.map((r) => ({ ...r })),
+      default: DEFAULT_ALERT_RULES.map(alertRuleValue),
       validations: (self): Validation[] => [
         {
           condition: call('alltrue', [
@@ -249,7 +260,7 @@ export const prometheusModule = incusServiceModule({
               {
                 alert: rule('alert'),
                 expr: rule('expr'),
-                for: rule('for'),
+                for: rule('for_duration'),
                 labels: object({ severity: rule('severity') }),
                 annotations: object({ summary: rule('summary'), description: rule('description') }),
               },
