@@ -145,6 +145,8 @@ export const lokiModule = incusServiceModule({
           writeFiles: [{ path: '/etc/loki/config.yml', content: ref('loki_yml') }],
           runcmd: [
             ...aptRepositoryInstall(GRAFANA_APT_REPOSITORY, ['loki']),
+            // The data volume may be disabled: create the folder either way.
+            `install -d -o loki -g nogroup ${DATA}`,
             `chown -R loki:nogroup ${DATA}`,
             'systemctl enable loki',
             'systemctl restart loki',

@@ -315,6 +315,8 @@ export const prometheusModule = incusServiceModule({
             },
           ],
           runcmd: [
+            // The data volume may be disabled and the TLS folder unused: create both either way.
+            'install -d -o prometheus -g prometheus /prometheus /etc/prometheus/tls',
             'chown -R prometheus:prometheus /prometheus /etc/prometheus/tls',
             'systemctl restart prometheus',
           ],
