@@ -40,10 +40,10 @@ import { grafana } from '@atlas/grafana';
 import { prometheus } from '@atlas/prometheus';
 
 const base = baseInfrastructure({ networks: { management: { ipv4: '10.20.0.1/24' } } });
-const profiles = base.profilesFor('management');
-const prometheus01 = prometheus({ name: 'prometheus01', profiles });
+const network = base.attach('management');
+const prometheus01 = prometheus({ name: 'prometheus01', network });
 ${extra}
-const grafana01 = grafana({ name: 'grafana01', profiles, domain: 'grafana.example.com', ${grafanaOptions} });
+const grafana01 = grafana({ name: 'grafana01', network, domain: 'grafana.example.com', ${grafanaOptions} });
 export default defineEstate({
   repository: 'https://example.com/atlas.git',
   environments: [defineEnvironment({ name: 'iapetus', description: 'Test.', modules: [base.call, prometheus01, grafana01] })],
@@ -60,7 +60,7 @@ async function run(name: string, source: string) {
     error: (...a: unknown[]) => lines.push(a.join(' ')),
   };
   const before = await treeHash(out);
-  const code = await main(['generate', '--config', file, '--out', out], log as Console);
+  const code = await main(['generate', '--config', file, '--out', out], log);
   return { code, output: lines.join('\n'), unchanged: (await treeHash(out)) === before };
 }
 
@@ -106,7 +106,7 @@ describe('atlas generate with bad input', () => {
   it('rejects duplicate instance names', async () => {
     const source = fixture('', '').replace(
       'modules: [base.call, prometheus01, grafana01]',
-      "modules: [base.call, prometheus01, grafana01, prometheus({ name: 'prometheus01', profiles })]",
+      "modules: [base.call, prometheus01, grafana01, prometheus({ name: 'prometheus01', network })]",
     );
     const result = await run('duplicate', source);
     expect(result.code).toBe(2);
@@ -121,7 +121,7 @@ describe('atlas generate with bad input', () => {
       'foreign-datasource',
       fixture(
         'datasources: [{ source: prometheus02 }]',
-        "const prometheus02 = prometheus({ name: 'prometheus02', profiles });",
+        "const prometheus02 = prometheus({ name: 'prometheus02', network });",
       ),
     );
     expect(result.code).toBe(2);

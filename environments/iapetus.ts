@@ -19,20 +19,20 @@ const base = baseInfrastructure({
 
 export const loki01 = loki({
   name: 'loki01',
-  profiles: base.profilesFor('management'),
+  network: base.attach('management'),
   retention: { period: '720h', deleteDelay: '2h' },
 });
 
 export const prometheus01 = prometheus({
   name: 'prometheus01',
-  profiles: base.profilesFor('management'),
+  network: base.attach('management'),
   retention: { time: '30d' },
   scrapeJobs: [scrapeJob('loki', loki01)],
 });
 
 export const grafana01 = grafana({
   name: 'grafana01',
-  profiles: base.profilesFor('management'),
+  network: base.attach('management'),
   domain: 'grafana.accuser.dev',
   datasources: [
     { source: prometheus01, name: 'Prometheus', isDefault: true },

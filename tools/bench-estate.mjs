@@ -18,18 +18,24 @@ export function syntheticEstate(services) {
     const modules = [base.call];
     for (let i = 0; i + 3 <= count; i += 3) {
       const n = String(i / 3 + 1).padStart(2, '0');
-      const profiles = base.profilesFor('management');
-      const l = loki({ name: `loki${n}`, profiles });
-      const p = prometheus({ name: `prometheus${n}`, profiles, scrapeJobs: [scrapeJob('loki', l)] });
+      const network = base.attach('management');
+      const l = loki({ name: `loki${n}`, network });
+      const p = prometheus({ name: `prometheus${n}`, network, scrapeJobs: [scrapeJob('loki', l)] });
       const g = grafana({
         name: `grafana${n}`,
-        profiles,
+        network,
         domain: `grafana${n}.example.com`,
         datasources: [{ source: p, isDefault: true }, { source: l }],
       });
       modules.push(l, p, g);
     }
-    environments.push(defineEnvironment({ name: `env${e + 1}`, description: `Synthetic environment ${e + 1}.`, modules }));
+    environments.push(
+      defineEnvironment({
+        name: `env${e + 1}`,
+        description: `Synthetic environment ${e + 1}.`,
+        modules,
+      }),
+    );
   }
   return defineEstate({ environments, repository: 'https://example.com/atlas.git' });
 }

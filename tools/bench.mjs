@@ -13,7 +13,10 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Runs `node -e script` and returns the milliseconds it reported on stdout. */
 function timed(script, cwd) {
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd, encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd,
+    encoding: 'utf8',
+  });
   return JSON.parse(out.trim().split('\n').pop());
 }
 
@@ -43,7 +46,10 @@ const floorRun = (manifest, outDir) => `
 `;
 
 const cases = [
-  { name: 'repository estate', estate: `const estate = (await import(${JSON.stringify(join(here, '../environments/dist/index.js'))})).default;` },
+  {
+    name: 'repository estate',
+    estate: `const estate = (await import(${JSON.stringify(join(here, '../environments/dist/index.js'))})).default;`,
+  },
   ...[20, 200, 2000].map((n) => ({
     name: `synthetic ${n} services`,
     estate: `const estate = (await import(${JSON.stringify(join(here, 'bench-estate.mjs'))})).syntheticEstate(${n});`,
@@ -67,7 +73,9 @@ for (const c of cases) {
     const atlas = [];
     const floor = [];
     for (let i = 0; i < RUNS; i++) {
-      atlas.push(timed(atlasRun(c.estate, join(work, `atlas-${i}`)), join(here, '..', 'environments')));
+      atlas.push(
+        timed(atlasRun(c.estate, join(work, `atlas-${i}`)), join(here, '..', 'environments')),
+      );
       floor.push(timed(floorRun(manifest, join(work, `floor-${i}`)), work).total);
     }
     const m = (k) => median(atlas.map((r) => r[k]));
@@ -86,5 +94,7 @@ for (const c of cases) {
     rmSync(work, { recursive: true, force: true });
   }
 }
-console.log(`Median of ${RUNS} cold runs per case (fresh node process each; "floor" writes the same bytes from JSON).`);
+console.log(
+  `Median of ${RUNS} cold runs per case (fresh node process each; "floor" writes the same bytes from JSON).`,
+);
 console.table(rows);

@@ -204,9 +204,7 @@ variable "datasources" {
   }
 
   validation {
-    condition = length(distinct([for ds in var.datasources : ds.name])) == length(
-      var.datasources,
-    )
+    condition     = length(distinct([for ds in var.datasources : ds.name])) == length(var.datasources)
     error_message = "Datasource names must be unique."
   }
 }

@@ -217,9 +217,7 @@ variable "scrape_jobs" {
   }
 
   validation {
-    condition = alltrue([
-      for job in var.scrape_jobs : contains(["http", "https"], job.scheme)
-    ])
+    condition     = alltrue([for job in var.scrape_jobs : contains(["http", "https"], job.scheme)])
     error_message = "Each scrape job \"scheme\" must be http or https."
   }
 }
@@ -325,10 +323,7 @@ variable "alert_rules" {
 
   validation {
     condition = alltrue([
-      for rule in var.alert_rules : contains(
-        ["critical", "warning", "info"],
-        rule.severity,
-      )
+      for rule in var.alert_rules : contains(["critical", "warning", "info"], rule.severity)
     ])
     error_message = "Each alert rule \"severity\" must be critical, warning or info."
   }

@@ -8,6 +8,7 @@ import {
   parseConfig,
   variable,
   type ModuleCall,
+  type NetworkAttachment,
   type Ref,
   type Validation,
 } from '@atlas/core';
@@ -265,8 +266,8 @@ export interface BaseInfrastructure<R extends NetworkRole = NetworkRole> {
   readonly mode: NetworkType;
   /** `module.base.container_base_profile` */
   readonly containerBaseProfile: Ref<string>;
-  /** The profiles an instance on network `role` starts from, in order: base, then network. */
-  profilesFor(role: R): Ref<string>[];
+  /** Join network `role`: the profiles an instance starts from (base, then network) and the network's mode. */
+  attach(role: R): NetworkAttachment;
   networkProfile(role: R): Ref<string>;
   gateway(role: R): Ref<string>;
   /** The network's IPv4 gateway as written in the configuration (for docs and summaries). */
@@ -281,6 +282,7 @@ export function baseInfrastructure<const C extends BaseConfig>(
   const c = parseConfig(baseConfigSchema, config, ['base']);
   const networks: Record<string, Record<string, unknown>> = {};
   const addresses: Record<string, string> = {};
+  const networkTypes: Record<string, NetworkType> = {};
   for (const role of NETWORK_ROLES) {
     const n = c.networks[role];
     if (!n) continue;
@@ -291,6 +293,7 @@ export function baseInfrastructure<const C extends BaseConfig>(
         : c.mode === 'physical' && role === 'production'
           ? 'physical'
           : 'bridge';
+    networkTypes[role] = type;
     const entry: Record<string, unknown> = {};
     if (type === 'physical') {
       entry.name = c.productionNetworkName ?? c.parent;
@@ -315,7 +318,13 @@ export function baseInfrastructure<const C extends BaseConfig>(
     mode: c.mode,
     containerBaseProfile: out.container_base_profile,
     networkProfile: (role: R) => get(out.network_profiles, role),
-    profilesFor: (role: R) => [out.container_base_profile, get(out.network_profiles, role)],
+    attach: (role: R) => ({
+      kind: 'network-attachment',
+      role,
+      mode: networkTypes[role] as NetworkType,
+      profiles: [out.container_base_profile, get(out.network_profiles, role)],
+      network: get(out.networks, role),
+    }),
     gateway: (role: R) => get(out.gateways, role),
     addresses: addresses as Record<R, string>,
   };

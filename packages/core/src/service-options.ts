@@ -40,8 +40,8 @@ export function serviceOptionsSchema(d: ServiceDefaults) {
     /** Module and instance name, e.g. `grafana01`. */
     name: instanceName.schema.default(d.instanceName),
     profileName: instanceName.schema.default(d.profileName),
-    /** Base and network profiles, in order: `base.profilesFor('management')`. */
-    profiles: z.array(exprSchema).min(1, 'expected at least the base and a network profile'),
+    /** The network to join: `base.attach('management')` (profiles, and the mode that decides how ports are published). */
+    network: networkAttachmentSchema,
     image: z
       .string()
       .min(1)
@@ -69,7 +69,7 @@ export function serviceArgs(o: ServiceOptions, d: ServiceDefaults): Record<strin
     instance_name: o.name,
     profile_name: differs(o.profileName, d.profileName),
     image: differs(o.image, d.image ?? DEFAULT_IMAGE),
-    profiles: o.profiles,
+    profiles: o.network.profiles,
     cpu_limit: o.cpu,
     memory_limit: o.memory,
     root_disk_size: differs(o.rootDiskSize, d.rootDiskSize),
@@ -92,6 +92,57 @@ export function serviceArgs(o: ServiceOptions, d: ServiceDefaults): Record<strin
     });
   }
   return Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined));
+}
+
+/** How an environment attaches its networks (C5): NAT bridge, the physical LAN, or an OVN overlay. */
+export type NetworkMode = 'bridge' | 'physical' | 'ovn';
+
+/** Joining one network: the profiles to apply, in order, and what kind of network it is. */
+export interface NetworkAttachment {
+  readonly kind: 'network-attachment';
+  /** The network's role in the estate: production, management or gitops. */
+  readonly role: string;
+  readonly mode: NetworkMode;
+  /** Base profile, then the network's profile. */
+  readonly profiles: readonly Expr[];
+  /** The Incus network's name (an output of the base module). */
+  readonly network: Expr;
+}
+
+export const networkAttachmentSchema = z.custom<NetworkAttachment>(
+  (v) =>
+    typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'network-attachment',
+  { message: "expected a network attachment such as base.attach('management')" },
+);
+
+/** A port a service offers outside its container. */
+export interface ServicePort {
+  readonly name: string;
+  readonly protocol: 'tcp' | 'udp';
+  readonly port: number;
+  /** Host port in bridge mode; defaults to `port`. */
+  readonly hostPort?: number;
+}
+
+/**
+ * The `proxy_devices` argument for publishing `ports` on the host: only in
+ * bridge mode. On a physical network the container has a LAN address of its
+ * own, and in OVN mode a load balancer publishes it instead.
+ */
+export function proxyDevicesFor(
+  network: NetworkAttachment,
+  ports: readonly ServicePort[],
+): Record<string, { listen: string; connect: string }> | undefined {
+  if (network.mode !== 'bridge' || ports.length === 0) return undefined;
+  return Object.fromEntries(
+    ports.map((p) => [
+      `${p.name}-${p.protocol}`,
+      {
+        listen: `${p.protocol}:0.0.0.0:${p.hostPort ?? p.port}`,
+        connect: `${p.protocol}:127.0.0.1:${p.port}`,
+      },
+    ]),
+  );
 }
 
 /** Something Prometheus can scrape: `host:port` plus how to ask. */
@@ -128,4 +179,24 @@ export const metricsSourceSchema = z.custom<MetricsSource>(hasCapability('metric
 export const datasourceSourceSchema = z.custom<DatasourceSource>(hasCapability('datasource'), {
   message:
     'expected a Prometheus, Loki or Alertmanager instance (the value prometheus(…) or loki(…) returns)',
+});
+
+/** Somewhere logs can be pushed (Loki). */
+export interface LogSink {
+  readonly name: string;
+  readonly logs: { readonly pushUrl: Expr };
+}
+
+export const logSinkSchema = z.custom<LogSink>(hasCapability('logs'), {
+  message: 'expected a Loki instance (the value loki(…) returns)',
+});
+
+/** Somewhere Prometheus sends alerts (Alertmanager). */
+export interface AlertReceiver {
+  readonly name: string;
+  readonly alerting: { readonly target: Expr };
+}
+
+export const alertReceiverSchema = z.custom<AlertReceiver>(hasCapability('alerting'), {
+  message: 'expected an Alertmanager instance (the value alertmanager(…) returns)',
 });

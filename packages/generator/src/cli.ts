@@ -40,7 +40,13 @@ async function loadEstate(file: string): Promise<Estate> {
   return estate as Estate;
 }
 
-export async function main(argv: readonly string[], log = console): Promise<number> {
+/** Where the command writes: stdout-like `log`, stderr-like `error`. */
+export interface Logger {
+  log(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
+
+export async function main(argv: readonly string[], log: Logger = console): Promise<number> {
   try {
     const { values, positionals } = parseArgs({
       args: [...argv],

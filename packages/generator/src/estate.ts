@@ -90,14 +90,35 @@ function printFiles(
   }
 }
 
+function addModules(
+  defs: readonly ModuleDefinition[],
+  repository: string,
+  out: Map<string, string>,
+): void {
+  for (const def of defs) {
+    const prefix = `modules/${def.name}`;
+    printFiles(renderModule(def), prefix, def.package, out);
+    out.set(
+      `${prefix}/README.md`,
+      withHeader('README.md', moduleReadme(def, { repository }), def.package),
+    );
+  }
+}
+
+/** Just these modules, as `modules/<name>/…` files (what a package's own tests check). */
+export function renderModules(
+  defs: readonly ModuleDefinition[],
+  repository = 'https://example.com/atlas.git',
+): Map<string, string> {
+  const out = new Map<string, string>();
+  addModules(defs, repository, out);
+  return out;
+}
+
 /** Render the whole estate to file contents, in memory. Paths are relative to generated/. */
 export function renderEstate(estate: Estate, options: RenderOptions = {}): Map<string, string> {
   const out = new Map<string, string>();
-  for (const def of estate.modules) {
-    const prefix = `modules/${def.name}`;
-    printFiles(renderModule(def), prefix, def.package, out);
-    out.set(`${prefix}/README.md`, withHeader('README.md', moduleReadme(def, estate), def.package));
-  }
+  addModules(estate.modules, estate.repository, out);
   const source: ModuleSource =
     options.moduleSources === 'pinned'
       ? (def) => `git::${estate.repository}//generated/modules/${def.name}?ref=${releaseTag(def)}`

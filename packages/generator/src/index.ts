@@ -1,4 +1,4 @@
-export { EXIT, main } from './cli.js';
+export { EXIT, main, type Logger } from './cli.js';
 export {
   defineEstate,
   renderEstate,

@@ -1,9 +1,11 @@
 import {
   parseConfig,
+  proxyDevicesFor,
   port,
   serviceArgs,
   serviceOptionsSchema,
   type DatasourceSource,
+  type LogSink,
   type MetricsSource,
   type ModuleCall,
 } from '@atlas/core';
@@ -51,7 +53,8 @@ export type LokiConfig = z.input<typeof lokiConfigSchema>;
 
 export type LokiInstance = ModuleCall<typeof lokiModule.variables, typeof lokiModule.body.outputs> &
   MetricsSource &
-  DatasourceSource & { readonly service: 'loki' };
+  DatasourceSource &
+  LogSink & { readonly service: 'loki' };
 
 /** A Loki instance: validates `config` and returns the module call with typed outputs. */
 export function loki(config: LokiConfig): LokiInstance {
@@ -73,5 +76,6 @@ export function loki(config: LokiConfig): LokiInstance {
     service: 'loki' as const,
     metrics: { target: call.outputs.metrics_target },
     datasource: { type: 'loki' as const, url: call.outputs.endpoint },
+    logs: { pushUrl: call.outputs.push_url },
   });
 }

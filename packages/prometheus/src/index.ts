@@ -1,4 +1,5 @@
 import {
+  alertReceiverSchema,
   duration,
   metricsSourceSchema,
   parseConfig,
@@ -10,7 +11,12 @@ import {
 } from '@atlas/core';
 import { get, isExpr, object, str, toExpr, tuple, type Expr } from '@atlas/hcl';
 import { z } from 'zod';
-import { PROMETHEUS_DEFAULTS, PROMETHEUS_PORT, alertRuleValue, prometheusModule } from './module.js';
+import {
+  PROMETHEUS_DEFAULTS,
+  PROMETHEUS_PORT,
+  alertRuleValue,
+  prometheusModule,
+} from './module.js';
 
 export { DEFAULT_ALERT_RULES, type AlertRule } from './alert-rules.js';
 export { PROMETHEUS_DEFAULTS, PROMETHEUS_PORT, prometheusModule } from './module.js';
@@ -70,10 +76,7 @@ export function federationJob(
 }
 
 const alertmanagerSchema = z.union([
-  z.custom<{ name: string; alerting: { target: Expr } }>(
-    (v) => typeof v === 'object' && v !== null && 'alerting' in v,
-    { message: 'expected an Alertmanager instance' },
-  ),
+  alertReceiverSchema,
   z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port'),
 ]);
 

@@ -1,0 +1,67 @@
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+/** The real programs whose own checkers prove generated service configuration, and the Debian package of each. */
+export const CHECKERS = {
+  promtool: 'prometheus',
+  amtool: 'prometheus-alertmanager',
+  mosquitto: 'mosquitto',
+  'cloud-init': 'cloud-init',
+  'named-checkzone': 'bind9-utils',
+  'ansible-inventory': 'ansible',
+  shellcheck: 'shellcheck',
+} as const;
+
+export type CheckerName = keyof typeof CHECKERS;
+
+function onPath(name: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin'];
+  for (const dir of dirs) {
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Whether a checker is installed. Outside CI a missing one lets tests skip;
+ * in CI (`CI` set) it is an error, so a missing install step cannot pass unnoticed.
+ */
+export function hasChecker(name: CheckerName): boolean {
+  if (onPath(name)) return true;
+  if (process.env.CI) {
+    throw new Error(
+      `${name} is required in CI: install Debian's ${CHECKERS[name]} package (npm run setup does this)`,
+    );
+  }
+  return false;
+}
+
+export interface CheckerResult {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Run a checker with arguments (and optional stdin); never throws on a non-zero exit. */
+export function runChecker(
+  name: CheckerName,
+  args: readonly string[],
+  options: { input?: string; cwd?: string } = {},
+): CheckerResult {
+  const path = onPath(name);
+  if (!path) throw new Error(`${name} is not installed (Debian package ${CHECKERS[name]})`);
+  const result = spawnSync(path, [...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    ...(options.input === undefined ? {} : { input: options.input }),
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+  });
+  return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
+}
