@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { isExpr, ref, toExpr, type BodyItem, type Expr, type TemplatePart } from '@atlas/hcl';
+import { call, isExpr, ref, toExpr, type BodyItem, type Expr, type TemplatePart } from '@atlas/hcl';
 import type { HclType } from './hcl-type.js';
 import type { EnvVariable } from './environment.js';
 import type { Rule, Validation } from './rules.js';
@@ -182,8 +182,12 @@ function moduleCall<Vs extends VariableSpecs, Os extends OutputSpecs>(
     }
     converted.set(key, toExpr(value));
   }
+  // A counted call (0 or 1 instances) is read through one(): the value, or null when absent.
   const outputs = Object.fromEntries(
-    Object.keys(definition.body.outputs).map((k) => [k, ref(`module.${name}.${k}`)]),
+    Object.keys(definition.body.outputs).map((k) => [
+      k,
+      options.count ? call('one', [ref(`module.${name}`, '*', k)]) : ref(`module.${name}.${k}`),
+    ]),
   ) as OutputRefs<Os>;
   return { kind: 'module-call', name, definition, args: converted, outputs, options };
 }

@@ -184,7 +184,12 @@ export const datasourceSourceSchema = z.custom<DatasourceSource>(hasCapability('
 /** Somewhere logs can be pushed (Loki). */
 export interface LogSink {
   readonly name: string;
-  readonly logs: { readonly pushUrl: Expr };
+  readonly logs: {
+    /** Full push URL (`…/loki/api/v1/push`), for Alloy and Promtail. */
+    readonly pushUrl: Expr;
+    /** Base URL (`http://loki01.incus:3100`), for clients that add the path themselves (Incus). */
+    readonly baseUrl: Expr;
+  };
 }
 
 export const logSinkSchema = z.custom<LogSink>(hasCapability('logs'), {

@@ -94,6 +94,8 @@ export interface ServiceParts<Os extends OutputSpecs> {
   readonly resources?: readonly BodyItem[];
   /** Extra `config` keys on the instance. */
   readonly instanceConfig?: Readonly<Record<string, Expr>>;
+  /** Extra devices on the service profile, after root, data and proxy devices (e.g. read-only host paths). */
+  readonly devices?: BlockList<IncusProfileDeviceArgs>;
   readonly outputs: Os;
   readonly templates?: Readonly<Record<string, readonly TemplatePart[]>>;
 }
@@ -107,6 +109,8 @@ export interface ServiceModuleSpec<Vs extends VariableSpecs, Os extends OutputSp
   readonly variables: Vs;
   /** Whether the service can publish ports through Incus proxy devices (bridge mode). */
   readonly proxyDevices?: boolean;
+  /** `container` (default) or `virtual-machine`. */
+  readonly instanceType?: 'container' | 'virtual-machine';
   readonly build: (v: { readonly [K in keyof Vs]: Ref<unknown> } & ServiceVars) => ServiceParts<Os>;
 }
 
@@ -205,6 +209,7 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
               })),
             ]
           : []),
+        ...(parts.devices ?? []),
       ];
 
       const profile = resource('incus_profile', 'service', {

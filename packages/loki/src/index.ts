@@ -76,6 +76,6 @@ export function loki(config: LokiConfig): LokiInstance {
     service: 'loki' as const,
     metrics: { target: call.outputs.metrics_target },
     datasource: { type: 'loki' as const, url: call.outputs.endpoint },
-    logs: { pushUrl: call.outputs.push_url },
+    logs: { pushUrl: call.outputs.push_url, baseUrl: call.outputs.endpoint },
   });
 }
