@@ -69,19 +69,27 @@ export type TemplatePart =
       readonly stripLeft?: boolean;
       readonly stripRight?: boolean;
     }
-  | {
+  | ({
       readonly kind: 'if';
       readonly cond: Expr;
       readonly then: readonly TemplatePart[];
       readonly else?: readonly TemplatePart[];
-    }
-  | {
+    } & DirectiveStrip)
+  | ({
       readonly kind: 'for';
       readonly key?: string;
       readonly value: string;
       readonly collection: Expr;
       readonly body: readonly TemplatePart[];
-    };
+    } & DirectiveStrip);
+
+/** Strip markers put on every tag of a directive: `%{~ if c ~}` … `%{~ endif ~}`. */
+export interface DirectiveStrip {
+  /** `%{~`: strip whitespace before each tag. */
+  readonly stripLeft?: boolean;
+  /** `~}`: strip whitespace (such as the line break) after each tag. */
+  readonly stripRight?: boolean;
+}
 
 /** A quoted template: `"a ${b} c"`. A template of one interpolation prints as the bare expression. */
 export interface TemplateExpr extends Node<'template'> {

@@ -11,11 +11,22 @@ import {
   type TraversalStep,
 } from './ast.js';
 
-const IDENT = /^[\p{ID_Start}_][\p{ID_Continue}\-]*$/u;
+/**
+ * ASCII identifiers only: HCL accepts Unicode ID_Start/ID_Continue, but each
+ * HCL release compiles in the tables of a different Unicode version, so a
+ * name valid to one parser can be rejected by another. Non-ASCII object keys
+ * are printed quoted instead.
+ */
+const IDENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 /** True when `name` can stand bare as an HCL identifier (attribute name, object key, traversal step). */
 export function isIdentifier(name: string): boolean {
   return IDENT.test(name);
+}
+
+/** A built-in function name or a provider function, `provider::incus::parse_image`. */
+export function isFunctionName(name: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*(::[A-Za-z_][A-Za-z0-9_]*)*$/.test(name);
 }
 
 function assertIdentifier(name: string, what: string): void {
@@ -100,8 +111,7 @@ export const call = (
   args: readonly Expr[] = [],
   opts: { expandFinal?: boolean } = {},
 ): Expr => {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*(::[A-Za-z_][A-Za-z0-9_]*)*$/.test(name))
-    throw new TypeError(`bad function name ${name}`);
+  if (!isFunctionName(name)) throw new TypeError(`bad function name ${name}`);
   return node({ kind: 'call', name, args, ...opts });
 };
 
