@@ -1,5 +1,6 @@
 import { grafana, grafanaModule } from '@atlas/grafana';
 import { ref } from '@atlas/hcl';
+import type { NetworkAttachment } from '@atlas/core';
 import { loki, lokiModule } from '@atlas/loki';
 import {
   DEFAULT_ALERT_RULES,
@@ -12,7 +13,13 @@ import { parse } from 'yaml';
 import { previewModule, previewModuleCall } from './preview.js';
 
 // The previews of the real service modules: the files cloud-init writes must be what the programs expect.
-const profiles = [ref('module.base.container_profile'), ref('module.base.management_profile')];
+const network: NetworkAttachment = {
+  kind: 'network-attachment',
+  role: 'management',
+  mode: 'bridge',
+  profiles: [ref('module.base.container_profile'), ref('module.base.management_profile')],
+  network: ref('module.base.networks.management'),
+};
 const fileOf = (preview: { files: ReadonlyMap<string, { content: string }> }, path: string) => {
   const file = preview.files.get(path);
   if (!file) throw new Error(`no file ${path}; files: ${[...preview.files.keys()].join(', ')}`);
@@ -20,10 +27,10 @@ const fileOf = (preview: { files: ReadonlyMap<string, { content: string }> }, pa
 };
 
 describe('prometheus', () => {
-  const cluster = prometheus({ name: 'prometheus02', profiles });
+  const cluster = prometheus({ name: 'prometheus02', network });
   const config = {
     name: 'prometheus01',
-    profiles,
+    network,
     scrapeJobs: [{ name: 'grafana', targets: ['grafana01.incus:3000'] }, federationJob(cluster)],
   };
 
@@ -118,11 +125,11 @@ describe('prometheus', () => {
 
 describe('grafana', () => {
   it('provisions the datasources from other modules’ endpoints', () => {
-    const prometheus01 = prometheus({ name: 'prometheus01', profiles });
-    const loki01 = loki({ name: 'loki01', profiles });
+    const prometheus01 = prometheus({ name: 'prometheus01', network });
+    const loki01 = loki({ name: 'loki01', network });
     const call = grafana({
       name: 'grafana01',
-      profiles,
+      network,
       domain: 'grafana.example.com',
       datasources: [{ source: prometheus01, isDefault: true }, { source: loki01 }],
     });
@@ -184,7 +191,7 @@ describe('loki', () => {
     const preview = previewModuleCall(
       loki({
         name: 'loki01',
-        profiles,
+        network,
         retention: { period: '2160h', deleteDelay: '24h' },
         externalAccess: { hostPort: 3100 },
       }),
@@ -206,7 +213,7 @@ describe('loki', () => {
   });
 
   it('rejects retention shorter than Loki allows, as zod does', () => {
-    expect(() => loki({ profiles, retention: { period: '12h' } })).toThrow(/at least 24h/);
+    expect(() => loki({ network, retention: { period: '12h' } })).toThrow(/at least 24h/);
     const preview = previewModule(lokiModule, {
       profiles: ['base', 'net'],
       retention_period: '12h',
