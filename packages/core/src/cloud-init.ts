@@ -90,7 +90,12 @@ export function cloudInitTemplate(config: CloudInitConfig): TemplatePart[] {
         // `%{ if x ~}` on its own line: the strip marker eats the directive's newline.
         const at = parts.length;
         text(item);
-        parts.push({ kind: 'if', cond: f.when, then: [literal('\n'), ...parts.splice(at)], stripRight: true });
+        parts.push({
+          kind: 'if',
+          cond: f.when,
+          then: [literal('\n'), ...parts.splice(at)],
+          stripRight: true,
+        });
         parts.push(literal('\n'));
       } else text(item);
     }

@@ -1,6 +1,7 @@
 export { EXIT, main, type Logger } from './cli.js';
 export {
   defineEstate,
+  renderModules,
   renderEstate,
   type Estate,
   type EstateSpec,

@@ -64,12 +64,9 @@ export function loki(config: LokiConfig): LokiInstance {
     retention_period: c.retention.period === '720h' ? undefined : c.retention.period,
     retention_delete_delay: c.retention.deleteDelay === '2h' ? undefined : c.retention.deleteDelay,
     proxy_devices: c.externalAccess
-      ? {
-          http: {
-            listen: `tcp:0.0.0.0:${c.externalAccess.hostPort}`,
-            connect: `tcp:127.0.0.1:${LOKI_PORT}`,
-          },
-        }
+      ? proxyDevicesFor(c.network, [
+          { name: 'http', protocol: 'tcp', port: LOKI_PORT, hostPort: c.externalAccess.hostPort },
+        ])
       : undefined,
   } as never);
   return Object.assign(call, {

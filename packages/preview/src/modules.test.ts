@@ -206,7 +206,7 @@ describe('loki', () => {
     });
     expect(config.limits_config).toEqual({ retention_period: '2160h' });
     expect(preview.resources['incus_profile.service']!.device).toContainEqual({
-      name: 'http',
+      name: 'http-tcp',
       type: 'proxy',
       properties: { listen: 'tcp:0.0.0.0:3100', connect: 'tcp:127.0.0.1:3100' },
     });

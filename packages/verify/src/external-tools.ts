@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
 /** The real programs whose own checkers prove generated service configuration, and the Debian package of each. */
@@ -64,4 +65,34 @@ export function runChecker(
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
   });
   return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
+}
+
+/**
+ * Write `content` to a temporary file (named `fileName`) and run a checker on
+ * it: `checkContent('promtool', yaml, (f) => ['check', 'config', f])`.
+ */
+export function checkContent(
+  name: CheckerName,
+  content: string,
+  args: (file: string) => readonly string[],
+  fileName = 'checked-file',
+): CheckerResult {
+  const dir = mkdtempSync(join(tmpdir(), 'atlas-check-'));
+  try {
+    const file = join(dir, fileName);
+    writeFileSync(file, content);
+    return runChecker(name, args(file), { cwd: dir });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `cloud-init schema --config-file` on user-data; status 0 means valid. */
+export function checkCloudInit(userData: string): CheckerResult {
+  return checkContent(
+    'cloud-init',
+    userData,
+    (f) => ['schema', '--config-file', f],
+    'user-data.yaml',
+  );
 }

@@ -3,6 +3,8 @@ export { summarizeModule, type ModuleSummary, type VariableSummary } from './hcl
 export type { CheckName, Problem } from './problem.js';
 export {
   CHECKERS,
+  checkCloudInit,
+  checkContent,
   hasChecker,
   runChecker,
   type CheckerName,

@@ -1,0 +1,100 @@
+import { renderModules, writeTree } from '@atlas/generator';
+import { previewModule, previewModuleCall } from '@atlas/preview';
+import { verifyTree } from '@atlas/verify';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { baseInfrastructure, baseModule } from './index.js';
+
+const networks = {
+  production: { ipv4: '10.10.0.1/24', ipv6: 'fd00:10:10::1/64', ipv6Nat: true },
+  management: { ipv4: '10.20.0.1/24' },
+  gitops: { ipv4: '10.30.0.1/24' },
+};
+const configOf = (preview: ReturnType<typeof previewModuleCall>, role: string) =>
+  (preview.resources[`incus_network.this["${role}"]`] ?? {}).config;
+
+describe('base infrastructure', () => {
+  it('bridge mode: NAT bridges, IPv6 only where asked (ULA with NAT66), "none" elsewhere', () => {
+    const preview = previewModuleCall(baseInfrastructure({ networks }).call);
+    expect(preview.validationErrors).toEqual([]);
+    expect(configOf(preview, 'production')).toEqual({
+      'ipv4.address': '10.10.0.1/24',
+      'ipv4.nat': 'true',
+      'ipv6.address': 'fd00:10:10::1/64',
+      'ipv6.nat': 'true',
+    });
+    expect(configOf(preview, 'management')).toEqual({
+      'ipv4.address': '10.20.0.1/24',
+      'ipv4.nat': 'true',
+      'ipv6.address': 'none',
+    });
+  });
+
+  it('physical mode attaches production to the LAN and keeps the others as bridges', () => {
+    const base = baseInfrastructure({ mode: 'physical', parent: 'eno1', networks });
+    const preview = previewModuleCall(base.call);
+    expect(configOf(preview, 'production')).toEqual({ parent: 'eno1' });
+    expect(preview.resources['incus_network.this["production"]']).toMatchObject({
+      name: 'eno1',
+      type: 'physical',
+    });
+    expect(preview.resources['incus_network.this["management"]']).toMatchObject({ type: 'bridge' });
+    expect(base.attach('production').mode).toBe('physical');
+    expect(base.attach('management').mode).toBe('bridge');
+  });
+
+  it('OVN mode makes every network an overlay on the uplink', () => {
+    const base = baseInfrastructure({ mode: 'ovn', parent: 'uplink', networks });
+    const preview = previewModuleCall(base.call);
+    for (const role of ['production', 'management', 'gitops']) {
+      expect(preview.resources[`incus_network.this["${role}"]`]).toMatchObject({ type: 'ovn' });
+      expect(configOf(preview, role)).toMatchObject({ network: 'uplink' });
+    }
+    expect(base.attach('gitops').mode).toBe('ovn');
+  });
+
+  it('gives every network a profile with eth0 on it, and a container base profile that restarts and autostarts', () => {
+    const preview = previewModuleCall(baseInfrastructure({ networks }).call);
+    expect(preview.resources['incus_profile.container_base']).toMatchObject({
+      name: 'container-base',
+      config: { 'boot.autostart': 'true', 'boot.autorestart': 'true' },
+    });
+    expect(preview.resources['incus_profile.network["management"]']).toMatchObject({
+      name: 'management-network',
+      device: [{ name: 'eth0', type: 'nic', properties: { network: 'management' } }],
+    });
+    expect(preview.outputs.gateways).toEqual({
+      production: '10.10.0.1',
+      management: '10.20.0.1',
+      gitops: '10.30.0.1',
+    });
+  });
+
+  it('rejects bad input in zod and in the module', () => {
+    expect(() => baseInfrastructure({ mode: 'physical', networks })).toThrow(
+      /base\.parent: physical and ovn modes need "parent"/,
+    );
+    expect(() => baseInfrastructure({ networks: { management: { ipv4: '10.20.0.1' } } })).toThrow(
+      /base\.networks\.management\.ipv4: expected an IPv4 address with prefix length/,
+    );
+    const bad = previewModule(baseModule, {
+      networks: { management: { type: 'vlan', ipv4_address: '10.20.0.1' } },
+    });
+    expect(bad.validationErrors.join('\n')).toMatch(/bridge, physical or ovn/);
+    expect(bad.validationErrors.join('\n')).toMatch(/10\.10\.0\.1\/24/);
+    const noParent = previewModule(baseModule, { networks: { production: { type: 'physical' } } });
+    expect(noParent.validationErrors.join('\n')).toMatch(/need "parent"/);
+  });
+
+  it('renders a valid, tofu-fmt exact module', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'atlas-base-'));
+    try {
+      await writeTree(join(dir, 'generated'), renderModules([baseModule]));
+      expect(await verifyTree(dir)).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,104 @@
+import type { NetworkAttachment } from '@atlas/core';
+import { renderModules, writeTree } from '@atlas/generator';
+import { ref } from '@atlas/hcl';
+import { previewModule, previewModuleCall } from '@atlas/preview';
+import { checkCloudInit, hasChecker, verifyTree } from '@atlas/verify';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { loki, lokiConfigSchema, lokiModule } from './index.js';
+
+const attach = (mode: NetworkAttachment['mode']): NetworkAttachment => ({
+  kind: 'network-attachment',
+  role: 'management',
+  mode,
+  profiles: [
+    ref('module.base.container_base_profile'),
+    ref('module.base.network_profiles.management'),
+  ],
+  network: ref('module.base.networks.management'),
+});
+const network = attach('bridge');
+
+describe('loki', () => {
+  it('defaults to the seeds: 2 CPU, 2GB, 50GB at /loki, weekly snapshots kept 2w, 720h retention with a 2h delete delay', () => {
+    const c = lokiConfigSchema.parse({ network });
+    expect(c).toMatchObject({
+      name: 'loki01',
+      cpu: 2,
+      memory: '2GB',
+      retention: { period: '720h', deleteDelay: '2h' },
+    });
+    expect(c.data).toMatchObject({
+      size: '50GB',
+      snapshots: { schedule: '@weekly', expiry: '2w' },
+    });
+    const v = lokiModule.variables;
+    expect([
+      v.retention_period?.default,
+      v.retention_delete_delay?.default,
+      v.data_volume_size?.default,
+    ]).toEqual(['720h', '2h', '50GB']);
+  });
+
+  it.each([
+    [{ retention: { deleteDelay: '1h' } }, 'retention_delete_delay', '1h', 'at least 2h'],
+    [{ retention: { deleteDelay: '90m' } }, 'retention_delete_delay', '90m', 'whole hours'],
+    [{ retention: { period: '12h' } }, 'retention_period', '12h', 'at least 24h'],
+    [{ retention: { period: '30d' } }, 'retention_period', '30d', 'whole hours'],
+  ])('rejects %j in zod and in the module', (bad, variable, value, message) => {
+    expect(() => loki({ network, ...bad })).toThrow(new RegExp(message, 'i'));
+    const preview = previewModule(lokiModule, { profiles: ['base'], [variable]: value });
+    expect(preview.validationErrors.join('\n')).toMatch(
+      new RegExp(`var\\.${variable}: .*${message}`, 'i'),
+    );
+  });
+
+  it('enforces retention through the compactor', () => {
+    const preview = previewModuleCall(
+      loki({ network, retention: { period: '2160h', deleteDelay: '24h' } }),
+    );
+    const config = parse(preview.files.get('/etc/loki/config.yml')!.content);
+    expect(config.compactor).toMatchObject({
+      retention_enabled: true,
+      retention_delete_delay: '24h',
+      delete_request_store: 'filesystem',
+    });
+    expect(config.limits_config.retention_period).toBe('2160h');
+    expect(config.common.path_prefix).toBe('/loki');
+  });
+
+  it('publishes the API through a proxy device only when asked, and only in bridge mode', () => {
+    const devices = (c: Parameters<typeof loki>[0]) =>
+      (
+        previewModuleCall(loki(c)).resources['incus_profile.service']!.device as Array<{
+          type: string;
+          properties: Record<string, string>;
+        }>
+      )
+        .filter((d) => d.type === 'proxy')
+        .map((d) => d.properties.listen);
+    expect(devices({ network })).toEqual([]);
+    expect(devices({ network, externalAccess: { hostPort: 3101 } })).toEqual(['tcp:0.0.0.0:3101']);
+    expect(devices({ network: attach('physical'), externalAccess: { hostPort: 3101 } })).toEqual(
+      [],
+    );
+  });
+
+  it.skipIf(!hasChecker('cloud-init'))('the user-data passes cloud-init schema', () => {
+    const result = checkCloudInit(previewModuleCall(loki({ network })).cloudInit!);
+    expect(result.stdout + result.stderr).toContain('Valid cloud-config');
+  });
+
+  it('renders a valid, tofu-fmt exact module', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'atlas-loki-'));
+    try {
+      await writeTree(join(dir, 'generated'), renderModules([lokiModule]));
+      expect(await verifyTree(dir)).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
