@@ -67,15 +67,13 @@ for (const c of cases) {
        const { writeFileSync } = await import('node:fs');
        writeFileSync(${JSON.stringify(manifest)}, JSON.stringify([...renderEstate(globalThis.estate)]));
        console.log('0');`,
-      join(here, '..', 'environments'),
+      here,
     );
     void dump;
     const atlas = [];
     const floor = [];
     for (let i = 0; i < RUNS; i++) {
-      atlas.push(
-        timed(atlasRun(c.estate, join(work, `atlas-${i}`)), join(here, '..', 'environments')),
-      );
+      atlas.push(timed(atlasRun(c.estate, join(work, `atlas-${i}`)), here));
       floor.push(timed(floorRun(manifest, join(work, `floor-${i}`)), work).total);
     }
     const m = (k) => median(atlas.map((r) => r[k]));

@@ -145,7 +145,9 @@ export function heredocEligible(value: string): boolean {
 // ---- columns --------------------------------------------------------------
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+// Built on first use: creating a segmenter loads ICU data, which most files (pure ASCII) never need.
+let graphemes: Intl.Segmenter | undefined;
+const segmenter = () => (graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' }));
 /**
  * hclwrite counts grapheme clusters with go-textseg v15, whose rules differ
  * from ICU's (which `Intl.Segmenter` uses) in three ways this corrects for:
@@ -161,7 +163,9 @@ const INDIC_CONJUNCT = new RegExp(
   `${INCB_CONSONANT}[\\p{Grapheme_Extend}\\u200d]*?[\\u094d\\u09cd\\u0acd\\u0b4d\\u0c4d\\u0d4d][\\p{Grapheme_Extend}\\u200d]*(?=${INCB_CONSONANT})`,
   'gu',
 );
-const ICU_JOINS_CONJUNCTS = [...segmenter.segment('\u0915\u094d\u0937')].length === 1;
+let joinsConjuncts: boolean | undefined;
+const icuJoinsConjuncts = () =>
+  (joinsConjuncts ??= [...segmenter().segment('\u0915\u094d\u0937')].length === 1);
 /**
  * Extended_Pictographic as of Unicode 15, which textseg v15 uses; later
  * versions (and so `\p{Extended_Pictographic}`) dropped many code points.
@@ -195,7 +199,7 @@ const PICTOGRAPH = new RegExp(`^[${PICTOGRAPHIC_15}]`, 'u');
 function clusters(text: string): number {
   let count = 0;
   let cluster = '';
-  for (const { segment } of segmenter.segment(text)) {
+  for (const { segment } of segmenter().segment(text)) {
     if (cluster.endsWith('\u200d') && PICTOGRAPH.test(segment) && ZWJ_GLUE_BASE.test(cluster)) {
       cluster += segment;
       continue;
@@ -207,7 +211,7 @@ function clusters(text: string): number {
       count += parts.length - 2 + parts.filter(Boolean).length;
     }
   }
-  if (ICU_JOINS_CONJUNCTS) count += text.match(INDIC_CONJUNCT)?.length ?? 0;
+  if (icuJoinsConjuncts()) count += text.match(INDIC_CONJUNCT)?.length ?? 0;
   return count;
 }
 
