@@ -9,4 +9,17 @@ terraform {
       version = ">= 1.1.0, < 2.0.0"
     }
   }
+
+  # State lives in the Incus storage bucket that bootstrap/ creates. Bucket, endpoint and keys
+  # come from backend.hcl (never committed): tofu init -backend-config=backend.hcl
+  backend "s3" {
+    key                         = "iapetus/terraform.tfstate"
+    region                      = "us-east-1"
+    use_path_style              = true
+    skip_credentials_validation = true
+    skip_region_validation      = true
+    skip_requesting_account_id  = true
+    skip_metadata_api_check     = true
+    skip_s3_checksum            = true
+  }
 }

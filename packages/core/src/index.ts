@@ -8,3 +8,4 @@ export * from './render.js';
 export * from './rules.js';
 export * from './service.js';
 export * from './service-options.js';
+export * from './state.js';

@@ -82,7 +82,10 @@ function localsBlock(locals: Readonly<Record<string, Expr | Local>>): Block {
   return block('locals', [], body);
 }
 
-function versionsBlock(providers: readonly ProviderName[], extra: readonly BodyItem[] = []): Block {
+export function versionsBlock(
+  providers: readonly ProviderName[],
+  extra: readonly BodyItem[] = [],
+): Block {
   const required = providers.map((p) =>
     attr(
       p,

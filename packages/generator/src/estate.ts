@@ -1,7 +1,10 @@
 import {
   ConfigError,
   localModuleSource,
+  backendExample,
+  renderBootstrap,
   renderEnvironment,
+  s3Backend,
   renderModule,
   tfvarsExample,
   type ConfigIssue,
@@ -125,8 +128,16 @@ export function renderEstate(estate: Estate, options: RenderOptions = {}): Map<s
       : localModuleSource;
   for (const env of estate.environments) {
     const prefix = `environments/${env.name}`;
-    const renderOptions: EnvironmentRenderOptions = { moduleSource: source };
+    const renderOptions: EnvironmentRenderOptions = {
+      moduleSource: source,
+      terraformExtra: [s3Backend(env)],
+    };
     printFiles(renderEnvironment(env, renderOptions), prefix, generatorPackage, out);
+    printFiles(renderBootstrap(env), `${prefix}/bootstrap`, generatorPackage, out);
+    out.set(
+      `${prefix}/backend.hcl.example`,
+      withHeader('backend.hcl.example', printFile(backendExample()), generatorPackage),
+    );
     out.set(
       `${prefix}/terraform.tfvars.example`,
       withHeader('terraform.tfvars.example', printFile(tfvarsExample(env)), generatorPackage),

@@ -21,7 +21,7 @@ export function withHeader(path: string, content: string, producer: Producer): s
     const nl = content.indexOf('\n') + 1;
     return `${content.slice(0, nl)}# ${line}\n${content.slice(nl)}`;
   }
-  if (path.endsWith('.tf') || path.endsWith('.tfvars.example') || path.endsWith('.hcl')) {
+  if (path.endsWith('.tf') || path.endsWith('.example') || path.endsWith('.hcl')) {
     return content ? `# ${line}\n\n${content}` : `# ${line}\n`;
   }
   return `# ${line}\n${content}`;

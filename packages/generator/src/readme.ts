@@ -132,10 +132,18 @@ This root module is generated from \`environments/{{name}}.ts\`. Change that fil
 
 ## Apply it
 
+State lives in an Incus storage bucket on this environment's own Incus; \`bootstrap/\` creates it
+(with local state) once:
+
 \`\`\`sh
-cd generated/environments/{{name}}
-cp terraform.tfvars.example terraform.tfvars   # then fill in the values
+cd generated/environments/{{name}}/bootstrap
 tofu init
+tofu apply -var s3_endpoint=https://<incus-host>:8555
+tofu output -raw backend_config > ../backend.hcl   # never commit backend.hcl
+
+cd ..
+cp terraform.tfvars.example terraform.tfvars        # fill in the secrets; never commit it
+tofu init -backend-config=backend.hcl
 tofu plan
 tofu apply
 \`\`\`

@@ -1,0 +1,218 @@
+import {
+  attr,
+  block,
+  call,
+  comment,
+  heredoc,
+  interp,
+  literal,
+  ref,
+  str,
+  type Block,
+  type BodyItem,
+  type File,
+} from '@atlas/hcl';
+import { resource } from '@atlas/providers';
+import type { Environment } from './environment.js';
+import { T } from './hcl-type.js';
+import { outputBlock, variableBlock, versionsBlock, type RenderedFiles } from './render.js';
+import { instanceName } from './rules.js';
+import { output, variable } from './module.js';
+
+/** Where an environment keeps its OpenTofu state: an Incus storage bucket made by its bootstrap project. */
+export interface StateSettings {
+  /** Storage pool for the bucket (created by bootstrap). */
+  readonly poolName: string;
+  /** Driver of that pool; buckets need a local driver such as dir, btrfs or zfs. */
+  readonly poolDriver: string;
+  readonly bucketName: string;
+  /** `core.storage_buckets_address`: where Incus serves the S3 API. */
+  readonly listenAddress: string;
+}
+
+export const DEFAULT_STATE: StateSettings = {
+  poolName: 'terraform-state',
+  poolDriver: 'dir',
+  bucketName: 'atlas-terraform-state',
+  listenAddress: ':8555',
+};
+
+/** The object key of an environment's state in its bucket. */
+export const stateKey = (env: Pick<Environment, 'name'>) => `${env.name}/terraform.tfstate`;
+
+/**
+ * The partial S3 backend of a main project. Bucket, endpoint and keys are
+ * not written here: they come from backend.hcl, which bootstrap prints.
+ */
+export function s3Backend(env: Pick<Environment, 'name'>): Block {
+  return block(
+    'backend',
+    ['s3'],
+    [
+      attr('key', stateKey(env)),
+      // Incus answers for any region; the AWS-only checks below do not exist there.
+      attr('region', 'us-east-1'),
+      attr('use_path_style', true),
+      attr('skip_credentials_validation', true),
+      attr('skip_region_validation', true),
+      attr('skip_requesting_account_id', true),
+      attr('skip_metadata_api_check', true),
+      attr('skip_s3_checksum', true),
+    ],
+    [
+      'State lives in the Incus storage bucket that bootstrap/ creates. Bucket, endpoint and keys',
+      'come from backend.hcl (never committed): tofu init -backend-config=backend.hcl',
+    ],
+  );
+}
+
+/**
+ * bootstrap/: a small root module with local state that creates the storage
+ * pool, the bucket and an admin key for the main project's state, and prints
+ * the backend configuration.
+ */
+export function renderBootstrap(
+  env: Environment,
+  settings: StateSettings = DEFAULT_STATE,
+): RenderedFiles {
+  const variables = {
+    s3_endpoint: variable({
+      type: T.string,
+      description: `URL at which OpenTofu (and Atlantis) reach this Incus server's S3 API, e.g. https://${env.name}.example.net${settings.listenAddress}.`,
+      validations: (self) => [
+        {
+          condition: call('can', [call('regex', [str('^https?://[^/\\s]+$'), self])]),
+          errorMessage:
+            'Must be an http(s) URL with no path, such as https://incus.example.net:8555.',
+        },
+      ],
+      example: `https://${env.name}.example.net${settings.listenAddress}`,
+    }),
+    storage_buckets_address: variable({
+      type: T.string,
+      description: 'Address Incus serves storage buckets on (core.storage_buckets_address).',
+      default: settings.listenAddress,
+    }),
+    pool_name: variable({
+      type: T.string,
+      description: 'Storage pool that holds the state bucket.',
+      default: settings.poolName,
+      rules: [instanceName],
+    }),
+    pool_driver: variable({
+      type: T.string,
+      description: 'Driver of that pool (dir, btrfs, zfs or lvm).',
+      default: settings.poolDriver,
+    }),
+    bucket_name: variable({
+      type: T.string,
+      description: 'Name of the state bucket.',
+      default: settings.bucketName,
+    }),
+  };
+
+  const server = resource('incus_server', 'buckets', {
+    config: { 'core.storage_buckets_address': ref('var.storage_buckets_address') },
+  });
+  const pool = resource('incus_storage_pool', 'state', {
+    name: ref('var.pool_name'),
+    driver: ref('var.pool_driver'),
+  });
+  const bucket = resource(
+    'incus_storage_bucket',
+    'state',
+    { name: ref('var.bucket_name'), pool: pool.attr('name') },
+    { depends_on: [server] },
+  );
+  const key = resource('incus_storage_bucket_key', 'tofu', {
+    name: 'opentofu',
+    description: `Read and write ${env.name}'s OpenTofu state`,
+    pool: pool.attr('name'),
+    storage_bucket: bucket.attr('name'),
+    role: 'admin',
+  });
+
+  const outputs = {
+    bucket: output({
+      description: 'Name of the state bucket.',
+      value: bucket.attr('name'),
+      type: T.string,
+    }),
+    access_key: output({
+      description: 'S3 access key of the state bucket.',
+      value: key.attr('access_key'),
+      type: T.string,
+      sensitive: true,
+    }),
+    secret_key: output({
+      description: 'S3 secret key of the state bucket.',
+      value: key.attr('secret_key'),
+      type: T.string,
+      sensitive: true,
+    }),
+    backend_config: output({
+      description:
+        "The main project's backend.hcl: tofu output -raw backend_config > ../backend.hcl",
+      value: heredoc([
+        literal('bucket     = "'),
+        interp(bucket.attr('name')),
+        literal('"\nendpoints  = { s3 = "'),
+        interp(ref('var.s3_endpoint')),
+        literal('" }\naccess_key = "'),
+        interp(key.attr('access_key')),
+        literal('"\nsecret_key = "'),
+        interp(key.attr('secret_key')),
+        literal('"\n'),
+      ]),
+      type: T.string,
+      sensitive: true,
+    }),
+  };
+
+  const main: BodyItem[] = [
+    comment('Incus serves storage buckets over S3 only once it has an address to listen on.'),
+    server.block,
+    pool.block,
+    bucket.block,
+    key.block,
+  ];
+  return {
+    hcl: new Map<string, File>([
+      ['main.tf', { body: main }],
+      [
+        'variables.tf',
+        { body: Object.entries(variables).map(([n, s]) => variableBlock(n, s, ref(`var.${n}`))) },
+      ],
+      ['outputs.tf', { body: Object.entries(outputs).map(([n, s]) => outputBlock(n, s)) }],
+      [
+        'versions.tf',
+        {
+          body: [
+            {
+              ...versionsBlock(['incus']),
+              comment: [
+                'Local state on purpose: this project creates the bucket the main project keeps its state in.',
+              ],
+            },
+          ],
+        },
+      ],
+    ]),
+    templates: new Map(),
+  };
+}
+
+/** backend.hcl.example: what bootstrap's backend_config output gives, with placeholders. */
+export function backendExample(settings: StateSettings = DEFAULT_STATE): File {
+  return {
+    body: [
+      attr('bucket', settings.bucketName, [
+        'Copy to backend.hcl (never commit it), or write it from bootstrap:',
+        '  tofu -chdir=bootstrap output -raw backend_config > backend.hcl',
+      ]),
+      attr('endpoints', { s3: `https://<incus-host>${settings.listenAddress}` }),
+      attr('access_key', '<bootstrap output access_key>'),
+      attr('secret_key', '<bootstrap output secret_key>'),
+    ],
+  };
+}
