@@ -1,5 +1,5 @@
 import { renderEstate, writeTree } from '@atlas/generator';
-import { verifyTree } from '@atlas/verify';
+import { checkContent, hasChecker, verifyTree } from '@atlas/verify';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,5 +56,25 @@ describe('the estate', () => {
       // The only literal allowed is the tfvars example's <placeholder>.
       expect(content, path).not.toMatch(/admin_password\s*=\s*"(?!<[^"]*>")/);
     }
+  });
+});
+
+describe('operations helpers', () => {
+  const files = renderEstate(estate);
+
+  it('backup.sh covers every data volume and passes shellcheck', () => {
+    const script = files.get('environments/iapetus/backup.sh')!;
+    for (const volume of ['grafana01-data', 'loki01-data', 'prometheus01-data'])
+      expect(script).toContain(`'${volume}'`);
+    if (!hasChecker('shellcheck')) return;
+    const result = checkContent('shellcheck', script, (f) => [f], 'backup.sh');
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('SUMMARY.md totals the declared limits and volumes', () => {
+    const summary = files.get('environments/iapetus/SUMMARY.md')!;
+    expect(summary).toContain('| 3 services | 6 | 5GB | 6GB | 160GB |');
+    expect(summary).toContain('**management**: `loki01`, `prometheus01`, `grafana01`');
   });
 });

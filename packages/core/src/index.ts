@@ -9,3 +9,4 @@ export * from './rules.js';
 export * from './service.js';
 export * from './service-options.js';
 export * from './state.js';
+export * from './inventory.js';

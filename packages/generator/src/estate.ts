@@ -17,6 +17,7 @@ import {
 import { printFile, printTemplate } from '@atlas/hcl';
 import { createRequire } from 'node:module';
 import { withHeader, type Producer } from './header.js';
+import { backupScript, estateSummary } from './operations.js';
 import { environmentReadme, moduleReadme, releaseTag } from './readme.js';
 
 const generatorPackage = createRequire(import.meta.url)('../package.json') as Producer;
@@ -146,6 +147,8 @@ export function renderEstate(estate: Estate, options: RenderOptions = {}): Map<s
       `${prefix}/README.md`,
       withHeader('README.md', environmentReadme(env, source), generatorPackage),
     );
+    out.set(`${prefix}/SUMMARY.md`, withHeader('SUMMARY.md', estateSummary(env), generatorPackage));
+    out.set(`${prefix}/backup.sh`, withHeader('backup.sh', backupScript(env), generatorPackage));
   }
   return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

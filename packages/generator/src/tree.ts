@@ -84,7 +84,8 @@ export async function writeTree(root: string, files: FileTree): Promise<void> {
     for (const [path, content] of [...files, ...foreign]) {
       const target = join(staging, path);
       await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, content);
+      // Scripts (a #! first line) are written executable.
+      await writeFile(target, content, { mode: content.startsWith('#!') ? 0o755 : 0o644 });
     }
     await mkdir(staging, { recursive: true });
     let hadRoot = true;
