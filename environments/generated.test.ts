@@ -72,6 +72,17 @@ describe('operations helpers', () => {
     expect(result.status).toBe(0);
   });
 
+  it('inventory.sh passes shellcheck', () => {
+    if (!hasChecker('shellcheck')) return;
+    const result = checkContent(
+      'shellcheck',
+      files.get('environments/iapetus/inventory.sh')!,
+      (f) => [f],
+      'inventory.sh',
+    );
+    expect(result.stdout + result.stderr).toBe('');
+  });
+
   it('SUMMARY.md totals the declared limits and volumes', () => {
     const summary = files.get('environments/iapetus/SUMMARY.md')!;
     expect(summary).toContain('| 3 services | 6 | 5GB | 6GB | 160GB |');

@@ -1,4 +1,5 @@
-import { ref, type Expr } from '@atlas/hcl';
+import { object, ref, str, tuple, type Expr } from '@atlas/hcl';
+import { T } from './hcl-type.js';
 import { ConfigError, type ConfigIssue, type IssuePath } from './errors.js';
 import {
   isModuleCall,
@@ -180,6 +181,11 @@ export function defineEnvironment(spec: EnvironmentSpec): Environment {
 
   if (issues.length) throw new ConfigError(issues);
 
+  const outputs: Record<string, OutputSpec> = {
+    ...ansibleOutputs([...calls.values()], spec.provider?.remote),
+    ...spec.outputs,
+  };
+
   const providers = new Set<ProviderName>();
   for (const call of calls.values()) call.definition.providers.forEach((p) => providers.add(p));
   return {
@@ -189,8 +195,62 @@ export function defineEnvironment(spec: EnvironmentSpec): Environment {
     modules: [...calls.values()],
     variables: [...variables.values()],
     locals: spec.locals ?? {},
-    outputs: spec.outputs ?? {},
+    outputs,
     provider: spec.provider ?? {},
     providers: [...providers].sort(),
   };
+}
+
+/** The instance name when it is a literal (as service builders write it), else the module name. */
+const instanceKey = (call: ModuleCall): string => {
+  const name = call.args.get('instance_name');
+  return name?.kind === 'string' ? name.value : call.name;
+};
+
+const outputOf = (call: ModuleCall, name: string): Expr =>
+  (call.outputs as Readonly<Record<string, Expr>>)[name]!;
+
+/** The Ansible group of a module's instances: its module name with underscores (`forgejo_runner`). */
+export const ansibleGroup = (moduleName: string) => moduleName.replace(/-/g, '_');
+
+/**
+ * The hybrid pattern's hand-off (C6): for every module that outputs
+ * `ansible_vars`, `<group>_instances` lists its instances and
+ * `<group>_ansible_vars` maps each instance to its variables; `incus_remote`
+ * tells the inventory which Incus remote Ansible connects through.
+ */
+function ansibleOutputs(
+  calls: readonly ModuleCall[],
+  remote: string | undefined,
+): Record<string, OutputSpec> {
+  const groups = new Map<string, ModuleCall[]>();
+  for (const call of calls) {
+    if (!('ansible_vars' in call.definition.body.outputs)) continue;
+    const group = ansibleGroup(call.definition.name);
+    groups.set(group, [...(groups.get(group) ?? []), call]);
+  }
+  if (groups.size === 0) return {};
+  const out: Record<string, OutputSpec> = {
+    incus_remote: {
+      description: 'Incus remote Ansible connects through (community.general.incus).',
+      value: str(remote ?? 'local'),
+      type: T.string,
+    },
+  };
+  for (const [group, members] of groups) {
+    out[`${group}_instances`] = {
+      description: `Instances Ansible configures as group ${group}.`,
+      value: tuple(members.map((m) => outputOf(m, 'instance_name'))),
+      type: T.list(T.string),
+    };
+    out[`${group}_ansible_vars`] = {
+      description: `Ansible variables of each ${group} instance, by instance name.`,
+      value: object(
+        members.map((m) => ({ key: instanceKey(m), value: outputOf(m, 'ansible_vars') })),
+        { multiline: true },
+      ),
+      type: T.map(T.any),
+    };
+  }
+  return out;
 }

@@ -1,8 +1,10 @@
-import { ConfigError, formatPath } from '@atlas/core';
+import { ConfigError, formatPath, parseConfig } from '@atlas/core';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { renderEstate, type Estate } from './estate.js';
+import { ansibleInventory, tofuOutputsSchema } from './inventory.js';
 import { diffTree, writeTree } from './tree.js';
 
 /** Process exit codes, documented in the README. */
@@ -17,13 +19,21 @@ export const EXIT = {
 } as const;
 
 const USAGE = `usage: atlas generate [--check] [--config FILE] [--out DIR] [--pinned-sources]
+       atlas inventory [--file FILE]
 
   --check            write nothing; list files that differ and exit 1 if any do
   --config FILE      module whose default export is the estate (default: environments/index.ts)
   --out DIR          output folder (default: generated)
-  --pinned-sources   environments use git-tagged module releases instead of local paths`;
+  --pinned-sources   environments use git-tagged module releases instead of local paths
+  inventory          read \`tofu output -json\` (stdin or --file) and print Ansible inventory JSON`;
 
 class UsageError extends Error {}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 async function loadEstate(file: string): Promise<Estate> {
   const mod = (await import(pathToFileURL(resolve(file)).href)) as { default?: unknown };
@@ -56,11 +66,31 @@ export async function main(argv: readonly string[], log: Logger = console): Prom
         config: { type: 'string', default: 'environments/index.ts' },
         out: { type: 'string', default: 'generated' },
         'pinned-sources': { type: 'boolean', default: false },
+        file: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
     if (values.help) {
       log.log(USAGE);
+      return EXIT.ok;
+    }
+    if (positionals.length === 1 && positionals[0] === 'inventory') {
+      const text = values.file ? await readFile(values.file, 'utf8') : await readStdin();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch (error) {
+        throw new ConfigError([
+          { path: ['tofu output -json'], message: `not JSON: ${(error as Error).message}` },
+        ]);
+      }
+      log.log(
+        JSON.stringify(
+          ansibleInventory(parseConfig(tofuOutputsSchema, json, ['tofu output -json'])),
+          null,
+          2,
+        ),
+      );
       return EXIT.ok;
     }
     if (positionals.length !== 1 || positionals[0] !== 'generate') throw new UsageError(USAGE);

@@ -17,7 +17,7 @@ import {
 import { printFile, printTemplate } from '@atlas/hcl';
 import { createRequire } from 'node:module';
 import { withHeader, type Producer } from './header.js';
-import { backupScript, estateSummary } from './operations.js';
+import { backupScript, estateSummary, inventoryScript } from './operations.js';
 import { environmentReadme, moduleReadme, releaseTag } from './readme.js';
 
 const generatorPackage = createRequire(import.meta.url)('../package.json') as Producer;
@@ -149,6 +149,10 @@ export function renderEstate(estate: Estate, options: RenderOptions = {}): Map<s
     );
     out.set(`${prefix}/SUMMARY.md`, withHeader('SUMMARY.md', estateSummary(env), generatorPackage));
     out.set(`${prefix}/backup.sh`, withHeader('backup.sh', backupScript(env), generatorPackage));
+    out.set(
+      `${prefix}/inventory.sh`,
+      withHeader('inventory.sh', inventoryScript(env), generatorPackage),
+    );
   }
   return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -16,3 +16,9 @@ export {
 } from './header.js';
 export { environmentReadme, moduleReadme, releaseTag } from './readme.js';
 export { diffTree, readTree, writeTree, type FileTree, type TreeChange } from './tree.js';
+export {
+  ansibleInventory,
+  tofuOutputsSchema,
+  type AnsibleInventory,
+  type TofuOutputs,
+} from './inventory.js';

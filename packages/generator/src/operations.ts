@@ -149,3 +149,27 @@ export function estateSummary(env: Environment): string {
       .map(([name, members]) => ({ name, members: members.join(', ') })),
   });
 }
+
+const INVENTORY_SCRIPT = Handlebars.compile(
+  `#!/usr/bin/env bash
+# Ansible dynamic inventory for {{env}}, built from this root module's outputs
+# (<group>_instances, <group>_ansible_vars, incus_remote) by \`atlas inventory\`:
+#   ansible-inventory -i generated/environments/{{env}}/inventory.sh --list
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+case "\${1:-}" in
+  --list) tofu -chdir="\${here}" output -json | pnpm --dir "\${here}/../../.." --silent inventory ;;
+  --host) echo '{}' ;; # every host's variables are in _meta.hostvars
+  *)
+    echo "usage: $0 --list | --host NAME" >&2
+    exit 2
+    ;;
+esac
+`,
+  { noEscape: true, strict: true },
+);
+
+/** inventory.sh: Ansible's entry point to the environment's instances. */
+export function inventoryScript(env: Environment): string {
+  return INVENTORY_SCRIPT({ env: env.name });
+}
