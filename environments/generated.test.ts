@@ -1,8 +1,9 @@
-import { renderEstate, writeTree } from '@atlas/generator';
-import { checkContent, hasChecker, verifyTree } from '@atlas/verify';
+import { renderEstate, renderRepositoryFiles, writeTree } from '@atlas/generator';
+import { checkContent, hasChecker, summarizeModule, verifyTree } from '@atlas/verify';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import estate from './index.js';
 
@@ -87,5 +88,62 @@ describe('operations helpers', () => {
     const summary = files.get('environments/iapetus/SUMMARY.md')!;
     expect(summary).toContain('| 3 services | 6 | 5GB | 6GB | 160GB |');
     expect(summary).toContain('**management**: `loki01`, `prometheus01`, `grafana01`');
+  });
+});
+
+describe('atlantis.yaml', () => {
+  const config = parseYaml(renderRepositoryFiles(estate).get('atlantis.yaml')!);
+  const generatedFiles = renderEstate(estate);
+
+  /** Minimal glob → regex for Atlantis' when_modified patterns (`*` within a segment, `**` across). */
+  const globRegex = (glob: string) =>
+    new RegExp(
+      `^${glob
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*\*\/?/g, '\u0000')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\u0000/g, '.*')}$`,
+    );
+
+  it('has one OpenTofu project per environment and per bootstrap, applying only when approved', () => {
+    expect(config.projects.map((p: { name: string }) => p.name)).toEqual([
+      'iapetus-bootstrap',
+      'iapetus',
+    ]);
+    for (const project of config.projects) {
+      expect(project).toMatchObject({
+        terraform_distribution: 'opentofu',
+        apply_requirements: expect.arrayContaining(['approved', 'mergeable']),
+      });
+      const init = config.workflows[project.workflow].plan.steps[0].init.extra_args;
+      expect(init.some((a: string) => a.startsWith('-backend-config='))).toBe(true);
+    }
+  });
+
+  it('plans a project exactly when a file it depends on changes', async () => {
+    for (const project of config.projects as Array<{
+      dir: string;
+      autoplan: { when_modified: string[] };
+    }>) {
+      const dir = project.dir.replace(/^generated\//, '');
+      // What the project really reads: its own .tf files and, through module sources, the modules' files.
+      const summary = await summarizeModule(join(GENERATED, dir));
+      const moduleDirs = Object.values(summary.modules).map((m) =>
+        posix.normalize(posix.join(dir, m.source)),
+      );
+      const needed = [...generatedFiles.keys()].filter(
+        (f) =>
+          (posix.dirname(f) === dir && f.endsWith('.tf')) ||
+          moduleDirs.some(
+            (m) => f.startsWith(`${m}/`) && (f.endsWith('.tf') || f.includes('/templates/')),
+          ),
+      );
+      const matched = [...generatedFiles.keys()].filter((f) =>
+        project.autoplan.when_modified.some((g) =>
+          globRegex(posix.normalize(posix.join(dir, g))).test(f),
+        ),
+      );
+      expect(matched.sort(), project.dir).toEqual(needed.sort());
+    }
   });
 });

@@ -31,7 +31,7 @@ locals {
               scheme       = job.scheme
               honor_labels = job.honor_labels
               static_configs = [
-                { targets = job.targets, labels = job.labels },
+                { targets = compact(job.targets), labels = job.labels },
               ]
             },
             length(job.params) > 0 ? { params = job.params } : {},

@@ -189,10 +189,20 @@ export function renderBootstrap(
         {
           body: [
             {
-              ...versionsBlock(['incus']),
-              comment: [
-                'Local state on purpose: this project creates the bucket the main project keeps its state in.',
-              ],
+              ...versionsBlock(
+                ['incus'],
+                [
+                  block(
+                    'backend',
+                    ['local'],
+                    [],
+                    [
+                      'Local state on purpose: this project creates the bucket the main project keeps its state in.',
+                      'Atlantis keeps it on its data volume (tofu init -backend-config=path=FILE).',
+                    ],
+                  ),
+                ],
+              ),
             },
           ],
         },

@@ -1,11 +1,11 @@
 import { ConfigError, formatPath, parseConfig } from '@atlas/core';
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { renderEstate, type Estate } from './estate.js';
+import { renderEstate, renderRepositoryFiles, type Estate } from './estate.js';
 import { ansibleInventory, tofuOutputsSchema } from './inventory.js';
-import { diffTree, writeTree } from './tree.js';
+import { diffFiles, diffTree, writeFiles, writeTree } from './tree.js';
 
 /** Process exit codes, documented in the README. */
 export const EXIT = {
@@ -100,21 +100,35 @@ export async function main(argv: readonly string[], log: Logger = console): Prom
     const files = renderEstate(estate, {
       moduleSources: values['pinned-sources'] ? 'pinned' : 'local',
     });
-    const changes = await diffTree(values.out, files);
+    // Repository-level files (atlantis.yaml) live beside the output folder.
+    const repoRoot = dirname(resolve(values.out));
+    const repoFiles = renderRepositoryFiles(estate);
+    const changes = [
+      ...(await diffTree(values.out, files)).map((c) => ({ ...c, path: join(values.out, c.path) })),
+      ...(await diffFiles(repoRoot, repoFiles)).map((c) => ({
+        ...c,
+        path: relative(process.cwd(), join(repoRoot, c.path)),
+      })),
+    ];
     if (values.check) {
-      for (const c of changes) log.log(`${c.change.padEnd(8)} ${values.out}/${c.path}`);
+      for (const c of changes) log.log(`${c.change.padEnd(8)} ${c.path}`);
       if (changes.length) {
         log.error(
           `${values.out}/ is out of date: ${changes.length} file(s) differ. Run \`pnpm generate\` and commit the result.`,
         );
         return EXIT.drift;
       }
-      log.log(`${values.out}/ is up to date (${files.size} files).`);
+      log.log(`${values.out}/ is up to date (${files.size + repoFiles.size} files).`);
       return EXIT.ok;
     }
-    if (changes.length) await writeTree(values.out, files);
+    if (changes.length) {
+      await writeTree(values.out, files);
+      await writeFiles(repoRoot, repoFiles);
+    }
     const ms = (performance.now() - started).toFixed(0);
-    log.log(`${values.out}/: ${files.size} files, ${changes.length} changed (${ms} ms)`);
+    log.log(
+      `${values.out}/ and ${[...repoFiles.keys()].join(', ')}: ${files.size + repoFiles.size} files, ${changes.length} changed (${ms} ms)`,
+    );
     return EXIT.ok;
   } catch (error) {
     if (error instanceof ConfigError) {

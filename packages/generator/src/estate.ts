@@ -17,6 +17,7 @@ import {
 import { printFile, printTemplate } from '@atlas/hcl';
 import { createRequire } from 'node:module';
 import { withHeader, type Producer } from './header.js';
+import { atlantisConfig } from './atlantis.js';
 import { backupScript, estateSummary, inventoryScript } from './operations.js';
 import { environmentReadme, moduleReadme, releaseTag } from './readme.js';
 
@@ -155,4 +156,14 @@ export function renderEstate(estate: Estate, options: RenderOptions = {}): Map<s
     );
   }
   return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** Files Atlas owns outside generated/, by path from the repository root. */
+export function renderRepositoryFiles(estate: Estate): Map<string, string> {
+  return new Map([
+    [
+      'atlantis.yaml',
+      withHeader('atlantis.yaml', atlantisConfig(estate.environments), generatorPackage),
+    ],
+  ]);
 }

@@ -106,3 +106,37 @@ export async function writeTree(root: string, files: FileTree): Promise<void> {
     await rm(staging, { recursive: true, force: true });
   }
 }
+
+/** Differences for individual files outside the generated tree (e.g. the repo-level atlantis.yaml). */
+export async function diffFiles(root: string, files: FileTree): Promise<TreeChange[]> {
+  const changes: TreeChange[] = [];
+  for (const [path, content] of files) {
+    const current = await readFile(join(root, path), 'utf8').catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return undefined;
+      throw e;
+    });
+    if (current === undefined) changes.push({ path, change: 'added' });
+    else if (current !== content) changes.push({ path, change: 'modified' });
+  }
+  return changes;
+}
+
+/**
+ * Write individual files (each through a temporary file and a rename), refusing
+ * to replace one that exists without the generated header.
+ */
+export async function writeFiles(root: string, files: FileTree): Promise<void> {
+  for (const [path, content] of files) {
+    const target = join(root, path);
+    const current = await readFile(target, 'utf8').catch(() => undefined);
+    if (current !== undefined && !hasGeneratedHeader(current)) {
+      throw new Error(
+        `refusing to overwrite ${target}: it has no "generated" header, so someone wrote it by hand`,
+      );
+    }
+    if (current === content) continue;
+    const temporary = `${target}.atlas-${process.pid}`;
+    await writeFile(temporary, content);
+    await rename(temporary, target);
+  }
+}
