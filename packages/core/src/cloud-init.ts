@@ -17,8 +17,10 @@ export interface CloudInitFile {
 export interface AptSource {
   /** The `deb …` line; `$KEY_FILE` is replaced by cloud-init with the stored key's path. */
   readonly source: string;
-  /** ASCII-armoured key or a key id (fetched from `keyserver`). */
+  /** A key id, fetched from `keyserver`. */
   readonly keyid?: string;
+  /** An ASCII-armoured public key. */
+  readonly key?: string;
   readonly keyserver?: string;
 }
 

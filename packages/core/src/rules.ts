@@ -18,7 +18,14 @@ export interface Rule<S extends z.ZodType = z.ZodType> {
   readonly validation: (self: Expr) => Validation;
 }
 
-const regexRule = (pattern: string, what: string): Rule<z.ZodString> => ({
+/** A rule that a string matches a pattern; `what` names the expectation in messages. */
+export interface PatternRule extends Rule<z.ZodString> {
+  readonly what: string;
+}
+
+/** A rule that a string matches `pattern` (a regex both JavaScript and RE2 read alike); `what` completes "expected …". */
+export const regexRule = (pattern: string, what: string): PatternRule => ({
+  what,
   schema: z.string({ error: `expected ${what}` }).regex(new RegExp(pattern), `expected ${what}`),
   validation: (self) => ({
     condition: call('can', [call('regex', [str(pattern), self])]),

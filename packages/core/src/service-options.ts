@@ -17,7 +17,7 @@ export function serviceOptionsSchema(d: ServiceDefaults) {
   const data = d.dataVolume
     ? z
         .object({
-          enabled: z.boolean().default(true),
+          enabled: z.boolean().default(d.dataVolume.enabled ?? true),
           name: instanceName.schema.optional(),
           size: byteSize.schema.default(d.dataVolume.size),
           snapshots: z
@@ -79,7 +79,7 @@ export function serviceArgs(o: ServiceOptions, d: ServiceDefaults): Record<strin
   if (o.data && d.dataVolume) {
     const s = o.data.snapshots;
     Object.assign(args, {
-      enable_data_persistence: differs(o.data.enabled, true),
+      enable_data_persistence: differs(o.data.enabled, d.dataVolume.enabled ?? true),
       data_volume_name: o.data.name,
       data_volume_size: differs(o.data.size, d.dataVolume.size),
       enable_snapshots: differs(s.enabled, false),

@@ -16,7 +16,13 @@ import {
   type Expr,
   type TemplatePart,
 } from '@atlas/hcl';
-import { dynamic, resource, type BlockList, type IncusProfileDeviceArgs } from '@atlas/providers';
+import {
+  dynamic,
+  resource,
+  type BlockList,
+  type IncusInstanceWaitForArgs,
+  type IncusProfileDeviceArgs,
+} from '@atlas/providers';
 import { cloudInitTemplate, type CloudInitConfig } from './cloud-init.js';
 import { T } from './hcl-type.js';
 import {
@@ -51,6 +57,8 @@ export interface SnapshotDefaults {
 }
 
 export interface DataVolumeDefaults {
+  /** Whether the volume is on unless the caller says otherwise (default true: services keep state). */
+  readonly enabled?: boolean;
   readonly size: string;
   /** Where the volume is mounted inside the container. */
   readonly mountPath: string;
@@ -96,6 +104,8 @@ export interface ServiceParts<Os extends OutputSpecs> {
   readonly instanceConfig?: Readonly<Record<string, Expr>>;
   /** Extra devices on the service profile, after root, data and proxy devices (e.g. read-only host paths). */
   readonly devices?: BlockList<IncusProfileDeviceArgs>;
+  /** What the provider waits for after starting the instance (a VM's agent and address, say). */
+  readonly waitFor?: BlockList<IncusInstanceWaitForArgs>;
   readonly outputs: Os;
   readonly templates?: Readonly<Record<string, readonly TemplatePart[]>>;
 }
@@ -236,11 +246,12 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
       const instance = resource('incus_instance', 'this', {
         name: vars.instance_name,
         image: vars.image,
-        type: 'container',
+        type: spec.instanceType ?? 'container',
         target: vars.target_node,
         // Profiles apply left to right: base, then network, then this service's limits.
         profiles: call('concat', [vars.profiles, tuple([profile.attr('name')])]),
         config: object(instanceConfig, { multiline: true }),
+        ...(parts.waitFor?.length ? { wait_for: parts.waitFor } : {}),
       });
 
       const locals: Record<string, Expr | Local> = {};
@@ -372,7 +383,7 @@ function standardVariables(d: ServiceDefaults, proxyDevices: boolean): VariableS
         enable_data_persistence: variable({
           type: T.bool,
           description: `Keep service data on a separate storage volume mounted at ${d.dataVolume.mountPath}.`,
-          default: true,
+          default: d.dataVolume.enabled ?? true,
         }),
         data_volume_name: variable({
           type: T.string,

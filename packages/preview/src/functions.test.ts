@@ -158,6 +158,15 @@ describe('string functions', () => {
     expect(fn('indent', 2, 'a\nb\n\nc')).toBe('a\n  b\n  \n  c');
   });
 
+  it('sha256 and parseint, as the CoreDNS zone serial uses them', () => {
+    expect(fn('sha256', 'abc')).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
+    expect(fn('parseint', 'ba7816bf', 16)).toBe(0xba7816bf);
+    expect(fn('parseint', '-101', 2)).toBe(-5);
+    expect(() => fn('parseint', '12g', 16)).toThrow(/cannot parse/);
+  });
+
   it('startswith, endswith, base64encode', () => {
     expect(fn('startswith', 'https://x', 'https://')).toBe(true);
     expect(fn('endswith', 'a.yml', '.yaml')).toBe(false);

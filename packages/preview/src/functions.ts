@@ -1,4 +1,5 @@
 import { t } from '@atlas/hcl';
+import { createHash } from 'node:crypto';
 import { parseAllDocuments } from 'yaml';
 import { cidrHost } from './cidr.js';
 import { jsonEncode, yamlEncode } from './encode.js';
@@ -386,6 +387,22 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDefinition> = new Map([
   ],
   ['yamldecode', fn([1, 1], ([v]) => yamlDecode(string(v!)))],
   ['base64encode', fn([1, 1], ([v]) => Buffer.from(string(v!), 'utf8').toString('base64'))],
+  ['sha256', fn([1, 1], ([v]) => createHash('sha256').update(string(v!), 'utf8').digest('hex'))],
+  [
+    'parseint',
+    fn([2, 2], ([v, b]) => {
+      const digits = string(v!);
+      const base = number(b!);
+      if (!Number.isInteger(base) || base < 2 || base > 62)
+        return fail('base must be a whole number from 2 to 62');
+      // Every digit must be valid in the base: JavaScript's parseInt would stop at the first bad one.
+      const alphabet = '0123456789abcdefghijklmnopqrstuvwxyz'.slice(0, Math.min(base, 36));
+      const body = digits.replace(/^[-+]/, '');
+      if (body === '' || [...body.toLowerCase()].some((d) => !alphabet.includes(d)))
+        return fail(`cannot parse "${digits}" as a base ${base} integer`);
+      return Number.parseInt(digits, base);
+    }),
+  ],
   // ---- strings
   [
     'format',

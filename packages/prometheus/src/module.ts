@@ -203,7 +203,10 @@ export const prometheusModule = incusServiceModule({
             metrics_path: job('metrics_path'),
             scheme: job('scheme'),
             honor_labels: job('honor_labels'),
-            static_configs: tuple([object({ targets: job('targets'), labels: job('labels') })]),
+            // compact(): a target from a conditional module (count = 0) is null.
+            static_configs: tuple([
+              object({ targets: call('compact', [job('targets')]), labels: job('labels') }),
+            ]),
           },
           { multiline: true },
         ),

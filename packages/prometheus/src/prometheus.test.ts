@@ -1,6 +1,6 @@
 import type { NetworkAttachment } from '@atlas/core';
 import { renderModules, writeTree } from '@atlas/generator';
-import { ref } from '@atlas/hcl';
+import { ref, str } from '@atlas/hcl';
 import { previewModule, previewModuleCall } from '@atlas/preview';
 import { checkCloudInit, checkContent, hasChecker, verifyTree } from '@atlas/verify';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -28,10 +28,8 @@ const network: NetworkAttachment = {
   ],
   network: ref('module.base.networks.management'),
 };
-const target = (name: string) => ({
-  name,
-  metrics: { target: ref(`module.${name}.metrics_target`) },
-});
+// Literal addresses, so the rendered config is complete (another module's output is known only at apply).
+const target = (name: string) => ({ name, metrics: { target: str(`${name}.incus:9090`) } });
 const fileOf = (preview: ReturnType<typeof previewModuleCall>, path: string) => {
   const file = preview.files.get(path);
   if (!file) throw new Error(`cloud-init writes no ${path}`);
