@@ -1,1 +1,76 @@
-export {};
+import {
+  T,
+  envVariable,
+  parseConfig,
+  port,
+  serviceArgs,
+  serviceOptionsSchema,
+  type EnvVariable,
+  type MetricsSource,
+  type ModuleCall,
+} from '@atlas/core';
+import { binary, call, cond, num, str } from '@atlas/hcl';
+import { z } from 'zod';
+import { CLOUDFLARED_DEFAULTS, CLOUDFLARED_METRICS_PORT, cloudflaredModule } from './module.js';
+
+export {
+  CLOUDFLARE_APT_REPOSITORY,
+  CLOUDFLARED_DEFAULTS,
+  CLOUDFLARED_METRICS_PORT,
+  TUNNEL_TOKEN_PATTERN,
+  cloudflaredModule,
+} from './module.js';
+
+export const cloudflaredConfigSchema = serviceOptionsSchema(CLOUDFLARED_DEFAULTS)
+  .extend({ metricsPort: port.schema.default(CLOUDFLARED_METRICS_PORT) })
+  .strict();
+
+export type CloudflaredConfig = z.input<typeof cloudflaredConfigSchema>;
+
+export type CloudflaredInstance = ModuleCall<
+  typeof cloudflaredModule.variables,
+  typeof cloudflaredModule.body.outputs
+> &
+  MetricsSource & { readonly service: 'cloudflared'; readonly tunnelToken: EnvVariable<string> };
+
+/**
+ * The Cloudflare Tunnel client. Its token becomes the sensitive root variable
+ * `<name>_tunnel_token` (underscored), empty by default; the instance exists
+ * only while that token is set, so every output reads null without it.
+ */
+export function cloudflared(config: CloudflaredConfig): CloudflaredInstance {
+  const c = parseConfig(cloudflaredConfigSchema, config, [
+    config.name ?? CLOUDFLARED_DEFAULTS.instanceName,
+  ]);
+  const token = envVariable<string>(
+    `${c.name.replace(/-/g, '_')}_tunnel_token`,
+    {
+      type: T.string,
+      description: `Cloudflare Tunnel token for ${c.name}; leave it empty and ${c.name} is not created.`,
+      default: '',
+      sensitive: true,
+      nullable: false,
+    },
+    `<${c.name} tunnel token, or empty>`,
+  );
+  const moduleCall = cloudflaredModule.call(
+    c.name,
+    {
+      ...serviceArgs(c, CLOUDFLARED_DEFAULTS),
+      tunnel_token: token.ref,
+      metrics_port: c.metricsPort === CLOUDFLARED_METRICS_PORT ? undefined : c.metricsPort,
+    } as never,
+    {
+      // count cannot depend on a sensitive value; whether the token is empty is all this
+      // reveals, and the plan shows that anyway by creating the instance or not.
+      count: cond(call('nonsensitive', [binary('!=', token.ref, str(''))]), num(1), num(0)),
+      comment: `Created only when var.${token.name} is set.`,
+      inputs: [token],
+    },
+  );
+  return Object.assign(moduleCall, {
+    service: 'cloudflared' as const,
+    tunnelToken: token,
+    metrics: { target: moduleCall.outputs.metrics_target },
+  });
+}

@@ -1,1 +1,279 @@
-export {};
+import {
+  ipv4Address,
+  isModuleCall,
+  parseConfig,
+  port,
+  proxyDevicesFor,
+  serviceArgs,
+  serviceOptionsSchema,
+  type MetricsSource,
+  type ModuleCall,
+} from '@atlas/core';
+import { isExpr, nil, num, object, str, toExpr, tuple, type Expr } from '@atlas/hcl';
+import { z } from 'zod';
+import {
+  COREDNS_DEFAULTS,
+  COREDNS_RELEASE,
+  DEFAULT_TTL,
+  DEFAULT_UPSTREAMS,
+  DNS_PORT,
+  DOMAIN_NAME_PATTERN,
+  HEALTH_PORT,
+  IPV6_PATTERN,
+  MAX_SECONDS,
+  MAX_UPSTREAMS,
+  METRICS_PORT,
+  QUALIFIED_NAME_PATTERN,
+  RECORD_NAME_PATTERN,
+  RECORD_TYPES,
+  SHA256_PATTERN,
+  SOA_DEFAULTS,
+  TXT_PATTERN,
+  VERSION_PATTERN,
+  ZONE_PATTERN,
+  corednsModule,
+  type RecordType,
+} from './module.js';
+
+export {
+  COREDNS_DEFAULTS,
+  COREDNS_RELEASE,
+  DEFAULT_TTL,
+  DEFAULT_UPSTREAMS,
+  DNS_PORT,
+  HEALTH_PORT,
+  METRICS_PORT,
+  RECORD_TYPES,
+  SOA_DEFAULTS,
+  corednsModule,
+  type RecordType,
+} from './module.js';
+
+/** Any module call with an `ipv4_address` output: every service built on incusServiceModule. */
+export interface AddressSource {
+  readonly kind: 'module-call';
+  readonly name: string;
+  readonly outputs: { readonly ipv4_address: Expr };
+}
+
+/** A record of the zone: an A record for a service's address, or a literal record. */
+export type DnsRecord =
+  | { readonly name: string; readonly target: AddressSource; readonly ttl?: number }
+  | {
+      readonly name: string;
+      readonly type: RecordType;
+      /** A string, or an expression such as another module's output. */
+      readonly value: string | Expr;
+      readonly ttl?: number;
+    };
+
+const addressSourceSchema = z.custom<AddressSource>(
+  (v) => isModuleCall(v) && 'ipv4_address' in v.outputs,
+  {
+    message:
+      'expected a service instance (the value a builder such as grafana(…) returns); its ipv4_address becomes the A record',
+  },
+);
+
+const stringOrExpr = z.custom<string | Expr>((v) => typeof v === 'string' || isExpr(v), {
+  message: 'expected a string or an HCL expression',
+});
+
+const pattern = (source: string, message: string) => z.string().regex(new RegExp(source), message);
+
+const seconds = (min: number) =>
+  z
+    .number()
+    .int(`expected whole seconds from ${min} to ${MAX_SECONDS}`)
+    .min(min, `expected whole seconds from ${min} to ${MAX_SECONDS}`)
+    .max(MAX_SECONDS, `expected whole seconds from ${min} to ${MAX_SECONDS}`);
+
+const qualifiedName = pattern(
+  QUALIFIED_NAME_PATTERN,
+  'expected a lower-case name of at least two labels, such as ns1.accuser.dev',
+);
+
+/** What a literal value of each type must look like: the same rules as the module's validation. */
+const VALUE_RULES: Readonly<Record<RecordType, (value: string) => boolean>> = {
+  A: (v) => ipv4Address.schema.safeParse(v).success,
+  AAAA: (v) => new RegExp(IPV6_PATTERN).test(v),
+  CNAME: (v) => new RegExp(DOMAIN_NAME_PATTERN).test(v),
+  TXT: (v) => new RegExp(TXT_PATTERN).test(v),
+};
+
+const VALUE_EXPECTED: Readonly<Record<RecordType, string>> = {
+  A: 'an A record needs an IPv4 address',
+  AAAA: 'an AAAA record needs an IPv6 address',
+  CNAME: 'a CNAME record needs a domain name (relative to the zone unless it ends with a dot)',
+  TXT: 'a TXT record needs at most 255 printable ASCII characters',
+};
+
+const recordSchema = z
+  .object({
+    /** Relative to the zone; `@` is the zone itself. */
+    name: pattern(
+      RECORD_NAME_PATTERN,
+      'expected "@" or a lower-case name relative to the zone, such as "grafana", "*.apps" or "_acme-challenge"',
+    ),
+    /** The service whose address the A record holds (rendered as `module.<name>.ipv4_address`). */
+    target: addressSourceSchema.optional(),
+    type: z.enum(RECORD_TYPES).optional(),
+    value: stringOrExpr.optional(),
+    ttl: seconds(0).optional(),
+  })
+  .strict()
+  .superRefine((rec, ctx) => {
+    const issue = (path: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: [path], message });
+    if (rec.target) {
+      if (rec.value !== undefined) issue('value', 'give either "target" or "value", not both');
+      if (rec.type !== undefined && rec.type !== 'A') issue('type', 'a "target" makes an A record');
+      return;
+    }
+    if (rec.type === undefined) issue('type', 'expected A, AAAA, CNAME or TXT (or a "target")');
+    if (rec.value === undefined) issue('value', 'expected a "value" (or a "target")');
+    else if (rec.type && typeof rec.value === 'string' && !VALUE_RULES[rec.type](rec.value))
+      issue('value', VALUE_EXPECTED[rec.type]);
+  });
+
+const ipv4OrExpr = z.custom<string | Expr>(
+  (v) => isExpr(v) || (typeof v === 'string' && ipv4Address.schema.safeParse(v).success),
+  {
+    message:
+      "expected an IPv4 address such as 10.10.0.1, or an expression such as base.gateway('production')",
+  },
+);
+
+export const corednsConfigSchema = serviceOptionsSchema(COREDNS_DEFAULTS)
+  .extend({
+    /** The internal zone, e.g. `accuser.dev`. */
+    zone: pattern(
+      ZONE_PATTERN,
+      'expected a lower-case domain of at least two labels without the trailing dot, such as accuser.dev',
+    ),
+    records: z.array(recordSchema).default([]),
+    /** The Incus resolver for `.incus`: `base.gateway('production')` or an address; null for none (physical network). */
+    incusDns: ipv4OrExpr.nullable(),
+    upstreams: z
+      .array(ipv4Address.schema)
+      .min(1, 'expected at least one upstream resolver')
+      .max(MAX_UPSTREAMS, `expected at most ${MAX_UPSTREAMS} upstream resolvers`)
+      .default([...DEFAULT_UPSTREAMS]),
+    healthPort: port.schema.default(HEALTH_PORT),
+    metricsPort: port.schema.default(METRICS_PORT),
+    /** Host port DNS is published on in bridge mode. */
+    dnsHostPort: port.schema.default(DNS_PORT),
+    defaultTtl: seconds(0).default(DEFAULT_TTL),
+    soa: z
+      .object({
+        /** Primary name server; default `<name>.incus`. */
+        mname: qualifiedName.optional(),
+        /** Administrator mailbox in DNS form; default `hostmaster.<zone>`. */
+        rname: qualifiedName.optional(),
+        refresh: seconds(1).default(SOA_DEFAULTS.refresh),
+        retry: seconds(1).default(SOA_DEFAULTS.retry),
+        expire: seconds(1).default(SOA_DEFAULTS.expire),
+        minimum: seconds(1).default(SOA_DEFAULTS.minimum),
+      })
+      .strict()
+      .prefault({}),
+    /** The CoreDNS release to install; version and checksum change together. */
+    release: z
+      .object({
+        version: pattern(VERSION_PATTERN, 'expected a release version such as 1.11.1'),
+        sha256: pattern(SHA256_PATTERN, 'expected 64 lower-case hexadecimal digits'),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.healthPort === c.metricsPort)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['metricsPort'],
+        message: 'the health and metrics endpoints need different ports',
+      });
+    for (const [key, value] of [
+      ['healthPort', c.healthPort],
+      ['metricsPort', c.metricsPort],
+    ] as const) {
+      if (value === DNS_PORT)
+        ctx.addIssue({ code: 'custom', path: [key], message: `port ${DNS_PORT} is DNS itself` });
+    }
+    const typeOf = (rec: (typeof c.records)[number]) => (rec.target ? 'A' : rec.type);
+    c.records.forEach((rec, i) => {
+      if (typeOf(rec) !== 'CNAME') return;
+      const message =
+        rec.name === '@'
+          ? 'the zone apex cannot have a CNAME record'
+          : c.records.filter((o) => o.name === rec.name).length > 1
+            ? `"${rec.name}" has a CNAME record, which must be the only record of its name`
+            : undefined;
+      if (message) ctx.addIssue({ code: 'custom', path: ['records', i, 'name'], message });
+    });
+  });
+
+export type CorednsConfig = Omit<z.input<typeof corednsConfigSchema>, 'records'> & {
+  readonly records?: readonly DnsRecord[];
+};
+
+export type CorednsInstance = ModuleCall<
+  typeof corednsModule.variables,
+  typeof corednsModule.body.outputs
+> &
+  MetricsSource & { readonly service: 'coredns' };
+
+const unlessDefault = <V>(value: V, dflt: V): V | undefined => (value === dflt ? undefined : value);
+
+/**
+ * A CoreDNS instance: validates `config` and returns the module call with
+ * typed outputs. DNS (53, UDP and TCP) is published through proxy devices in
+ * bridge mode; on a physical network the container answers on its own address.
+ */
+export function coredns(config: CorednsConfig): CorednsInstance {
+  const c = parseConfig(corednsConfigSchema, config, [
+    config.name ?? COREDNS_DEFAULTS.instanceName,
+  ]);
+  const soaArgs = Object.fromEntries(
+    Object.entries(c.soa).filter(
+      ([key, value]) =>
+        value !== undefined && value !== (SOA_DEFAULTS as Record<string, unknown>)[key],
+    ),
+  );
+  const upstreamsChanged = c.upstreams.join(' ') !== DEFAULT_UPSTREAMS.join(' ');
+  const call = corednsModule.call(c.name, {
+    ...serviceArgs(c, COREDNS_DEFAULTS),
+    zone: c.zone,
+    records: c.records.length
+      ? tuple(
+          // The schema has made sure a record without a target has a type and a value.
+          c.records.map((rec) =>
+            object({
+              name: str(rec.name),
+              type: str(rec.target ? 'A' : rec.type!),
+              value: rec.target ? rec.target.outputs.ipv4_address : toExpr(rec.value),
+              ...(rec.ttl === undefined ? {} : { ttl: num(rec.ttl) }),
+            }),
+          ),
+          { multiline: true },
+        )
+      : undefined,
+    incus_dns_server: c.incusDns === null ? nil : c.incusDns,
+    upstream_servers: upstreamsChanged ? c.upstreams : undefined,
+    health_port: unlessDefault(c.healthPort, HEALTH_PORT),
+    metrics_port: unlessDefault(c.metricsPort, METRICS_PORT),
+    default_ttl: unlessDefault(c.defaultTtl, DEFAULT_TTL),
+    soa: Object.keys(soaArgs).length ? soaArgs : undefined,
+    coredns_version: c.release && unlessDefault(c.release.version, COREDNS_RELEASE.version),
+    coredns_sha256: c.release && unlessDefault(c.release.sha256, COREDNS_RELEASE.sha256),
+    proxy_devices: proxyDevicesFor(c.network, [
+      { name: 'dns', protocol: 'udp', port: DNS_PORT, hostPort: c.dnsHostPort },
+      { name: 'dns', protocol: 'tcp', port: DNS_PORT, hostPort: c.dnsHostPort },
+    ]),
+  } as never);
+  return Object.assign(call, {
+    service: 'coredns' as const,
+    metrics: { target: call.outputs.metrics_target },
+  });
+}
