@@ -767,4 +767,26 @@ describe('template files', () => {
         '%{ else }# no $${motd} %%{here} 100${"%"}%{ endif }\\n stays',
       ].join('\n'),
     ));
+
+  it('prints a heredoc with strip markers verbatim (<<EOT): ~ acts before <<- removes indentation', async () => {
+    await golden(
+      [
+        block(
+          'locals',
+          [],
+          [
+            attr(
+              'text',
+              heredoc([
+                literal('a\n'),
+                { kind: 'if', cond: ref('var.on'), then: [literal('\nb\n')], stripRight: true },
+                literal('\nc\n'),
+              ]),
+            ),
+          ],
+        ),
+      ],
+      'locals {\n  text = <<EOT\na\n%{if var.on~}\nb\n%{endif~}\nc\n  EOT\n}\n',
+    );
+  });
 });

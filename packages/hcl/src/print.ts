@@ -773,7 +773,9 @@ class Printer {
     const marker = heredocMarker(preferredMarker, lines);
     const indent = ' '.repeat(this.writer!.peekIndent());
     // `<<-` strips the common indentation back off; otherwise the content goes in verbatim.
-    const indented = indentable(lines);
+    // Strip markers (`~`) act before that indentation is removed and would eat the added
+    // indentation of the next line, so such templates go in verbatim too.
+    const indented = indentable(lines) && !hasStripMarkers(parts);
     const content = indented
       ? lines.map((line) => (isBlankLine(line) ? line : indent + '  ' + line))
       : lines;
@@ -781,4 +783,21 @@ class Printer {
       `<<${indented ? '-' : ''}${marker}\n${content.join('\n')}\n${indent}${marker}`,
     );
   }
+}
+
+function hasStripMarkers(parts: readonly TemplatePart[]): boolean {
+  return parts.some((p) => {
+    switch (p.kind) {
+      case 'interp':
+        return p.stripLeft || p.stripRight;
+      case 'if':
+        return (
+          p.stripLeft || p.stripRight || hasStripMarkers(p.then) || hasStripMarkers(p.else ?? [])
+        );
+      case 'for':
+        return p.stripLeft || p.stripRight || hasStripMarkers(p.body);
+      default:
+        return false;
+    }
+  });
 }
