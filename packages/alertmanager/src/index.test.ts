@@ -287,9 +287,9 @@ describe('validation: the builder and the module reject the same values', () => 
     {
       what: 'a data retention in days, which Go durations do not have',
       config: { dataRetention: '5d' },
-      issue: 'alertmanager01.dataRetention: expected a duration in hours, minutes or seconds',
+      issue: 'alertmanager01.dataRetention: expected a duration such as 12h, 90m or 1h30m',
       inputs: { data_retention: '5d' },
-      error: 'var.data_retention: Must be a duration in hours, minutes or seconds',
+      error: 'var.data_retention: Must be a duration such as 12h, 90m or 1h30m',
     },
     {
       what: 'an external URL without a scheme',

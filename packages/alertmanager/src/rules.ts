@@ -1,5 +1,7 @@
 import { regexRule as patternRule } from '@atlas/core';
 
+export { goDuration } from '@atlas/core';
+
 /** A label matcher in Alertmanager's syntax, with the value always double-quoted: `severity=~"critical|page"`. */
 export const matcher = patternRule(
   String.raw`^ *[a-zA-Z_][a-zA-Z0-9_]* *(=~|!~|!=|=) *"([^"\\]|\\.)*" *$`,
@@ -13,12 +15,6 @@ export const labelName = patternRule('^[a-zA-Z_][a-zA-Z0-9_]*$', 'a label name s
 export const groupByLabel = patternRule(
   String.raw`^([a-zA-Z_][a-zA-Z0-9_]*|\.\.\.)$`,
   'a label name such as alertname, or "..." for all labels',
-);
-
-/** Alertmanager reads `--data.retention` as a Go duration, which has no days or weeks. */
-export const goDuration = patternRule(
-  '^([0-9]+(ms|s|m|h))+$',
-  'a duration in hours, minutes or seconds such as 120h or 1h30m',
 );
 
 /** Written into the daemon's argument line too, so no spaces, quotes or backslashes. */

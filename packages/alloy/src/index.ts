@@ -1,1 +1,49 @@
-export {};
+import {
+  parseConfig,
+  serviceArgs,
+  serviceOptionsSchema,
+  type MetricsSource,
+  type ModuleCall,
+} from '@atlas/core';
+import { z } from 'zod';
+import { logShippingArgs, logShippingOptions } from '@atlas/core';
+import { ALLOY_DEFAULTS, ALLOY_PORT, alloyModule } from './module.js';
+
+export {
+  ALLOY_DEFAULTS,
+  ALLOY_PORT,
+  CONFIG_FILE,
+  ENVIRONMENT_FILE,
+  alloyModule,
+} from './module.js';
+export {
+  DEFAULT_JOURNAL_MAX_AGE,
+  DEFAULT_LOG_FILES,
+  SHIPPER_LABELS,
+  goDuration,
+} from '@atlas/core';
+
+export const alloyConfigSchema = serviceOptionsSchema(ALLOY_DEFAULTS)
+  .extend(logShippingOptions(ALLOY_PORT))
+  .strict();
+
+export type AlloyConfig = z.input<typeof alloyConfigSchema>;
+
+export type AlloyInstance = ModuleCall<
+  typeof alloyModule.variables,
+  typeof alloyModule.body.outputs
+> &
+  MetricsSource & { readonly service: 'alloy' };
+
+/** An Alloy instance shipping to `config.loki`: validates `config` and returns the module call with typed outputs. */
+export function alloy(config: AlloyConfig): AlloyInstance {
+  const c = parseConfig(alloyConfigSchema, config, [config.name ?? ALLOY_DEFAULTS.instanceName]);
+  const call = alloyModule.call(c.name, {
+    ...serviceArgs(c, ALLOY_DEFAULTS),
+    ...logShippingArgs(c, ALLOY_PORT),
+  } as Parameters<typeof alloyModule.call>[1]);
+  return Object.assign(call, {
+    service: 'alloy' as const,
+    metrics: { target: call.outputs.metrics_target },
+  });
+}

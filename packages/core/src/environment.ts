@@ -71,8 +71,15 @@ export interface Environment {
   readonly variables: readonly EnvVariable[];
   readonly locals: Readonly<Record<string, Expr | Local>>;
   readonly outputs: Readonly<Record<string, OutputSpec>>;
+  /** Other environments whose state this one reads, and the outputs it reads from each. */
+  readonly remoteStates: readonly RemoteState[];
   readonly provider: ProviderSettings;
   readonly providers: readonly ProviderName[];
+}
+
+export interface RemoteState {
+  readonly environment: string;
+  readonly outputs: readonly string[];
 }
 
 const ENV_NAME = /^[a-z][a-z0-9-]*$/;
@@ -181,6 +188,15 @@ export function defineEnvironment(spec: EnvironmentSpec): Environment {
 
   if (issues.length) throw new ConfigError(issues);
 
+  const remoteStates = remoteStatesUsed([
+    ...[...calls.values()].flatMap((c) => [...c.args.values()]),
+    ...Object.values(spec.locals ?? {}).map(localValue),
+    ...Object.values(spec.outputs ?? {}).map((o) => o.value),
+  ]);
+  for (const remote of remoteStates) {
+    for (const v of remoteStateVariables(remote.environment)) variables.set(v.name, v);
+  }
+
   const outputs: Record<string, OutputSpec> = {
     ...ansibleOutputs([...calls.values()], spec.provider?.remote),
     ...spec.outputs,
@@ -196,6 +212,7 @@ export function defineEnvironment(spec: EnvironmentSpec): Environment {
     variables: [...variables.values()],
     locals: spec.locals ?? {},
     outputs,
+    remoteStates,
     provider: spec.provider ?? {},
     providers: [...providers].sort(),
   };
@@ -253,4 +270,52 @@ function ansibleOutputs(
     };
   }
   return out;
+}
+
+/** Every `data.terraform_remote_state.<env>.outputs.<name>` in these expressions, by environment. */
+function remoteStatesUsed(exprs: readonly Expr[]): RemoteState[] {
+  const used = new Map<string, Set<string>>();
+  for (const expr of exprs) {
+    for (const r of expressionReferences(expr)) {
+      if (r.root !== 'data' || r.name !== 'terraform_remote_state') continue;
+      const [, env, outputs, name] = r.steps;
+      if (
+        env &&
+        'attr' in env &&
+        outputs &&
+        'attr' in outputs &&
+        outputs.attr === 'outputs' &&
+        name &&
+        'attr' in name
+      ) {
+        used.set(env.attr, (used.get(env.attr) ?? new Set()).add(name.attr));
+      }
+    }
+  }
+  return [...used]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([environment, names]) => ({ environment, outputs: [...names].sort() }));
+}
+
+/** Where and how to read another environment's state bucket. */
+export function remoteStateVariables(environment: string): EnvVariable<string>[] {
+  const prefix = environment.replace(/-/g, '_');
+  return [
+    envVariable<string>(
+      `${prefix}_state_endpoint`,
+      {
+        type: T.string,
+        description: `S3 endpoint of ${environment}'s state bucket (its bootstrap's s3_endpoint).`,
+      },
+      `https://${environment}.example.net:8555`,
+    ),
+    secret(
+      `${prefix}_state_access_key`,
+      `Access key for reading ${environment}'s state (from its bootstrap outputs).`,
+    ),
+    secret(
+      `${prefix}_state_secret_key`,
+      `Secret key for reading ${environment}'s state (from its bootstrap outputs).`,
+    ),
+  ];
 }

@@ -10,3 +10,5 @@ export * from './service.js';
 export * from './service-options.js';
 export * from './state.js';
 export * from './inventory.js';
+export * from './remote.js';
+export * from './log-shipping.js';

@@ -8,7 +8,7 @@ describe('expressionReferences', () => {
       object({ name: str('Prometheus'), url: ref('module.prometheus01.endpoint') }),
       object({ url: tpl`${ref('module.loki01.endpoint')}/loki` }),
     ]);
-    expect(expressionReferences(expr)).toEqual([
+    expect(expressionReferences(expr)).toMatchObject([
       { root: 'module', name: 'prometheus01', path: [0, 'url'] },
       { root: 'module', name: 'loki01', path: [1, 'url'] },
     ]);

@@ -7,6 +7,8 @@ export interface ExpressionReference {
   readonly name: string;
   /** Where inside the expression it occurs, as object keys and tuple indexes. */
   readonly path: ReadonlyArray<string | number>;
+  /** Every step after the root. */
+  readonly steps: readonly TraversalStep[];
 }
 
 /** Every named reference inside an expression, with where it sits in nested objects and tuples. */
@@ -16,7 +18,8 @@ export function expressionReferences(expr: Expr): ExpressionReference[] {
     switch (e.kind) {
       case 'traversal': {
         const first = e.steps[0];
-        if (first && 'attr' in first) found.push({ root: e.root, name: first.attr, path });
+        if (first && 'attr' in first)
+          found.push({ root: e.root, name: first.attr, path, steps: e.steps });
         visitSteps(e.steps, path);
         return;
       }

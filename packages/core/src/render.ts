@@ -4,6 +4,7 @@ import {
   blank,
   comment,
   isExpr,
+  nil,
   object,
   ref,
   str,
@@ -15,7 +16,8 @@ import {
   type File,
   type TemplatePart,
 } from '@atlas/hcl';
-import type { Environment, EnvVariable } from './environment.js';
+import type { Environment, EnvVariable, RemoteState } from './environment.js';
+import { DEFAULT_STATE, stateKey, type StateSettings } from './state.js';
 import {
   localValue,
   type Local,
@@ -151,6 +153,8 @@ export function moduleBlock(call: ModuleCall, source: string): Block {
 }
 
 export interface EnvironmentRenderOptions {
+  /** Where every environment keeps its state (for reading other environments' outputs). */
+  readonly state?: StateSettings;
   readonly moduleSource?: ModuleSource;
   /** Extra blocks inside `terraform { }` of versions.tf, e.g. the backend. */
   readonly terraformExtra?: readonly BodyItem[];
@@ -176,7 +180,15 @@ export function renderEnvironment(
   );
   return {
     hcl: new Map<string, File>([
-      ['main.tf', { body: env.modules.map((m) => moduleBlock(m, source(m.definition))) }],
+      [
+        'main.tf',
+        {
+          body: [
+            ...env.remoteStates.map((r) => remoteStateBlock(r, options.state ?? DEFAULT_STATE)),
+            ...env.modules.map((m) => moduleBlock(m, source(m.definition))),
+          ],
+        },
+      ],
       ['variables.tf', { body: env.variables.map((v) => variableBlock(v.name, v.spec, v.ref)) }],
       [
         'outputs.tf',
@@ -203,4 +215,46 @@ export function tfvarsExample(env: Environment): File {
       ]),
     ),
   };
+}
+
+/**
+ * `data "terraform_remote_state" "<env>"`: another environment's outputs, read
+ * from its state bucket with the credentials in this environment's variables.
+ */
+export function remoteStateBlock(remote: RemoteState, state: StateSettings): Block {
+  const prefix = remote.environment.replace(/-/g, '_');
+  return block(
+    'data',
+    ['terraform_remote_state', prefix],
+    [
+      attr('backend', 's3'),
+      attr(
+        'config',
+        object(
+          {
+            bucket: str(state.bucketName),
+            key: str(stateKey({ name: remote.environment })),
+            region: str('us-east-1'),
+            endpoints: object({ s3: ref(`var.${prefix}_state_endpoint`) }),
+            access_key: ref(`var.${prefix}_state_access_key`),
+            secret_key: ref(`var.${prefix}_state_secret_key`),
+            use_path_style: toExpr(true),
+            skip_credentials_validation: toExpr(true),
+            skip_region_validation: toExpr(true),
+            skip_requesting_account_id: toExpr(true),
+            skip_metadata_api_check: toExpr(true),
+            skip_s3_checksum: toExpr(true),
+          },
+          { multiline: true },
+        ),
+      ),
+      blank,
+      attr(
+        'defaults',
+        object(Object.fromEntries(remote.outputs.map((o) => [o, nil])), { multiline: true }),
+        `Until ${remote.environment} is first applied its state has no outputs; plans still work.`,
+      ),
+    ],
+    `What this environment uses of ${remote.environment}: ${remote.outputs.join(', ')}.`,
+  );
 }

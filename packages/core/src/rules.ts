@@ -64,6 +64,12 @@ export const duration = regexRule(
   'a duration such as 15s, 720h, 30d or 2w',
 );
 
+/** A Go duration, as Alertmanager, Alloy and Promtail flags take it: `12h`, `90m`, `1h30m` (no days). */
+export const goDuration = regexRule(
+  '^([0-9]+(ns|us|ms|s|m|h))+$',
+  'a duration such as 12h, 90m or 1h30m (units ns, us, ms, s, m, h; no days)',
+);
+
 /** Incus snapshot schedule: a 5-field cron expression or @hourly, @daily, @weekly, @monthly, @yearly. */
 export const snapshotSchedule = regexRule(
   '^(@(hourly|daily|midnight|weekly|monthly|yearly|annually)|[0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+ [0-9*,/a-zA-Z-]+ [0-9*,/a-zA-Z-]+)$',

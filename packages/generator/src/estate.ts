@@ -7,14 +7,16 @@ import {
   s3Backend,
   renderModule,
   tfvarsExample,
+  remoteOutputName,
   type ConfigIssue,
   type Environment,
   type EnvironmentRenderOptions,
   type ModuleDefinition,
   type ModuleSource,
+  type OutputSpec,
   type RenderedFiles,
 } from '@atlas/core';
-import { printFile, printTemplate } from '@atlas/hcl';
+import { printFile, printTemplate, type Expr } from '@atlas/hcl';
 import { createRequire } from 'node:module';
 import { withHeader, type Producer } from './header.js';
 import { atlantisConfig } from './atlantis.js';
@@ -65,10 +67,11 @@ export function defineEstate(spec: EstateSpec): Estate {
   spec.environments.forEach((env) =>
     env.modules.forEach((call) => add(call.definition, [env.name, call.name])),
   );
+  const environments = shareRemoteOutputs(spec.environments, issues);
   if (issues.length) throw new ConfigError(issues);
   return {
     kind: 'estate',
-    environments: spec.environments,
+    environments,
     modules: [...modules.values()].sort((a, b) => (a.name < b.name ? -1 : 1)),
     repository: spec.repository,
   };
@@ -166,4 +169,60 @@ export function renderRepositoryFiles(estate: Estate): Map<string, string> {
       withHeader('atlantis.yaml', atlantisConfig(estate.environments), generatorPackage),
     ],
   ]);
+}
+
+/**
+ * Cross-environment wiring (C3): every remote-state output an environment
+ * reads must be a module output of the environment it names; add each one to
+ * that environment's outputs, and report the ones that resolve to nothing.
+ */
+function shareRemoteOutputs(
+  environments: readonly Environment[],
+  issues: ConfigIssue[],
+): Environment[] {
+  const byName = new Map(environments.map((e) => [e.name.replace(/-/g, '_'), e]));
+  const shared = new Map<string, Record<string, OutputSpec>>();
+  for (const consumer of environments) {
+    for (const remote of consumer.remoteStates) {
+      const producer = byName.get(remote.environment);
+      if (!producer || producer === consumer) {
+        issues.push({
+          path: [consumer.name, 'remoteStates', remote.environment],
+          message: producer
+            ? 'an environment cannot read its own state'
+            : `reads environment "${remote.environment}", which is not in the estate`,
+        });
+        continue;
+      }
+      for (const name of remote.outputs) {
+        const found = producer.modules.flatMap((call) =>
+          Object.entries(call.definition.body.outputs)
+            .filter(([output]) => remoteOutputName(call.name, output) === name)
+            .map(([output, spec]) => ({ call, output, spec })),
+        );
+        if (found.length !== 1) {
+          issues.push({
+            path: [consumer.name, 'remoteStates', remote.environment, name],
+            message: found.length
+              ? `matches several module outputs of "${producer.name}"`
+              : `"${producer.name}" has no module output that this names (expected <module>_<output>)`,
+          });
+          continue;
+        }
+        const { call, output, spec } = found[0]!;
+        const outputs = shared.get(producer.name) ?? {};
+        outputs[name] = {
+          description: `${call.name}: ${spec.description} Read by other environments through terraform_remote_state.`,
+          value: (call.outputs as Readonly<Record<string, Expr>>)[output]!,
+          type: spec.type,
+          ...(spec.sensitive ? { sensitive: true } : {}),
+        };
+        shared.set(producer.name, outputs);
+      }
+    }
+  }
+  return environments.map((env) => {
+    const extra = shared.get(env.name);
+    return extra ? { ...env, outputs: { ...env.outputs, ...extra } } : env;
+  });
 }

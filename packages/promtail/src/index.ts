@@ -1,1 +1,51 @@
-export {};
+import {
+  parseConfig,
+  serviceArgs,
+  serviceOptionsSchema,
+  type MetricsSource,
+  type ModuleCall,
+} from '@atlas/core';
+import { z } from 'zod';
+import { logShippingArgs, logShippingOptions } from '@atlas/core';
+import { PROMTAIL_DEFAULTS, PROMTAIL_PORT, promtailModule } from './module.js';
+
+export {
+  CONFIG_FILE,
+  POSITIONS_FILE,
+  PROMTAIL_DEFAULTS,
+  PROMTAIL_PORT,
+  promtailModule,
+} from './module.js';
+export {
+  DEFAULT_JOURNAL_MAX_AGE,
+  DEFAULT_LOG_FILES,
+  SHIPPER_LABELS,
+  goDuration,
+} from '@atlas/core';
+
+export const promtailConfigSchema = serviceOptionsSchema(PROMTAIL_DEFAULTS)
+  .extend(logShippingOptions(PROMTAIL_PORT))
+  .strict();
+
+export type PromtailConfig = z.input<typeof promtailConfigSchema>;
+
+export type PromtailInstance = ModuleCall<
+  typeof promtailModule.variables,
+  typeof promtailModule.body.outputs
+> &
+  MetricsSource & { readonly service: 'promtail' };
+
+/** A Promtail instance shipping to `config.loki`: validates `config` and returns the module call with typed outputs. */
+export function promtail(config: PromtailConfig): PromtailInstance {
+  const c = parseConfig(promtailConfigSchema, config, [
+    config.name ?? PROMTAIL_DEFAULTS.instanceName,
+  ]);
+  const call = promtailModule.call(c.name, {
+    ...serviceArgs(c, PROMTAIL_DEFAULTS),
+    ...logShippingArgs(c, PROMTAIL_PORT),
+  } as Parameters<typeof promtailModule.call>[1]);
+  return Object.assign(call, {
+    service: 'promtail' as const,
+    metrics: { target: call.outputs.metrics_target },
+  });
+}
