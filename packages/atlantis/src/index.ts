@@ -1,1 +1,173 @@
-export {};
+import {
+  envVariable,
+  exprSchema,
+  parseConfig,
+  secret,
+  serviceArgs,
+  serviceOptionsSchema,
+  type EnvVariable,
+  type MetricsSource,
+  type ModuleCall,
+} from '@atlas/core';
+import { bool, object, str, tuple, type Expr } from '@atlas/hcl';
+import { z } from 'zod';
+import {
+  APPLY_REQUIREMENTS,
+  ATLANTIS_DEFAULTS,
+  ATLANTIS_METRICS_PATH,
+  RESERVED_REMOTE_NAMES,
+  atlantisModule,
+} from './module.js';
+import {
+  dnsName,
+  githubUser,
+  pemCertificate,
+  remoteAddress,
+  remoteName,
+  repoPattern,
+} from './rules.js';
+
+export {
+  APPLY_REQUIREMENTS,
+  ATLANTIS_DEFAULTS,
+  ATLANTIS_METRICS_PATH,
+  ATLANTIS_PORT,
+  ATLANTIS_USER,
+  INCUS_CONFIG_DIR,
+  RESERVED_REMOTE_NAMES,
+  atlantisModule,
+} from './module.js';
+
+const DEFAULT_APPLY_REQUIREMENTS = ['approved', 'mergeable'] as const;
+
+const incusRemoteSchema = z
+  .object({
+    /** The remote's name, as environments refer to it (e.g. `cluster01`). */
+    name: remoteName.schema.refine(
+      (name) => !(RESERVED_REMOTE_NAMES as readonly string[]).includes(name),
+      `expected a name other than ${RESERVED_REMOTE_NAMES.join(', ')} (taken by the Incus client and the image servers)`,
+    ),
+    /** `https://host:8443`; an expression such as the gitops gateway of the base module also works. */
+    address: z.union([remoteAddress.schema, exprSchema]),
+    /** PEM certificate of the server, pinned as `incus remote add` pins it. */
+    serverCertificate: z.union([pemCertificate.schema, exprSchema]).optional(),
+    /** The remote OpenTofu uses where an environment names none: exactly one. */
+    default: z.boolean().default(false),
+  })
+  .strict();
+
+export const atlantisConfigSchema = serviceOptionsSchema(ATLANTIS_DEFAULTS)
+  .extend({
+    domain: dnsName.schema,
+    repoAllowlist: z.array(repoPattern.schema).min(1, 'expected at least one repository pattern'),
+    githubUser: githubUser.schema,
+    applyRequirements: z.array(z.enum(APPLY_REQUIREMENTS)).default([...DEFAULT_APPLY_REQUIREMENTS]),
+    incusRemotes: z.array(incusRemoteSchema).min(1, 'expected at least one Incus remote'),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.incusRemotes.filter((r) => r.default).length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['incusRemotes'],
+        message: 'exactly one remote must have default: true',
+      });
+    }
+    const names = new Set<string>();
+    c.incusRemotes.forEach((r, i) => {
+      if (names.has(r.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['incusRemotes', i, 'name'],
+          message: `remote name "${r.name}" is used twice`,
+        });
+      names.add(r.name);
+    });
+  });
+
+export type AtlantisConfig = z.input<typeof atlantisConfigSchema>;
+
+/** The root-module variables an Atlantis instance needs; the operator supplies them in terraform.tfvars. */
+export interface AtlantisInputs {
+  readonly githubToken: EnvVariable<string>;
+  readonly githubWebhookSecret: EnvVariable<string>;
+  readonly incusClientCertificate: EnvVariable<string>;
+  readonly incusClientKey: EnvVariable<string>;
+}
+
+export type AtlantisInstance = ModuleCall<
+  typeof atlantisModule.variables,
+  typeof atlantisModule.body.outputs
+> &
+  MetricsSource & { readonly service: 'atlantis'; readonly inputs: AtlantisInputs };
+
+const sameList = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * An Atlantis instance. Its GitHub token, webhook secret and Incus client key
+ * become sensitive root-module variables named after the instance
+ * (`atlantis01_github_token`, …), as does its Incus client certificate.
+ */
+export function atlantis(config: AtlantisConfig): AtlantisInstance {
+  const c = parseConfig(atlantisConfigSchema, config, [
+    config.name ?? ATLANTIS_DEFAULTS.instanceName,
+  ]);
+  const prefix = c.name.replace(/-/g, '_');
+  const inputs: AtlantisInputs = {
+    githubToken: secret(`${prefix}_github_token`, `GitHub token ${c.name} comments with.`),
+    githubWebhookSecret: secret(
+      `${prefix}_github_webhook_secret`,
+      `Secret of the GitHub webhook that calls ${c.name} (more than 24 characters).`,
+    ),
+    incusClientCertificate: envVariable<string>(
+      `${prefix}_incus_client_certificate`,
+      {
+        type: { expr: { t: 'string' } },
+        description: `PEM client certificate ${c.name} uses for the Incus remotes; trust it on each server.`,
+      },
+      `<${c.name} Incus client certificate (PEM)>`,
+    ),
+    incusClientKey: secret(
+      `${prefix}_incus_client_key`,
+      `PEM private key of the Incus client certificate of ${c.name}.`,
+    ),
+  };
+  const remote = (r: (typeof c.incusRemotes)[number]): Expr =>
+    object({
+      name: str(r.name),
+      address: typeof r.address === 'string' ? str(r.address) : r.address,
+      ...(r.serverCertificate === undefined
+        ? {}
+        : {
+            server_certificate:
+              typeof r.serverCertificate === 'string'
+                ? str(r.serverCertificate)
+                : r.serverCertificate,
+          }),
+      ...(r.default ? { default: bool(true) } : {}),
+    });
+  const call = atlantisModule.call(
+    c.name,
+    {
+      ...serviceArgs(c, ATLANTIS_DEFAULTS),
+      domain: c.domain,
+      repo_allowlist: c.repoAllowlist,
+      github_user: c.githubUser,
+      github_token: inputs.githubToken.ref,
+      github_webhook_secret: inputs.githubWebhookSecret.ref,
+      apply_requirements: sameList(c.applyRequirements, DEFAULT_APPLY_REQUIREMENTS)
+        ? undefined
+        : c.applyRequirements,
+      incus_remotes: tuple(c.incusRemotes.map(remote), { multiline: true }),
+      incus_client_certificate: inputs.incusClientCertificate.ref,
+      incus_client_key: inputs.incusClientKey.ref,
+    } as never,
+    { inputs: Object.values(inputs) },
+  );
+  return Object.assign(call, {
+    service: 'atlantis' as const,
+    inputs,
+    metrics: { target: call.outputs.metrics_target, path: ATLANTIS_METRICS_PATH },
+  });
+}

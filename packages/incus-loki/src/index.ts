@@ -1,1 +1,108 @@
-export {};
+import { logSinkSchema, parseConfig, type EnvVariable, type ModuleCall } from '@atlas/core';
+import { z } from 'zod';
+import {
+  INCUS_LOKI_DEFAULTS,
+  commaListItems,
+  eventTypes,
+  incusLokiModule,
+  logLevel,
+  loggingName,
+  retryCount,
+} from './module.js';
+
+export {
+  EVENT_TYPES,
+  INCUS_LOGGING_DEFAULTS,
+  INCUS_LOKI_DEFAULTS,
+  LOG_LEVELS,
+  commaListItems,
+  eventTypes,
+  incusLokiModule,
+  logLevel,
+  loggingName,
+  lokiBaseUrl,
+  retryCount,
+  type EventType,
+  type LogLevel,
+} from './module.js';
+
+const MODULE_CALL_NAME = /^[a-zA-Z_][a-zA-Z0-9_-]*$/;
+
+const secretSchema = z.custom<EnvVariable<string>>(
+  (v) => typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'env-variable',
+  { message: "expected a secret such as secret('incus_loki_password', '…')" },
+);
+
+export const incusLokiConfigSchema = z
+  .object({
+    /** Module name in the environment. */
+    name: z
+      .string()
+      .regex(MODULE_CALL_NAME, 'expected a module name of letters, digits, "_" and "-"')
+      .default('incus_loki'),
+    /** The Loki instance to ship to (the value `loki(…)` returns). */
+    loki: logSinkSchema,
+    /** The `<name>` of `logging.<name>.*`; defaults to the Loki instance's name (seeds: `loki01`). */
+    loggingName: loggingName.schema.optional(),
+    types: eventTypes.schema.default(INCUS_LOKI_DEFAULTS.types),
+    level: logLevel.schema.default(INCUS_LOKI_DEFAULTS.level),
+    /** Event fields to turn into Loki labels. */
+    labels: commaListItems('label').schema.default([]),
+    lifecycleTypes: commaListItems('lifecycle type').schema.default([]),
+    lifecycleProjects: commaListItems('project').schema.default([]),
+    /** The `instance` label; Incus uses the server or cluster member name when unset. */
+    instance: z.string().min(1).optional(),
+    retry: retryCount.schema.default(INCUS_LOKI_DEFAULTS.retry),
+    /** PEM bundle that verifies Loki's certificate (https only). */
+    caCert: z.string().min(1).optional(),
+    /** Basic authentication; the password is a root-module secret, never a literal. */
+    auth: z
+      .object({ username: z.string().min(1), password: secretSchema })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.loggingName === undefined && !loggingName.schema.safeParse(c.loki.name).success)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['loggingName'],
+        message: `Loki's name "${c.loki.name}" cannot name a logging target; set loggingName (letters, digits, "_" and "-")`,
+      });
+  });
+
+export type IncusLokiConfig = z.input<typeof incusLokiConfigSchema>;
+
+export type IncusLokiInstance = ModuleCall<
+  typeof incusLokiModule.variables,
+  typeof incusLokiModule.body.outputs
+> & { readonly service: 'incus-loki' };
+
+const sameList = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((item, i) => item === b[i]);
+
+/** Incus logging to Loki: validates `config` and returns the module call with typed outputs. */
+export function incusLoki(config: IncusLokiConfig): IncusLokiInstance {
+  const c = parseConfig(incusLokiConfigSchema, config, [config.name ?? 'incus_loki']);
+  const name = c.loggingName ?? c.loki.name;
+  const list = (items: readonly string[]) => (items.length ? [...items] : undefined);
+  const call = incusLokiModule.call(
+    c.name,
+    {
+      logging_name: name === INCUS_LOKI_DEFAULTS.loggingName ? undefined : name,
+      loki_address: c.loki.logs.baseUrl,
+      types: sameList(c.types, INCUS_LOKI_DEFAULTS.types) ? undefined : [...c.types],
+      logging_level: c.level === INCUS_LOKI_DEFAULTS.level ? undefined : c.level,
+      lifecycle_types: list(c.lifecycleTypes),
+      lifecycle_projects: list(c.lifecycleProjects),
+      labels: list(c.labels),
+      instance: c.instance,
+      retry: c.retry === INCUS_LOKI_DEFAULTS.retry ? undefined : c.retry,
+      ca_cert: c.caCert,
+      username: c.auth?.username,
+      password: c.auth?.password.ref,
+    },
+    c.auth ? { inputs: [c.auth.password] } : {},
+  );
+  return Object.assign(call, { service: 'incus-loki' as const });
+}
