@@ -1,1 +1,160 @@
-export {};
+import {
+  T,
+  envVariable,
+  parseConfig,
+  port,
+  proxyDevicesFor,
+  serviceArgs,
+  serviceOptionsSchema,
+  type EnvVariable,
+  type ModuleCall,
+  type ServicePort,
+} from '@atlas/core';
+import { binary, call, isExpr, num, object, type Expr } from '@atlas/hcl';
+import { z } from 'zod';
+import {
+  MOSQUITTO_DEFAULTS,
+  MQTTS_PORT,
+  MQTT_PORT,
+  mosquittoModule,
+  usersValidations,
+} from './module.js';
+
+export {
+  CONFIG_PATH,
+  MIN_PASSWORD_LENGTH,
+  MOSQUITTO_DEFAULTS,
+  MQTTS_PORT,
+  MQTT_PORT,
+  mosquittoModule,
+} from './module.js';
+
+/**
+ * An ACME certificate authority, as `stepCa(…)` of `@atlas/step-ca` returns
+ * it. Declared here by shape, so this package needs no dependency on that one.
+ */
+export interface CertificateAuthority {
+  readonly name: string;
+  readonly acme: { readonly directoryUrl: Expr; readonly caUrl: Expr };
+  /** Root-module variable with the CA root's fingerprint, which the broker pins. */
+  readonly rootFingerprint: EnvVariable<string>;
+}
+
+const certificateAuthoritySchema = z.custom<CertificateAuthority>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as { name?: unknown }).name === 'string' &&
+    isExpr((v as { acme?: { directoryUrl?: unknown } }).acme?.directoryUrl) &&
+    isExpr((v as { acme?: { caUrl?: unknown } }).acme?.caUrl) &&
+    (v as { rootFingerprint?: { kind?: unknown } }).rootFingerprint?.kind === 'env-variable',
+  { message: 'expected a certificate authority (the value stepCa(…) returns)' },
+);
+
+/** A service that takes TCP connections, which an OVN load balancer can front. */
+export interface TcpService {
+  readonly name: string;
+  readonly ports: readonly ServicePort[];
+  /** The instance's IPv4 address (a module output). */
+  readonly address: Expr;
+}
+
+export const mosquittoConfigSchema = serviceOptionsSchema(MOSQUITTO_DEFAULTS)
+  .extend({
+    /**
+     * Accept clients without credentials. Otherwise the broker has a password
+     * file, and its users come from the sensitive root variable `<name>_users`.
+     */
+    allowAnonymous: z.boolean().default(false),
+    /** Serve MQTTS with a certificate from this CA. */
+    tls: z.object({ ca: certificateAuthoritySchema }).strict().optional(),
+    /** Host ports of the proxy devices in bridge mode. */
+    hostPorts: z
+      .object({
+        mqtt: port.schema.default(MQTT_PORT),
+        mqtts: port.schema.default(MQTTS_PORT),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.tls && c.hostPorts.mqtt === c.hostPorts.mqtts)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['hostPorts', 'mqtts'],
+        message: `expected a host port other than the MQTT one (${c.hostPorts.mqtt})`,
+      });
+  });
+
+export type MosquittoConfig = z.input<typeof mosquittoConfigSchema>;
+
+export type MosquittoInstance = ModuleCall<
+  typeof mosquittoModule.variables,
+  typeof mosquittoModule.body.outputs
+> &
+  TcpService & {
+    readonly service: 'mosquitto';
+    /** The sensitive root variable with the user → password map; absent for an anonymous broker. */
+    readonly users?: EnvVariable<Record<string, string>>;
+  };
+
+/**
+ * A Mosquitto instance: MQTT, MQTTS when `tls` names a CA, and the listeners
+ * published on the host in bridge mode.
+ */
+export function mosquitto(config: MosquittoConfig): MosquittoInstance {
+  const c = parseConfig(mosquittoConfigSchema, config, [
+    config.name ?? MOSQUITTO_DEFAULTS.instanceName,
+  ]);
+  const users = c.allowAnonymous
+    ? undefined
+    : envVariable<Record<string, string>>(
+        `${c.name.replace(/-/g, '_')}_users`,
+        {
+          type: T.map(T.string),
+          description: `MQTT users of ${c.name} and their passwords (user name → password).`,
+          sensitive: true,
+          validations: (self) => [
+            {
+              condition: binary('>', call('length', [self]), num(0)),
+              errorMessage:
+                'Must hold at least one user (or build the broker with allowAnonymous).',
+            },
+            ...usersValidations(self),
+          ],
+        },
+        `<${c.name} users: { name = "password" }>`,
+      );
+  const ports: ServicePort[] = [
+    { name: 'mqtt', protocol: 'tcp', port: MQTT_PORT, hostPort: c.hostPorts.mqtt },
+    ...(c.tls
+      ? [{ name: 'mqtts', protocol: 'tcp' as const, port: MQTTS_PORT, hostPort: c.hostPorts.mqtts }]
+      : []),
+  ];
+  const broker = mosquittoModule.call(
+    c.name,
+    {
+      ...serviceArgs(c, MOSQUITTO_DEFAULTS),
+      users: users?.ref,
+      tls: c.tls
+        ? object(
+            {
+              ca_url: c.tls.ca.acme.caUrl,
+              acme_directory_url: c.tls.ca.acme.directoryUrl,
+              ca_fingerprint: c.tls.ca.rootFingerprint.ref,
+            },
+            { multiline: true },
+          )
+        : undefined,
+      proxy_devices: proxyDevicesFor(c.network, ports),
+    } as never,
+    { inputs: [...(users ? [users] : []), ...(c.tls ? [c.tls.ca.rootFingerprint] : [])] },
+  );
+  return Object.assign(broker, {
+    service: 'mosquitto' as const,
+    ...(users ? { users } : {}),
+    ports,
+    address: broker.outputs.ipv4_address,
+  });
+}

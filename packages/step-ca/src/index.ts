@@ -1,1 +1,155 @@
-export {};
+import {
+  T,
+  envVariable,
+  parseConfig,
+  port,
+  serviceArgs,
+  serviceOptionsSchema,
+  type EnvVariable,
+  type ModuleCall,
+} from '@atlas/core';
+import { isExpr, type Expr } from '@atlas/hcl';
+import { z } from 'zod';
+import {
+  FINGERPRINT_PATH,
+  STEP_CA_DEFAULTS,
+  STEP_CA_PORT,
+  STEP_CA_SETTINGS,
+  caName,
+  caPasswordValidations,
+  certDurationSchema,
+  dnsName,
+  durationSeconds,
+  provisionerName,
+  rootFingerprint,
+  stepCaModule,
+} from './module.js';
+
+export {
+  FINGERPRINT_PATH,
+  MIN_PASSWORD_LENGTH,
+  ROOT_CERTIFICATE_PATH,
+  SMALLSTEP_APT_REPOSITORY,
+  STEP_CA_DEFAULTS,
+  STEP_CA_PORT,
+  STEP_CA_SETTINGS,
+  STEP_HOME,
+  caName,
+  certDurationSchema,
+  dnsName,
+  goDuration,
+  provisionerName,
+  rootFingerprint,
+  stepCaModule,
+} from './module.js';
+
+/**
+ * An ACME certificate authority services take their TLS certificates from:
+ * what {@link stepCa} returns.
+ */
+export interface CertificateAuthority {
+  readonly name: string;
+  readonly acme: {
+    /** `module.<ca>.acme_directory_url` */
+    readonly directoryUrl: Expr;
+    /** `module.<ca>.ca_url`, where clients download the root certificate. */
+    readonly caUrl: Expr;
+  };
+  /**
+   * Root-module variable holding the root certificate's fingerprint. Clients
+   * pin it to trust the CA; it exists only once the CA has run, so the
+   * operator copies it from the CA's `fingerprint_command` output.
+   */
+  readonly rootFingerprint: EnvVariable<string>;
+}
+
+export const certificateAuthoritySchema = z.custom<CertificateAuthority>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as { name?: unknown }).name === 'string' &&
+    isExpr((v as { acme?: { directoryUrl?: unknown } }).acme?.directoryUrl) &&
+    (v as { rootFingerprint?: { kind?: unknown } }).rootFingerprint?.kind === 'env-variable',
+  { message: 'expected a certificate authority (the value stepCa(…) returns)' },
+);
+
+export const stepCaConfigSchema = serviceOptionsSchema(STEP_CA_DEFAULTS)
+  .extend({
+    /** Written into the root and intermediate certificates at first initialisation. */
+    caName: caName.schema.default(STEP_CA_SETTINGS.caName),
+    /** Defaults to `<name>.incus`, `<name>` and `localhost`. */
+    dnsNames: z.array(dnsName.schema).min(1, 'expected at least one DNS name').optional(),
+    acmeProvisioner: provisionerName.schema.default(STEP_CA_SETTINGS.acmeProvisioner),
+    certDuration: certDurationSchema.default(STEP_CA_SETTINGS.certDuration),
+    maxCertDuration: certDurationSchema.default(STEP_CA_SETTINGS.maxCertDuration),
+    port: port.schema.default(STEP_CA_PORT),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (durationSeconds(c.certDuration) > durationSeconds(c.maxCertDuration))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['certDuration'],
+        message: `expected at most maxCertDuration (${c.maxCertDuration})`,
+      });
+  });
+
+export type StepCaConfig = z.input<typeof stepCaConfigSchema>;
+
+export type StepCaInstance = ModuleCall<
+  typeof stepCaModule.variables,
+  typeof stepCaModule.body.outputs
+> &
+  CertificateAuthority & {
+    readonly service: 'step-ca';
+    readonly caPassword: EnvVariable<string>;
+  };
+
+/**
+ * A step-ca instance. Its key password becomes the sensitive root variable
+ * `<name>_password` (underscored); clients get `<name>_root_fingerprint`.
+ */
+export function stepCa(config: StepCaConfig): StepCaInstance {
+  const c = parseConfig(stepCaConfigSchema, config, [config.name ?? STEP_CA_DEFAULTS.instanceName]);
+  const id = c.name.replace(/-/g, '_');
+  const caPassword = envVariable<string>(
+    `${id}_password`,
+    {
+      type: T.string,
+      description: `Password that encrypts the private keys of ${c.name}.`,
+      sensitive: true,
+      validations: caPasswordValidations,
+    },
+    `<${c.name} CA password>`,
+  );
+  const fingerprint = envVariable<string>(
+    `${id}_root_fingerprint`,
+    {
+      type: T.string,
+      description: `SHA-256 fingerprint of the root certificate of ${c.name}; after it first starts, \`incus exec ${c.name} -- cat ${FINGERPRINT_PATH}\` prints it.`,
+      rules: [rootFingerprint],
+    },
+    `<output of: incus exec ${c.name} -- cat ${FINGERPRINT_PATH}>`,
+  );
+  const unless = <V>(value: V, dflt: V): V | undefined => (value === dflt ? undefined : value);
+  const call = stepCaModule.call(
+    c.name,
+    {
+      ...serviceArgs(c, STEP_CA_DEFAULTS),
+      ca_name: unless(c.caName, STEP_CA_SETTINGS.caName),
+      dns_names: c.dnsNames,
+      acme_provisioner: unless(c.acmeProvisioner, STEP_CA_SETTINGS.acmeProvisioner),
+      cert_duration: unless(c.certDuration, STEP_CA_SETTINGS.certDuration),
+      max_cert_duration: unless(c.maxCertDuration, STEP_CA_SETTINGS.maxCertDuration),
+      port: unless(c.port, STEP_CA_PORT),
+      ca_password: caPassword.ref,
+    } as never,
+    { inputs: [caPassword] },
+  );
+  return Object.assign(call, {
+    service: 'step-ca' as const,
+    caPassword,
+    acme: { directoryUrl: call.outputs.acme_directory_url, caUrl: call.outputs.ca_url },
+    rootFingerprint: fingerprint,
+  });
+}

@@ -1,0 +1,410 @@
+import {
+  T,
+  aptRepositoryInstall,
+  incusServiceModule,
+  output,
+  packageInfo,
+  variable,
+  type Validation,
+} from '@atlas/core';
+import {
+  binary,
+  bool,
+  call,
+  cond,
+  forList,
+  forMap,
+  get,
+  nil,
+  not,
+  num,
+  object,
+  ref,
+  str,
+  tpl,
+  type Expr,
+} from '@atlas/hcl';
+import { shellQuoted, templateParts, whenBlock } from './template.js';
+
+export const MQTT_PORT = 1883;
+export const MQTTS_PORT = 8883;
+
+/** The seeds' sizing, volume and snapshot policy for Mosquitto; the volume holds retained messages. */
+export const MOSQUITTO_DEFAULTS = {
+  instanceName: 'mosquitto01',
+  profileName: 'mosquitto',
+  cpu: 1,
+  memory: '256MB',
+  rootDiskSize: '1GB',
+  dataVolume: {
+    size: '5GB',
+    mountPath: '/mosquitto/data',
+    snapshots: { schedule: '@daily', expiry: '7d' },
+  },
+} as const;
+
+/** Smallstep's Debian repository, for step-cli (the ACME client). */
+export const SMALLSTEP_APT_REPOSITORY = {
+  name: 'smallstep',
+  keyUrl: 'https://packages.smallstep.com/keys/apt/repo-signing-key.gpg',
+  url: 'https://packages.smallstep.com/stable/debian',
+  suite: 'debs',
+  component: 'main',
+} as const;
+
+export const CONFIG_PATH = '/etc/mosquitto/mosquitto.conf';
+export const PASSWORD_FILE = '/etc/mosquitto/passwd';
+export const CERT_DIR = '/etc/mosquitto/certs';
+/** Plain-text `user:password` lines, root-only, hashed into the password file at first boot and then removed. */
+export const USERS_FILE = '/etc/mosquitto/atlas-users';
+export const SETUP_SCRIPT = '/usr/local/sbin/atlas-mosquitto-setup';
+export const CERTIFICATE_SCRIPT = '/usr/local/sbin/atlas-mosquitto-certificate';
+const CERTIFICATE_UNIT = 'atlas-mosquitto-certificate';
+const DATA_DIR = MOSQUITTO_DEFAULTS.dataVolume.mountPath;
+
+const USER_NAME = '^[a-zA-Z0-9][a-zA-Z0-9._@-]{0,63}$';
+export const MIN_PASSWORD_LENGTH = 12;
+const HTTPS_URL = '^https://[^\\s\'"]+$';
+const FINGERPRINT = '^[0-9a-f]{64}$';
+
+/** Rules for the user → password map, on the module variable and on the root variable that feeds it. */
+export const usersValidations = (self: Expr): Validation[] => [
+  {
+    condition: call('alltrue', [
+      forList(
+        'name',
+        call('keys', [self]),
+        call('can', [call('regex', [str(USER_NAME), ref('name')])]),
+      ),
+    ]),
+    errorMessage:
+      'User names must be letters, digits, ".", "_", "-" and "@" (at most 64), starting with a letter or digit.',
+  },
+  {
+    condition: call('alltrue', [
+      forList(
+        'password',
+        call('values', [self]),
+        binary(
+          '&&',
+          binary('>=', call('length', [ref('password')]), num(MIN_PASSWORD_LENGTH)),
+          not(call('can', [call('regex', [str('[\\r\\n]'), ref('password')])])),
+        ),
+      ),
+    ]),
+    errorMessage: `Passwords must be at least ${MIN_PASSWORD_LENGTH} characters on a single line.`,
+  },
+];
+
+const tls = (field: string) => get(ref('var.tls'), field);
+const hasTls = binary('!=', ref('var.tls'), nil);
+const instance = ref('incus_instance.this.name');
+
+/**
+ * mosquitto.conf. Blocks end with the blank line that follows them: a strip
+ * marker eats the line break after each `%{ … ~}` tag.
+ */
+const mosquittoConf = templateParts`# Mosquitto broker, configured by Atlas from the module's variables.
+# Authentication settings apply to every listener.
+per_listener_settings false
+${whenBlock(
+  ref('authenticated'),
+  templateParts`allow_anonymous false
+password_file ${PASSWORD_FILE}
+
+`,
+  templateParts`allow_anonymous true
+
+`,
+)}
+# Retained messages and persistent sessions survive restarts on the data volume.
+persistence true
+persistence_location ${DATA_DIR}/
+
+# systemd passes stderr to the journal, which the log shippers read.
+log_dest stderr
+log_timestamp false
+
+${whenBlock(
+  ref('tls'),
+  templateParts`# MQTTS with a certificate from the CA's ACME directory, renewed by ${CERTIFICATE_UNIT}.timer.
+listener ${MQTTS_PORT}
+certfile ${CERT_DIR}/server.crt
+keyfile ${CERT_DIR}/server.key
+cafile ${CERT_DIR}/ca.crt
+
+`,
+)}
+listener ${MQTT_PORT}
+`;
+
+/** First boot, after the packages are installed: data folder, password file, certificate, service. */
+const setupScript = templateParts`#!/bin/sh
+# Prepares Mosquitto on first boot: data folder, password file, TLS certificate.
+set -eu
+
+# The data volume may be disabled: the folder must exist either way.
+install -d -o mosquitto -g mosquitto -m 0750 ${DATA_DIR}
+
+if [ -s ${USERS_FILE} ]; then
+	(umask 077 && : >${PASSWORD_FILE})
+	while IFS= read -r entry; do
+		mosquitto_passwd -b ${PASSWORD_FILE} "\${entry%%:*}" "\${entry#*:}"
+	done <${USERS_FILE}
+	chown mosquitto:mosquitto ${PASSWORD_FILE}
+	rm -f ${USERS_FILE}
+fi
+
+${whenBlock(
+  ref('tls'),
+  templateParts`systemctl daemon-reload
+if ! ${CERTIFICATE_SCRIPT}; then
+	echo "no TLS certificate yet; ${CERTIFICATE_UNIT}.timer keeps trying" >&2
+fi
+systemctl enable --now ${CERTIFICATE_UNIT}.timer
+
+`,
+)}
+systemctl enable mosquitto
+systemctl restart mosquitto
+`;
+
+/**
+ * Gets the server certificate over ACME (http-01, answered on port 80 of
+ * this container) and renews it once two thirds of its lifetime have passed.
+ * Trust in the CA comes from the pinned root fingerprint.
+ */
+const certificateScript = templateParts`#!/bin/sh
+# Obtains Mosquitto's TLS certificate from the ACME CA, or renews it when due;
+# run at first boot and by ${CERTIFICATE_UNIT}.timer.
+set -eu
+
+certs=${CERT_DIR}
+hostname=${shellQuoted(ref('hostname'))}
+ca_url=${shellQuoted(ref('ca_url'))}
+acme_directory=${shellQuoted(ref('acme_directory_url'))}
+fingerprint=${shellQuoted(ref('ca_fingerprint'))}
+
+if ! command -v step >/dev/null; then
+${aptRepositoryInstall(SMALLSTEP_APT_REPOSITORY, ['step-cli'])
+  .map((line) => `\t${line}\n`)
+  .join('')}fi
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+install -d -o root -g mosquitto -m 0750 "$certs"
+
+if [ ! -s "$certs/ca.crt" ]; then
+	step ca root "$work/ca.crt" --ca-url "$ca_url" --fingerprint "$fingerprint"
+	install -o root -g mosquitto -m 0644 "$work/ca.crt" "$certs/ca.crt"
+fi
+
+# Exit status 1: the certificate is still fresh; 0: due; 2: none yet.
+due=0
+step certificate needs-renewal "$certs/server.crt" >/dev/null 2>&1 || due=$?
+if [ "$due" -eq 1 ]; then
+	exit 0
+fi
+
+step ca certificate "$hostname" "$work/server.crt" "$work/server.key" \\
+	--acme "$acme_directory" --root "$certs/ca.crt" --standalone --force
+install -o root -g mosquitto -m 0640 "$work/server.key" "$certs/server.key"
+install -o root -g mosquitto -m 0644 "$work/server.crt" "$certs/server.crt"
+# Mosquitto reloads its certificate and key on SIGHUP; start it if it could not start without them.
+systemctl reload-or-restart mosquitto
+`;
+
+const CERTIFICATE_SERVICE = `[Unit]
+Description=Obtain or renew Mosquitto's TLS certificate over ACME
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+Type=oneshot
+ExecStart=${CERTIFICATE_SCRIPT}
+`;
+
+const CERTIFICATE_TIMER = `[Unit]
+Description=Check Mosquitto's TLS certificate every 15 minutes
+
+[Timer]
+OnBootSec=1min
+OnUnitActiveSec=15min
+RandomizedDelaySec=1min
+
+[Install]
+WantedBy=timers.target
+`;
+
+/** S8: Mosquitto, the estate's MQTT broker. */
+export const mosquittoModule = incusServiceModule({
+  name: 'mosquitto',
+  package: packageInfo(import.meta.url),
+  description:
+    'Mosquitto MQTT broker in an Incus system container: MQTT on 1883 and, with a certificate authority, MQTTS on 8883 with an ACME certificate renewed on a timer; password-file authentication from a sensitive user map; retained messages on a persistent volume; proxy devices publish the ports in bridge mode.',
+  defaults: MOSQUITTO_DEFAULTS,
+  proxyDevices: true,
+  variables: {
+    users: variable({
+      type: T.map(T.string),
+      description:
+        'MQTT users and their passwords (user name → password), hashed into the password file at first boot. With no users the broker accepts anonymous clients.',
+      default: {},
+      sensitive: true,
+      validations: usersValidations,
+    }),
+    tls: variable({
+      type: T.object({ ca_url: T.string, acme_directory_url: T.string, ca_fingerprint: T.string }),
+      description:
+        "Serve MQTTS with a certificate from an ACME CA: its base URL, ACME directory URL and root certificate fingerprint (pinned to trust it); null for plain MQTT only. Pass a step-ca module's ca_url and acme_directory_url outputs.",
+      default: null,
+      validations: (self): Validation[] => [
+        {
+          condition: cond(
+            binary('==', self, nil),
+            bool(true),
+            binary(
+              '&&',
+              call('can', [call('regex', [str(HTTPS_URL), get(self, 'ca_url')])]),
+              call('can', [call('regex', [str(HTTPS_URL), get(self, 'acme_directory_url')])]),
+            ),
+          ),
+          errorMessage: 'Must be null, or have "ca_url" and "acme_directory_url" as https:// URLs.',
+        },
+        {
+          condition: cond(
+            binary('==', self, nil),
+            bool(true),
+            call('can', [call('regex', [str(FINGERPRINT), get(self, 'ca_fingerprint')])]),
+          ),
+          errorMessage:
+            'Must be null, or have "ca_fingerprint" as a SHA-256 fingerprint: 64 lower-case hexadecimal digits.',
+        },
+      ],
+    }),
+  },
+  build: (v) => ({
+    locals: {
+      listener_ports: {
+        value: call('merge', [
+          object({ mqtt: num(MQTT_PORT) }),
+          cond(hasTls, object({ mqtts: num(MQTTS_PORT) }), object({})),
+        ]),
+        comment: 'Listeners inside the container; MQTTS only with a certificate authority.',
+      },
+      external_ports: {
+        value: forMap(
+          ['name', 'port'],
+          ref('local.listener_ports'),
+          ref('name'),
+          call('try', [
+            call('tonumber', [
+              call('regex', [
+                str('[0-9]+$'),
+                get(ref('var.proxy_devices'), tpl`${ref('name')}-tcp`, 'listen'),
+              ]),
+            ]),
+            ref('port'),
+          ]),
+        ),
+        comment:
+          'Where clients outside reach each listener: the host port of its proxy device ("<listener>-tcp", bridge mode), else the listener itself.',
+      },
+      authenticated: {
+        value: binary('>', call('length', [v.users]), num(0)),
+        comment: 'With no users the broker takes anonymous clients and has no password file.',
+      },
+      mosquitto_conf: call('templatefile', [
+        tpl`${ref('path.module')}/templates/mosquitto.conf.tftpl`,
+        object({ authenticated: ref('local.authenticated'), tls: hasTls }),
+      ]),
+      setup_script: call('templatefile', [
+        tpl`${ref('path.module')}/templates/atlas-mosquitto-setup.sh.tftpl`,
+        object({ tls: hasTls }),
+      ]),
+      certificate_script: cond(
+        hasTls,
+        call('templatefile', [
+          tpl`${ref('path.module')}/templates/atlas-mosquitto-certificate.sh.tftpl`,
+          object(
+            {
+              hostname: tpl`${v.instance_name}.incus`,
+              ca_url: tls('ca_url'),
+              acme_directory_url: tls('acme_directory_url'),
+              ca_fingerprint: tls('ca_fingerprint'),
+            },
+            { multiline: true },
+          ),
+        ]),
+        str(''),
+      ),
+    },
+    templates: {
+      'templates/mosquitto.conf.tftpl': mosquittoConf,
+      'templates/atlas-mosquitto-setup.sh.tftpl': setupScript,
+      'templates/atlas-mosquitto-certificate.sh.tftpl': certificateScript,
+    },
+    cloudInit: {
+      config: {
+        packages: ['mosquitto', 'ca-certificates', 'curl', 'gnupg'],
+        writeFiles: [
+          {
+            path: USERS_FILE,
+            content: ref('users'),
+            permissions: '0600',
+            when: ref('authenticated'),
+          },
+          // After the package is installed, so dpkg never asks about its own mosquitto.conf.
+          { path: CONFIG_PATH, content: ref('mosquitto_conf'), defer: true },
+          { path: SETUP_SCRIPT, content: ref('setup_script'), permissions: '0755' },
+          {
+            path: CERTIFICATE_SCRIPT,
+            content: ref('certificate_script'),
+            permissions: '0755',
+            when: ref('tls'),
+          },
+          {
+            path: `/etc/systemd/system/${CERTIFICATE_UNIT}.service`,
+            content: CERTIFICATE_SERVICE,
+            when: ref('tls'),
+          },
+          {
+            path: `/etc/systemd/system/${CERTIFICATE_UNIT}.timer`,
+            content: CERTIFICATE_TIMER,
+            when: ref('tls'),
+          },
+        ],
+        runcmd: [SETUP_SCRIPT],
+      },
+      vars: {
+        authenticated: ref('local.authenticated'),
+        users: call('join', [
+          str(''),
+          forList(['name', 'password'], v.users, tpl`${ref('name')}:${ref('password')}\n`),
+        ]),
+        mosquitto_conf: ref('local.mosquitto_conf'),
+        setup_script: ref('local.setup_script'),
+        tls: hasTls,
+        certificate_script: ref('local.certificate_script'),
+      },
+    },
+    outputs: {
+      mqtt_endpoint: output({
+        description: 'Internal MQTT endpoint.',
+        value: tpl`mqtt://${instance}.incus:${MQTT_PORT}`,
+        type: T.string,
+      }),
+      mqtts_endpoint: output({
+        description: 'Internal MQTTS endpoint, or null without TLS.',
+        value: cond(hasTls, tpl`mqtts://${instance}.incus:${MQTTS_PORT}`, nil),
+        type: T.string,
+      }),
+      external_ports: output({
+        description:
+          'Port clients outside reach each listener on (mqtt, and mqtts with TLS): the host port in bridge mode, the listener port otherwise.',
+        value: ref('local.external_ports'),
+        type: T.map(T.number),
+      }),
+    },
+  }),
+});
