@@ -1,5 +1,4 @@
-import { call, interp, literal, type Expr, type TemplatePart } from '@atlas/hcl';
-import { isExpr } from '@atlas/hcl';
+import { call, interp, isExpr, literal, str, whenBlock, type Expr, type TemplatePart } from '@atlas/hcl';
 import { stringify } from 'yaml';
 
 /** A file cloud-init writes on first boot. `content` may be an expression evaluated by `templatefile()`. */
@@ -89,16 +88,9 @@ export function cloudInitTemplate(config: CloudInitConfig): TemplatePart[] {
         },
       ]);
       if (f.when) {
-        // `%{ if x ~}` on its own line: the strip marker eats the directive's newline.
         const at = parts.length;
         text(item);
-        parts.push({
-          kind: 'if',
-          cond: f.when,
-          then: [literal('\n'), ...parts.splice(at)],
-          stripRight: true,
-        });
-        parts.push(literal('\n'));
+        parts.push(whenBlock(f.when, parts.splice(at)), literal('\n'));
       } else text(item);
     }
   }
@@ -133,3 +125,16 @@ export const GRAFANA_APT_REPOSITORY = {
   suite: 'stable',
   component: 'main',
 } as const;
+
+export const SMALLSTEP_APT_REPOSITORY = {
+  name: 'smallstep',
+  keyUrl: 'https://packages.smallstep.com/keys/apt/repo-signing-key.gpg',
+  url: 'https://packages.smallstep.com/stable/debian',
+  suite: 'debs',
+  component: 'main',
+} as const;
+
+/** Template parts for a POSIX shell single-quoted word holding `value`, whatever characters it has. */
+export function shellQuoted(value: Expr): TemplatePart[] {
+  return [literal("'"), interp(call('replace', [value, str("'"), str("'\\''")])), literal("'")];
+}

@@ -1,5 +1,6 @@
 import { isExpr, type Expr } from '@atlas/hcl';
 import { z } from 'zod';
+import type { EnvVariable } from './environment.js';
 import { byteSize, cpuCount, instanceName, snapshotExpiry, snapshotSchedule } from './rules.js';
 import { DEFAULT_IMAGE, DEFAULT_SNAPSHOT_PATTERN, type ServiceDefaults } from './service.js';
 
@@ -205,3 +206,37 @@ export interface AlertReceiver {
 export const alertReceiverSchema = z.custom<AlertReceiver>(hasCapability('alerting'), {
   message: 'expected an Alertmanager instance (the value alertmanager(…) returns)',
 });
+
+/** An ACME certificate authority services take their TLS certificates from (step-ca). */
+export interface CertificateAuthority {
+  readonly name: string;
+  readonly acme: {
+    /** `module.<ca>.acme_directory_url` */
+    readonly directoryUrl: Expr;
+    /** `module.<ca>.ca_url`, where clients download the root certificate. */
+    readonly caUrl: Expr;
+  };
+  /**
+   * Root-module variable holding the root certificate's fingerprint. Clients
+   * pin it to trust the CA; it exists only once the CA has run, so the
+   * operator copies it from the CA's `fingerprint_command` output.
+   */
+  readonly rootFingerprint: EnvVariable<string>;
+}
+
+export const certificateAuthoritySchema = z.custom<CertificateAuthority>(
+  (v) =>
+    hasCapability('acme')(v) &&
+    isExpr((v as { acme?: { directoryUrl?: unknown } }).acme?.directoryUrl) &&
+    isExpr((v as { acme?: { caUrl?: unknown } }).acme?.caUrl) &&
+    (v as { rootFingerprint?: { kind?: unknown } }).rootFingerprint?.kind === 'env-variable',
+  { message: 'expected a certificate authority (the value stepCa(…) returns)' },
+);
+
+/** A service that takes TCP or UDP connections, which an OVN load balancer can front. */
+export interface TcpService {
+  readonly name: string;
+  readonly ports: readonly ServicePort[];
+  /** The instance's IPv4 address (a module output). */
+  readonly address: Expr;
+}

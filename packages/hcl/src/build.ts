@@ -247,3 +247,47 @@ function commentField(comment?: string | readonly string[]) {
   if (comment === undefined) return {};
   return { comment: typeof comment === 'string' ? comment.split('\n') : comment };
 }
+
+type TemplatePiece = string | number | Expr | TemplatePart | readonly TemplatePart[];
+
+/**
+ * Template-file parts from a tagged template literal: text stays literal (the
+ * printer escapes `${` and `%{`), expressions become `${…}`, and parts such as
+ * {@link whenBlock} are spliced in.
+ */
+export function templateParts(
+  strings: TemplateStringsArray,
+  ...values: TemplatePiece[]
+): TemplatePart[] {
+  const parts: TemplatePart[] = [];
+  strings.forEach((text, i) => {
+    if (text) parts.push(literal(text));
+    if (i >= values.length) return;
+    const value = values[i]!;
+    if (typeof value === 'string' || typeof value === 'number') parts.push(literal(String(value)));
+    else if (isExpr(value)) parts.push(interp(value));
+    else if (Array.isArray(value)) parts.push(...(value as readonly TemplatePart[]));
+    else parts.push(value as TemplatePart);
+  });
+  return parts;
+}
+
+/**
+ * Whole lines kept only when `cond` holds (`otherwise` when it does not):
+ * `%{ if cond ~}` … `%{ endif ~}`. Put it at the start of a line and follow it
+ * with a line break, so each tag has a line of its own; the strip markers drop
+ * the line break after each tag.
+ */
+export function whenBlock(
+  cond: Expr,
+  lines: readonly TemplatePart[],
+  otherwise?: readonly TemplatePart[],
+): TemplatePart {
+  return {
+    kind: 'if',
+    cond,
+    then: [literal('\n'), ...lines],
+    ...(otherwise ? { else: [literal('\n'), ...otherwise] } : {}),
+    stripRight: true,
+  };
+}

@@ -1,5 +1,6 @@
 import {
   T,
+  certificateAuthoritySchema,
   envVariable,
   parseConfig,
   port,
@@ -9,7 +10,10 @@ import {
   type EnvVariable,
   type ModuleCall,
   type ServicePort,
+  type TcpService,
 } from '@atlas/core';
+
+export type { CertificateAuthority, TcpService } from '@atlas/core';
 import { binary, call, isExpr, num, object, type Expr } from '@atlas/hcl';
 import { z } from 'zod';
 import {
@@ -28,36 +32,6 @@ export {
   MQTT_PORT,
   mosquittoModule,
 } from './module.js';
-
-/**
- * An ACME certificate authority, as `stepCa(…)` of `@atlas/step-ca` returns
- * it. Declared here by shape, so this package needs no dependency on that one.
- */
-export interface CertificateAuthority {
-  readonly name: string;
-  readonly acme: { readonly directoryUrl: Expr; readonly caUrl: Expr };
-  /** Root-module variable with the CA root's fingerprint, which the broker pins. */
-  readonly rootFingerprint: EnvVariable<string>;
-}
-
-const certificateAuthoritySchema = z.custom<CertificateAuthority>(
-  (v) =>
-    typeof v === 'object' &&
-    v !== null &&
-    typeof (v as { name?: unknown }).name === 'string' &&
-    isExpr((v as { acme?: { directoryUrl?: unknown } }).acme?.directoryUrl) &&
-    isExpr((v as { acme?: { caUrl?: unknown } }).acme?.caUrl) &&
-    (v as { rootFingerprint?: { kind?: unknown } }).rootFingerprint?.kind === 'env-variable',
-  { message: 'expected a certificate authority (the value stepCa(…) returns)' },
-);
-
-/** A service that takes TCP connections, which an OVN load balancer can front. */
-export interface TcpService {
-  readonly name: string;
-  readonly ports: readonly ServicePort[];
-  /** The instance's IPv4 address (a module output). */
-  readonly address: Expr;
-}
 
 export const mosquittoConfigSchema = serviceOptionsSchema(MOSQUITTO_DEFAULTS)
   .extend({

@@ -1,9 +1,11 @@
 import {
+  SMALLSTEP_APT_REPOSITORY,
   T,
   aptRepositoryInstall,
   incusServiceModule,
   output,
   packageInfo,
+  shellQuoted,
   variable,
   type Validation,
 } from '@atlas/core';
@@ -21,10 +23,11 @@ import {
   object,
   ref,
   str,
+  templateParts,
   tpl,
+  whenBlock,
   type Expr,
 } from '@atlas/hcl';
-import { shellQuoted, templateParts, whenBlock } from './template.js';
 
 export const MQTT_PORT = 1883;
 export const MQTTS_PORT = 8883;
@@ -44,13 +47,6 @@ export const MOSQUITTO_DEFAULTS = {
 } as const;
 
 /** Smallstep's Debian repository, for step-cli (the ACME client). */
-export const SMALLSTEP_APT_REPOSITORY = {
-  name: 'smallstep',
-  keyUrl: 'https://packages.smallstep.com/keys/apt/repo-signing-key.gpg',
-  url: 'https://packages.smallstep.com/stable/debian',
-  suite: 'debs',
-  component: 'main',
-} as const;
 
 export const CONFIG_PATH = '/etc/mosquitto/mosquitto.conf';
 export const PASSWORD_FILE = '/etc/mosquitto/passwd';

@@ -1,13 +1,17 @@
 import {
   T,
+  certificateAuthoritySchema,
   envVariable,
   parseConfig,
   port,
   serviceArgs,
   serviceOptionsSchema,
   type EnvVariable,
+  type CertificateAuthority,
   type ModuleCall,
 } from '@atlas/core';
+
+export { certificateAuthoritySchema, type CertificateAuthority } from '@atlas/core';
 import { isExpr, type Expr } from '@atlas/hcl';
 import { z } from 'zod';
 import {
@@ -29,7 +33,6 @@ export {
   FINGERPRINT_PATH,
   MIN_PASSWORD_LENGTH,
   ROOT_CERTIFICATE_PATH,
-  SMALLSTEP_APT_REPOSITORY,
   STEP_CA_DEFAULTS,
   STEP_CA_PORT,
   STEP_CA_SETTINGS,
@@ -42,36 +45,6 @@ export {
   rootFingerprint,
   stepCaModule,
 } from './module.js';
-
-/**
- * An ACME certificate authority services take their TLS certificates from:
- * what {@link stepCa} returns.
- */
-export interface CertificateAuthority {
-  readonly name: string;
-  readonly acme: {
-    /** `module.<ca>.acme_directory_url` */
-    readonly directoryUrl: Expr;
-    /** `module.<ca>.ca_url`, where clients download the root certificate. */
-    readonly caUrl: Expr;
-  };
-  /**
-   * Root-module variable holding the root certificate's fingerprint. Clients
-   * pin it to trust the CA; it exists only once the CA has run, so the
-   * operator copies it from the CA's `fingerprint_command` output.
-   */
-  readonly rootFingerprint: EnvVariable<string>;
-}
-
-export const certificateAuthoritySchema = z.custom<CertificateAuthority>(
-  (v) =>
-    typeof v === 'object' &&
-    v !== null &&
-    typeof (v as { name?: unknown }).name === 'string' &&
-    isExpr((v as { acme?: { directoryUrl?: unknown } }).acme?.directoryUrl) &&
-    (v as { rootFingerprint?: { kind?: unknown } }).rootFingerprint?.kind === 'env-variable',
-  { message: 'expected a certificate authority (the value stepCa(…) returns)' },
-);
 
 export const stepCaConfigSchema = serviceOptionsSchema(STEP_CA_DEFAULTS)
   .extend({

@@ -1,10 +1,12 @@
 import {
+  SMALLSTEP_APT_REPOSITORY,
   T,
   aptRepositoryInstall,
   incusServiceModule,
   output,
   packageInfo,
   port,
+  shellQuoted,
   variable,
   type Rule,
   type Validation,
@@ -21,13 +23,13 @@ import {
   object,
   ref,
   str,
+  templateParts,
   toExpr,
   tpl,
   tuple,
   type Expr,
 } from '@atlas/hcl';
 import { z } from 'zod';
-import { shellQuoted, templateParts } from './template.js';
 
 export const STEP_CA_PORT = 9000;
 
@@ -59,13 +61,6 @@ export const STEP_CA_SETTINGS = {
 } as const;
 
 /** Smallstep's Debian repository, which carries step-ca and step-cli. */
-export const SMALLSTEP_APT_REPOSITORY = {
-  name: 'smallstep',
-  keyUrl: 'https://packages.smallstep.com/keys/apt/repo-signing-key.gpg',
-  url: 'https://packages.smallstep.com/stable/debian',
-  suite: 'debs',
-  component: 'main',
-} as const;
 
 const regexRule = (pattern: string, what: string): Rule<z.ZodString> => ({
   schema: z
