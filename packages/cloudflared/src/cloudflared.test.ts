@@ -1,7 +1,7 @@
 import { defineEnvironment, type NetworkAttachment } from '@atlas/core';
 import { defineEstate, renderEstate, renderModules, writeTree } from '@atlas/generator';
 import { str } from '@atlas/hcl';
-import { previewModule, previewModuleCall } from '@atlas/preview';
+import { previewModule } from '@atlas/preview';
 import { hasChecker, runChecker, summarizeModule, verifyTree } from '@atlas/verify';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

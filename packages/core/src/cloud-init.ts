@@ -1,4 +1,13 @@
-import { call, interp, isExpr, literal, str, whenBlock, type Expr, type TemplatePart } from '@atlas/hcl';
+import {
+  call,
+  interp,
+  isExpr,
+  literal,
+  str,
+  whenBlock,
+  type Expr,
+  type TemplatePart,
+} from '@atlas/hcl';
 import { stringify } from 'yaml';
 
 /** A file cloud-init writes on first boot. `content` may be an expression evaluated by `templatefile()`. */

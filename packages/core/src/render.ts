@@ -2,7 +2,6 @@ import {
   attr,
   block,
   blank,
-  comment,
   isExpr,
   nil,
   object,

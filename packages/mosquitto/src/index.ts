@@ -14,7 +14,7 @@ import {
 } from '@atlas/core';
 
 export type { CertificateAuthority, TcpService } from '@atlas/core';
-import { binary, call, isExpr, num, object, type Expr } from '@atlas/hcl';
+import { binary, call, num, object } from '@atlas/hcl';
 import { z } from 'zod';
 import {
   MOSQUITTO_DEFAULTS,

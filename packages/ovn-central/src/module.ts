@@ -11,7 +11,6 @@ import {
 } from '@atlas/core';
 import {
   binary,
-  call,
   cond,
   heredoc,
   interp,

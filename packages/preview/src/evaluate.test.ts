@@ -20,7 +20,6 @@ import {
   template,
   toExpr,
   tpl,
-  tuple,
   type Expr,
 } from '@atlas/hcl';
 import { describe, expect, it } from 'vitest';

@@ -9,14 +9,9 @@ import {
   type MetricsSource,
   type ModuleCall,
 } from '@atlas/core';
-import { get, isExpr, object, str, toExpr, tuple, type Expr } from '@atlas/hcl';
+import { isExpr, object, str, toExpr, tuple, type Expr } from '@atlas/hcl';
 import { z } from 'zod';
-import {
-  PROMETHEUS_DEFAULTS,
-  PROMETHEUS_PORT,
-  alertRuleValue,
-  prometheusModule,
-} from './module.js';
+import { PROMETHEUS_DEFAULTS, alertRuleValue, prometheusModule } from './module.js';
 
 export { DEFAULT_ALERT_RULES, type AlertRule } from './alert-rules.js';
 export { PROMETHEUS_DEFAULTS, PROMETHEUS_PORT, prometheusModule } from './module.js';

@@ -1,16 +1,4 @@
-import {
-  attr,
-  blank,
-  block,
-  call,
-  get,
-  object,
-  ref,
-  str,
-  tuple,
-  type BodyItem,
-  type Expr,
-} from '@atlas/hcl';
+import { attr, blank, block, call, get, object, ref, str, tuple, type BodyItem } from '@atlas/hcl';
 import { describe, expect, it } from 'vitest';
 import { dataSource, dynamic, resource } from './index.js';
 

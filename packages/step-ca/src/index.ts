@@ -1,6 +1,5 @@
 import {
   T,
-  certificateAuthoritySchema,
   envVariable,
   parseConfig,
   port,
@@ -12,7 +11,6 @@ import {
 } from '@atlas/core';
 
 export { certificateAuthoritySchema, type CertificateAuthority } from '@atlas/core';
-import { isExpr, type Expr } from '@atlas/hcl';
 import { z } from 'zod';
 import {
   FINGERPRINT_PATH,
