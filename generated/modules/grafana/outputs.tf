@@ -22,7 +22,7 @@ output "data_volume_name" {
 
 output "endpoint" {
   description = "Internal HTTP endpoint of Grafana."
-  value       = "http://${incus_instance.this.name}.incus:3000"
+  value       = "http://${var.instance_name}.incus:3000"
 }
 
 output "url" {
@@ -32,5 +32,5 @@ output "url" {
 
 output "metrics_target" {
   description = "host:port for Prometheus to scrape Grafana's metrics."
-  value       = "${incus_instance.this.name}.incus:3000"
+  value       = "${var.instance_name}.incus:3000"
 }

@@ -22,15 +22,15 @@ output "data_volume_name" {
 
 output "endpoint" {
   description = "HTTP endpoint of the Loki API (query and push)."
-  value       = "http://${incus_instance.this.name}.incus:${var.http_port}"
+  value       = "http://${var.instance_name}.incus:${var.http_port}"
 }
 
 output "push_url" {
   description = "URL log shippers (Alloy, Promtail, Incus) push to."
-  value       = "http://${incus_instance.this.name}.incus:${var.http_port}/loki/api/v1/push"
+  value       = "http://${var.instance_name}.incus:${var.http_port}/loki/api/v1/push"
 }
 
 output "metrics_target" {
   description = "host:port for Prometheus to scrape Loki's own metrics."
-  value       = "${incus_instance.this.name}.incus:${var.http_port}"
+  value       = "${var.instance_name}.incus:${var.http_port}"
 }

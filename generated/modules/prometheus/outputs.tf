@@ -22,10 +22,10 @@ output "data_volume_name" {
 
 output "endpoint" {
   description = "HTTP endpoint of the Prometheus API and UI."
-  value       = "http://${incus_instance.this.name}.incus:9090"
+  value       = "http://${var.instance_name}.incus:9090"
 }
 
 output "metrics_target" {
   description = "host:port for scraping or federating this Prometheus."
-  value       = "${incus_instance.this.name}.incus:9090"
+  value       = "${var.instance_name}.incus:9090"
 }

@@ -462,7 +462,7 @@ export const alertmanagerModule = incusServiceModule({
       interp(ref('local.external_url')),
       literal(' --cluster.listen-address="\n'),
     ]);
-    const hostPort = tpl`${ref('incus_instance.this.name')}.incus:${ALERTMANAGER_PORT}`;
+    const hostPort = tpl`${ref('var.instance_name')}.incus:${ALERTMANAGER_PORT}`;
     return {
       locals: {
         external_url: call('coalesce', [
@@ -523,7 +523,7 @@ export const alertmanagerModule = incusServiceModule({
       outputs: {
         endpoint: output({
           description: 'HTTP endpoint of the Alertmanager API (and Grafana datasource URL).',
-          value: tpl`http://${ref('incus_instance.this.name')}.incus:${ALERTMANAGER_PORT}`,
+          value: tpl`http://${ref('var.instance_name')}.incus:${ALERTMANAGER_PORT}`,
           type: T.string,
         }),
         alerting_target: output({

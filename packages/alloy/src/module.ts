@@ -136,7 +136,7 @@ export const alloyModule = incusServiceModule({
       interp(v.http_port),
       literal(' --disable-reporting"\nRESTART_ON_UPGRADE=true\n'),
     ]);
-    const instance = ref('incus_instance.this.name');
+    const instance = ref('var.instance_name');
     return {
       locals: {
         alloy_pipeline: {

@@ -302,7 +302,7 @@ export const atlantisModule = withOciAdjustments(
         outputs: {
           endpoint: output({
             description: 'Internal HTTP endpoint of Atlantis (its UI and API).',
-            value: tpl`http://${ref('incus_instance.this.name')}.incus:${ATLANTIS_PORT}`,
+            value: tpl`http://${ref('var.instance_name')}.incus:${ATLANTIS_PORT}`,
             type: T.string,
           }),
           webhook_url: output({
@@ -312,7 +312,7 @@ export const atlantisModule = withOciAdjustments(
           }),
           metrics_target: output({
             description: "host:port for Prometheus to scrape Atlantis's metrics (path /metrics).",
-            value: tpl`${ref('incus_instance.this.name')}.incus:${ATLANTIS_PORT}`,
+            value: tpl`${ref('var.instance_name')}.incus:${ATLANTIS_PORT}`,
             type: T.string,
           }),
         },

@@ -66,7 +66,7 @@ export const cloudflaredModule = incusServiceModule({
     }),
   },
   build: (v) => {
-    const instance = ref('incus_instance.this.name');
+    const instance = ref('var.instance_name');
     const unit = heredoc([
       literal(
         [

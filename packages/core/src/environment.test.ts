@@ -91,3 +91,49 @@ describe('defineEnvironment', () => {
     );
   });
 });
+
+describe('dependency cycles', () => {
+  const peer = defineModule({
+    name: 'peer',
+    package: { name: '@atlas/test', version: '0.0.0' },
+    description: 'Test module.',
+    providers: ['incus'],
+    variables: {
+      instance_name: variable({ type: T.string, description: 'Name.' }),
+      upstream: variable({
+        type: T.string,
+        description: "Another module's endpoint.",
+        default: null,
+      }),
+    },
+    build: (v) => ({
+      resources: [],
+      outputs: {
+        // Built from the variable: safe to use both ways.
+        endpoint: output({ description: 'Endpoint.', value: v.instance_name, type: T.string }),
+        // Built from a resource: a cycle through it cannot be planned.
+        address: output({
+          description: 'Address.',
+          value: ref('incus_instance.this.ipv4_address'),
+          type: T.string,
+        }),
+      },
+    }),
+  });
+
+  it('allow mutual references through outputs built from variables', () => {
+    const a = peer.call('a', { instance_name: 'a', upstream: ref('module.b.endpoint') });
+    const b = peer.call('b', { instance_name: 'b', upstream: ref('module.a.endpoint') });
+    expect(() => defineEnvironment({ name: 'e', description: '', modules: [a, b] })).not.toThrow();
+  });
+
+  it('reject a cycle through outputs that need resources', () => {
+    const a = peer.call('a', { instance_name: 'a', upstream: ref('module.b.address') });
+    const b = peer.call('b', { instance_name: 'b', upstream: ref('module.a.address') });
+    expect(
+      issues(() => defineEnvironment({ name: 'e', description: '', modules: [a, b] })),
+    ).toEqual([
+      'e.a: modules a → b → a depend on each other through outputs that need their resources; build those outputs from variables',
+    ]);
+  });
+});

@@ -186,6 +186,7 @@ export function defineEnvironment(spec: EnvironmentSpec): Environment {
   for (const [name, out] of Object.entries(spec.outputs ?? {}))
     checkRefs(out.value, at('outputs', name));
 
+  if (!issues.length) issues.push(...dependencyCycles([...calls.values()], spec.name));
   if (issues.length) throw new ConfigError(issues);
 
   const remoteStates = remoteStatesUsed([
@@ -318,4 +319,69 @@ export function remoteStateVariables(environment: string): EnvVariable<string>[]
       `Secret key for reading ${environment}'s state (from its bootstrap outputs).`,
     ),
   ];
+}
+
+/** Outputs of a module whose value needs one of its resources (not just variables). */
+function resourceOutputs(def: ModuleCall['definition']): Set<string> {
+  const locals = def.body.locals ?? {};
+  const needsResource = (expr: Expr, seen: Set<string>): boolean =>
+    expressionReferences(expr).some((r) => {
+      if (r.root === 'var' || r.root === 'path' || r.root === 'each' || r.root === 'count')
+        return false;
+      if (r.root !== 'local') return true;
+      if (seen.has(r.name) || !(r.name in locals)) return false;
+      return needsResource(localValue(locals[r.name]!), new Set([...seen, r.name]));
+    });
+  return new Set(
+    Object.entries(def.body.outputs)
+      .filter(([, o]) => needsResource(o.value, new Set()))
+      .map(([n]) => n),
+  );
+}
+
+/**
+ * Module calls that feed each other through outputs built from their
+ * resources make a cycle OpenTofu cannot plan; report each one.
+ */
+function dependencyCycles(calls: readonly ModuleCall[], env: string): ConfigIssue[] {
+  const edges = new Map<string, Set<string>>();
+  for (const call of calls) {
+    const targets = new Set<string>();
+    for (const value of call.args.values()) {
+      for (const r of expressionReferences(value)) {
+        const output = r.steps[1];
+        const target = calls.find((c) => c.name === r.name);
+        if (
+          r.root === 'module' &&
+          target &&
+          output &&
+          'attr' in output &&
+          resourceOutputs(target.definition).has(output.attr)
+        ) {
+          targets.add(r.name);
+        }
+      }
+    }
+    edges.set(call.name, targets);
+  }
+  const issues: ConfigIssue[] = [];
+  const reported = new Set<string>();
+  const visit = (name: string, stack: string[]): void => {
+    const at = stack.indexOf(name);
+    if (at >= 0) {
+      const cycle = stack.slice(at);
+      const key = [...cycle].sort().join(' ');
+      if (!reported.has(key)) {
+        reported.add(key);
+        issues.push({
+          path: [env, cycle[0]!],
+          message: `modules ${[...cycle, cycle[0]].join(' → ')} depend on each other through outputs that need their resources; build those outputs from variables`,
+        });
+      }
+      return;
+    }
+    for (const next of edges.get(name) ?? []) visit(next, [...stack, name]);
+  };
+  for (const call of calls) visit(call.name, []);
+  return issues;
 }

@@ -106,6 +106,11 @@ export interface ServiceParts<Os extends OutputSpecs> {
   readonly devices?: BlockList<IncusProfileDeviceArgs>;
   /** What the provider waits for after starting the instance (a VM's agent and address, say). */
   readonly waitFor?: BlockList<IncusInstanceWaitForArgs>;
+  /**
+   * Service outputs. Build addresses from `var.instance_name`, not from the
+   * instance resource: two services that reference each other (Grafana
+   * queries Prometheus, Prometheus scrapes Grafana) would otherwise form a cycle.
+   */
   readonly outputs: Os;
   readonly templates?: Readonly<Record<string, readonly TemplatePart[]>>;
 }

@@ -374,7 +374,7 @@ export const corednsModule = incusServiceModule({
     }),
   },
   build: (v) => {
-    const instance = ref('incus_instance.this.name');
+    const instance = ref('var.instance_name');
     const soa = (field: string) => ref(`local.soa.${field}`);
     const prometheus = [literal('    prometheus :'), interp(v.metrics_port), literal('\n')];
     const corefile = heredoc([

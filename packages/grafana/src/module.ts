@@ -206,7 +206,7 @@ export const grafanaModule = incusServiceModule({
       outputs: {
         endpoint: output({
           description: 'Internal HTTP endpoint of Grafana.',
-          value: tpl`http://${ref('incus_instance.this.name')}.incus:${GRAFANA_PORT}`,
+          value: tpl`http://${ref('var.instance_name')}.incus:${GRAFANA_PORT}`,
           type: T.string,
         }),
         url: output({
@@ -216,7 +216,7 @@ export const grafanaModule = incusServiceModule({
         }),
         metrics_target: output({
           description: "host:port for Prometheus to scrape Grafana's metrics.",
-          value: tpl`${ref('incus_instance.this.name')}.incus:${GRAFANA_PORT}`,
+          value: tpl`${ref('var.instance_name')}.incus:${GRAFANA_PORT}`,
           type: T.string,
         }),
       },

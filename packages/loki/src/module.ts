@@ -131,7 +131,7 @@ export const lokiModule = incusServiceModule({
       },
       { multiline: true },
     );
-    const endpoint = tpl`http://${ref('incus_instance.this.name')}.incus:${v.http_port}`;
+    const endpoint = tpl`http://${ref('var.instance_name')}.incus:${v.http_port}`;
     return {
       locals: {
         loki_config: {
@@ -162,12 +162,12 @@ export const lokiModule = incusServiceModule({
         }),
         push_url: output({
           description: 'URL log shippers (Alloy, Promtail, Incus) push to.',
-          value: tpl`http://${ref('incus_instance.this.name')}.incus:${v.http_port}/loki/api/v1/push`,
+          value: tpl`http://${ref('var.instance_name')}.incus:${v.http_port}/loki/api/v1/push`,
           type: T.string,
         }),
         metrics_target: output({
           description: "host:port for Prometheus to scrape Loki's own metrics.",
-          value: tpl`${ref('incus_instance.this.name')}.incus:${v.http_port}`,
+          value: tpl`${ref('var.instance_name')}.incus:${v.http_port}`,
           type: T.string,
         }),
       },

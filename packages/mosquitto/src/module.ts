@@ -94,7 +94,7 @@ export const usersValidations = (self: Expr): Validation[] => [
 
 const tls = (field: string) => get(ref('var.tls'), field);
 const hasTls = binary('!=', ref('var.tls'), nil);
-const instance = ref('incus_instance.this.name');
+const instance = ref('var.instance_name');
 
 /**
  * mosquitto.conf. Blocks end with the blank line that follows them: a strip

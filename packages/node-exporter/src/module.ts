@@ -42,7 +42,7 @@ export const nodeExporterModule = incusServiceModule({
   },
   build: (v) => {
     const flags = HOST_MOUNTS.map((m) => `${m.flag}=${m.path}`).join(' ');
-    const instance = ref('incus_instance.this.name');
+    const instance = ref('var.instance_name');
     return {
       devices: HOST_MOUNTS.map((m) => ({
         name: m.device,

@@ -336,12 +336,12 @@ export const prometheusModule = incusServiceModule({
       outputs: {
         endpoint: output({
           description: 'HTTP endpoint of the Prometheus API and UI.',
-          value: tpl`http://${ref('incus_instance.this.name')}.incus:${PROMETHEUS_PORT}`,
+          value: tpl`http://${ref('var.instance_name')}.incus:${PROMETHEUS_PORT}`,
           type: T.string,
         }),
         metrics_target: output({
           description: 'host:port for scraping or federating this Prometheus.',
-          value: tpl`${ref('incus_instance.this.name')}.incus:${PROMETHEUS_PORT}`,
+          value: tpl`${ref('var.instance_name')}.incus:${PROMETHEUS_PORT}`,
           type: T.string,
         }),
       },

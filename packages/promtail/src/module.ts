@@ -127,7 +127,7 @@ export const promtailModule = incusServiceModule({
       },
       { multiline: true },
     );
-    const instance = ref('incus_instance.this.name');
+    const instance = ref('var.instance_name');
     return {
       locals: {
         promtail_config: {

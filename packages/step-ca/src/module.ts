@@ -159,7 +159,7 @@ export const caPasswordValidations = (self: Expr): Validation[] => [
   },
 ];
 
-const instance = ref('incus_instance.this.name');
+const instance = ref('var.instance_name');
 const INIT_SCRIPT = '/usr/local/sbin/atlas-step-ca-init';
 const PASSWORD_FILE = '/etc/step-ca/password';
 
