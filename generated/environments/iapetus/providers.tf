@@ -2,3 +2,5 @@
 
 # Talks to the local Incus daemon, or the remote named by INCUS_REMOTE.
 provider "incus" {}
+
+provider "tls" {}

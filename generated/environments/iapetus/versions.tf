@@ -8,6 +8,10 @@ terraform {
       source  = "lxc/incus"
       version = ">= 1.1.0, < 2.0.0"
     }
+    tls = {
+      source  = "hashicorp/tls"
+      version = ">= 4.2.0, < 5.0.0"
+    }
   }
 
   # State lives in the Incus storage bucket that bootstrap/ creates. Bucket, endpoint and keys

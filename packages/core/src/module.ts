@@ -107,6 +107,12 @@ export interface ModuleDefinition<
   readonly body: ModuleBody<Os>;
   /** Instantiate the module as `module "<name>" { … }` in a root module. */
   call(name: string, args: CallArgs<Vs>, options?: CallOptions): ModuleCall<Vs, Os>;
+  /**
+   * References to the outputs of the call named `name`, before that call is
+   * made: for two services that refer to each other. The environment checks
+   * that such a call exists.
+   */
+  refs(name: string): OutputRefs<Os>;
 }
 
 export interface CallOptions {
@@ -152,6 +158,9 @@ export function defineModule<Vs extends VariableSpecs, Os extends OutputSpecs>(
     call(name, args, options = {}) {
       return moduleCall(definition, name, args as Readonly<Record<string, unknown>>, options);
     },
+    refs(name) {
+      return outputRefs(definition, name, {});
+    },
   };
   return definition;
 }
@@ -182,14 +191,28 @@ function moduleCall<Vs extends VariableSpecs, Os extends OutputSpecs>(
     }
     converted.set(key, toExpr(value));
   }
+  return {
+    kind: 'module-call',
+    name,
+    definition,
+    args: converted,
+    outputs: outputRefs(definition, name, options),
+    options,
+  };
+}
+
+function outputRefs<Os extends OutputSpecs>(
+  definition: ModuleDefinition<VariableSpecs, Os>,
+  name: string,
+  options: CallOptions,
+): OutputRefs<Os> {
   // A counted call (0 or 1 instances) is read through one(): the value, or null when absent.
-  const outputs = Object.fromEntries(
+  return Object.fromEntries(
     Object.keys(definition.body.outputs).map((k) => [
       k,
       options.count ? call('one', [ref(`module.${name}`, '*', k)]) : ref(`module.${name}.${k}`),
     ]),
   ) as OutputRefs<Os>;
-  return { kind: 'module-call', name, definition, args: converted, outputs, options };
 }
 
 export function isModuleCall(value: unknown): value is ModuleCall {

@@ -57,11 +57,12 @@ export const DEFAULT_FEDERATION_MATCH = ['{job=~".+"}'];
 
 /** A federation job: this Prometheus pulls `match` series from another one (C3: iapetus ← cluster01). */
 export function federationJob(
-  source: PrometheusInstance,
+  source: MetricsSource & { readonly environment?: string },
   options: { name?: string; match?: string[]; labels?: Record<string, string> } = {},
 ): ScrapeJob {
   return {
-    name: options.name ?? `federate-${source.name}`,
+    // Federating another environment's Prometheus is named after that environment.
+    name: options.name ?? `federate-${source.environment ?? source.name}`,
     targets: [source],
     metricsPath: '/federate',
     honorLabels: true,
@@ -112,8 +113,17 @@ export const prometheusConfigSchema = serviceOptionsSchema(PROMETHEUS_DEFAULTS)
       )
       .optional(),
     /** The incus-metrics module's outputs, for the mTLS scrape of the Incus API. */
+    /** An incusMetrics(…) instance, or its `prometheus` output. */
     incusMetrics: z
-      .custom<Expr>((v) => isExpr(v), "expected the incus-metrics module's prometheus output")
+      .union(
+        [
+          z.custom<Expr>((v) => isExpr(v)),
+          z.custom<{ incusMetrics: { prometheus: Expr } }>(
+            (v) => typeof v === 'object' && v !== null && 'incusMetrics' in v,
+          ),
+        ],
+        { error: 'expected an incusMetrics(…) instance or its prometheus output' },
+      )
       .optional(),
   })
   .strict()
@@ -141,6 +151,20 @@ export type PrometheusInstance = ModuleCall<
 
 const target = (t: MetricsSource | string): Expr =>
   typeof t === 'string' ? str(t) : t.metrics.target;
+
+/**
+ * The Prometheus that will be called `name`, before it is built: for a service
+ * it scrapes that also queries it (Grafana). Its capabilities point at
+ * `module.<name>.…`; the environment checks the call exists.
+ */
+export function prometheusReference(name: string): MetricsSource & DatasourceSource {
+  const outputs = prometheusModule.refs(name);
+  return {
+    name,
+    metrics: { target: outputs.metrics_target },
+    datasource: { type: 'prometheus', url: outputs.endpoint },
+  };
+}
 
 /** A Prometheus instance: validates `config` and returns the module call with typed outputs. */
 export function prometheus(config: PrometheusConfig): PrometheusInstance {
@@ -175,7 +199,10 @@ export function prometheus(config: PrometheusConfig): PrometheusInstance {
       ? tuple(c.alertmanagers.map((a) => (typeof a === 'string' ? str(a) : a.alerting.target)))
       : undefined,
     alert_rules: c.alertRules?.map(alertRuleValue),
-    incus_metrics: c.incusMetrics,
+    incus_metrics:
+      c.incusMetrics && !isExpr(c.incusMetrics)
+        ? c.incusMetrics.incusMetrics.prometheus
+        : c.incusMetrics,
   } as never);
   return Object.assign(call, {
     service: 'prometheus' as const,

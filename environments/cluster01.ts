@@ -1,0 +1,194 @@
+import { alertmanager } from '@atlas/alertmanager';
+import { alloy } from '@atlas/alloy';
+import { baseInfrastructure } from '@atlas/base';
+import { coredns } from '@atlas/coredns';
+import {
+  defineEnvironment,
+  fromEnvironment,
+  output,
+  T,
+  type Environment,
+  type ModuleCall,
+} from '@atlas/core';
+import { forgejoRunner } from '@atlas/forgejo-runner';
+import { incusApiAddress, incusMetrics } from '@atlas/incus-metrics';
+import { mosquitto } from '@atlas/mosquitto';
+import { nodeExporters } from '@atlas/node-exporter';
+import { ovnCentral } from '@atlas/ovn-central';
+import { ovnLoadBalancer } from '@atlas/ovn-lb';
+import { prometheus, scrapeJob } from '@atlas/prometheus';
+import type { IapetusShared } from './iapetus.js';
+import { networkSettings, type NetworkChoice } from './networks.js';
+
+/** The three members of the IncusOS cluster; one node-exporter is pinned to each. */
+export const CLUSTER01_NODES = ['node1', 'node2', 'node3'] as const;
+
+/** LAN VIPs of the OVN load balancers (must lie in the uplink's ipv4.ovn.ranges). */
+export const CLUSTER01_VIPS = { mosquitto: '192.168.68.10', coredns: '192.168.68.11' } as const;
+
+/**
+ * cluster01: production workloads on a 3-node IncusOS cluster. Local metrics
+ * (federated by iapetus), alert routing, MQTT, split-horizon DNS, log shipping
+ * to iapetus, and the Forgejo runner that Ansible configures.
+ */
+
+/** What cluster01 offers other environments; built before them so they can refer to it. */
+export function cluster01Shared(network: NetworkChoice) {
+  const base = baseInfrastructure({
+    ...networkSettings(network),
+    networks: {
+      production: { ipv4: '10.10.0.1/24' },
+      management: { ipv4: '10.20.0.1/24' },
+    },
+  });
+  const management = base.attach('management');
+  const alertmanager01 = alertmanager({ name: 'alertmanager01', network: management });
+  const exporters = nodeExporters({ nodes: [...CLUSTER01_NODES], network: management });
+  const metrics = incusMetrics({
+    name: 'incus_metrics',
+    address: incusApiAddress(base.gateway('management')),
+  });
+  const coredns01 = coredns({
+    name: 'coredns01',
+    network: base.attach('production'),
+    zone: 'accuser.dev',
+    incusDns: base.gateway('production'),
+    records: [{ name: 'alertmanager', target: alertmanager01 }],
+  });
+  const prometheus01 = prometheus({
+    name: 'prometheus01',
+    network: management,
+    retention: { time: '30d' },
+    scrapeJobs: [
+      scrapeJob('alertmanager', alertmanager01),
+      scrapeJob('coredns', coredns01),
+      scrapeJob('node', ...exporters),
+    ],
+    alertmanagers: [alertmanager01],
+    incusMetrics: metrics,
+  });
+  return { base, alertmanager01, exporters, metrics, coredns01, prometheus01 };
+}
+
+export type Cluster01Shared = ReturnType<typeof cluster01Shared>;
+
+export function cluster01(shared: Cluster01Shared, iapetus: IapetusShared): Environment {
+  const { base, alertmanager01, exporters, metrics, coredns01, prometheus01 } = shared;
+  const management = base.attach('management');
+  const production = base.attach('production');
+
+  const alloy01 = alloy({
+    name: 'alloy01',
+    network: management,
+    loki: fromEnvironment('iapetus', iapetus.loki01),
+    labels: { environment: 'cluster01' },
+  });
+
+  const mosquitto01 = mosquitto({
+    name: 'mosquitto01',
+    network: production,
+    tls: { ca: fromEnvironment('iapetus', iapetus.stepCa01) },
+  });
+
+  const runner01 = forgejoRunner({
+    name: 'forgejo-runner01',
+    network: management,
+    forgejoUrl: 'https://git.accuser.dev',
+    labels: ['debian-trixie:docker://debian:trixie', 'self-hosted:host'],
+  });
+
+  // OVN mode publishes TCP and UDP services through load balancers on LAN VIPs instead of proxy devices.
+  const ovn: ModuleCall[] = [];
+  if (production.mode === 'ovn') {
+    ovn.push(
+      ovnCentral({
+        name: 'ovn-central01',
+        network: management,
+        hostAddress: '192.168.71.5',
+        targetNode: 'node1',
+      }),
+      ovnLoadBalancer({
+        name: 'mosquitto_lb',
+        network: production,
+        vip: CLUSTER01_VIPS.mosquitto,
+        backends: [mosquitto01],
+        ports: [
+          { name: 'mqtt', port: 1883 },
+          { name: 'mqtts', port: 8883 },
+        ],
+      }),
+      ovnLoadBalancer({
+        name: 'coredns_lb',
+        network: production,
+        vip: CLUSTER01_VIPS.coredns,
+        backends: [coredns01],
+        ports: [
+          { name: 'dns-udp', protocol: 'udp', port: 53 },
+          { name: 'dns-tcp', protocol: 'tcp', port: 53 },
+        ],
+      }),
+    );
+  }
+
+  return defineEnvironment({
+    name: 'cluster01',
+    description:
+      'Production workloads on a 3-node IncusOS cluster: local metrics federated by iapetus, alert routing, MQTT, split-horizon DNS, log shipping to iapetus and a Forgejo runner.',
+    provider: { remote: 'cluster01' },
+    modules: [
+      base.call,
+      ...ovn.filter((m) => m.definition.name === 'ovn-central'),
+      metrics,
+      alertmanager01,
+      prometheus01,
+      ...exporters,
+      coredns01,
+      mosquitto01,
+      alloy01,
+      runner01,
+      ...ovn.filter((m) => m.definition.name === 'ovn-lb'),
+    ],
+    outputs: {
+      prometheus_endpoint: output({
+        description: 'Prometheus endpoint URL (federated by iapetus).',
+        value: prometheus01.outputs.endpoint,
+        type: T.string,
+      }),
+      alertmanager_endpoint: output({
+        description: 'Internal Alertmanager endpoint URL.',
+        value: alertmanager01.outputs.endpoint,
+        type: T.string,
+      }),
+      mosquitto_mqtt_endpoint: output({
+        description: 'Internal MQTT endpoint URL.',
+        value: mosquitto01.outputs.mqtt_endpoint,
+        type: T.string,
+      }),
+      mosquitto_external_ports: output({
+        description: 'Ports MQTT clients outside the cluster connect to.',
+        value: mosquitto01.outputs.external_ports,
+        type: T.map(T.number),
+      }),
+      coredns_dns_endpoint: output({
+        description: 'Internal DNS endpoint.',
+        value: coredns01.outputs.dns_address,
+        type: T.string,
+      }),
+      coredns_ipv4_address: output({
+        description: 'IPv4 address of CoreDNS.',
+        value: coredns01.outputs.ipv4_address,
+        type: T.string,
+      }),
+      alloy_loki_target: output({
+        description: 'Loki push URL Alloy ships logs to.',
+        value: alloy01.outputs.loki_target,
+        type: T.string,
+      }),
+      incus_metrics_endpoint: output({
+        description: 'Incus metrics endpoint Prometheus scrapes over mTLS.',
+        value: metrics.outputs.metrics_endpoint,
+        type: T.string,
+      }),
+    },
+  });
+}
