@@ -4,10 +4,15 @@ locals {
   # Defaults to "<instance>-data" so each instance of the module gets its own volume.
   data_volume_name = coalesce(var.data_volume_name, "${var.instance_name}-data")
 
-  # Server-side repo config: apply requirements for every allowed repository, and Prometheus metrics.
+  # Server-side repo config: apply requirements and workflows for every allowed repository, and Prometheus metrics.
   repo_config = {
     repos = [
-      { id = "/.*/", apply_requirements = var.apply_requirements },
+      {
+        id                     = "/.*/"
+        apply_requirements     = var.apply_requirements
+        allowed_overrides      = ["workflow", "apply_requirements"]
+        allow_custom_workflows = true
+      },
     ]
     metrics = {
       prometheus = { endpoint = "/metrics" }

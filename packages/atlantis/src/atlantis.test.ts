@@ -306,12 +306,19 @@ describe('the OCI container', () => {
     });
   });
 
-  it('passes the server-side repo config as JSON: apply requirements and Prometheus metrics', () => {
+  it('passes the server-side repo config as JSON: apply requirements, workflows and Prometheus metrics', () => {
     const json = JSON.parse(
       preview.instanceConfig?.['environment.ATLANTIS_REPO_CONFIG_JSON'] ?? '',
     );
     expect(json).toEqual({
-      repos: [{ id: '/.*/', apply_requirements: ['approved', 'mergeable'] }],
+      repos: [
+        {
+          id: '/.*/',
+          apply_requirements: ['approved', 'mergeable'],
+          allowed_overrides: ['workflow', 'apply_requirements'],
+          allow_custom_workflows: true,
+        },
+      ],
       metrics: { prometheus: { endpoint: '/metrics' } },
     });
   });

@@ -240,14 +240,24 @@ export const atlantisModule = withOciAdjustments(
             value: object(
               {
                 repos: tuple([
-                  object({ id: str('/.*/'), apply_requirements: v.apply_requirements }),
+                  object(
+                    {
+                      id: str('/.*/'),
+                      apply_requirements: v.apply_requirements,
+                      // The generated atlantis.yaml gives each project a workflow whose init reads
+                      // that environment's backend settings from the data volume.
+                      allowed_overrides: toExpr(['workflow', 'apply_requirements']),
+                      allow_custom_workflows: toExpr(true),
+                    },
+                    { multiline: true },
+                  ),
                 ]),
                 metrics: object({ prometheus: object({ endpoint: str(ATLANTIS_METRICS_PATH) }) }),
               },
               { multiline: true },
             ),
             comment:
-              'Server-side repo config: apply requirements for every allowed repository, and Prometheus metrics.',
+              'Server-side repo config: apply requirements and workflows for every allowed repository, and Prometheus metrics.',
           },
           incus_client_config: {
             value: object(
