@@ -74,7 +74,10 @@ describe('operations helpers', () => {
   it.skipIf(!hasChecker('shellcheck'))('every generated shell script passes shellcheck', () => {
     const scripts = [...files].filter(([path]) => path.endsWith('.sh'));
     expect(scripts.map(([p]) => p)).toEqual(
-      expect.arrayContaining(['environments/cluster01/backup.sh', 'environments/iapetus/inventory.sh']),
+      expect.arrayContaining([
+        'environments/cluster01/backup.sh',
+        'environments/iapetus/inventory.sh',
+      ]),
     );
     for (const [path, script] of scripts) {
       const result = checkContent('shellcheck', script, (f) => [f], 'script.sh');

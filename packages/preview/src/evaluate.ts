@@ -90,9 +90,9 @@ export function evaluate(expr: Expr, scope: Scope): Value {
       // A template that is one interpolation yields the value itself, not its text.
       if (expr.parts.length === 1 && expr.parts[0]!.kind === 'interp')
         return evaluate(expr.parts[0]!.expr, scope);
-      return renderTemplate(expr.parts, scope);
+      return templateValue(expr.parts, scope);
     case 'heredoc':
-      return renderTemplate(expr.parts, scope);
+      return templateValue(expr.parts, scope);
     case 'conditional':
       return conditional(expr.cond, expr.then, expr.else, scope);
     case 'for':
@@ -362,6 +362,23 @@ function forExpr(expr: ForExpr, scope: Scope): Value {
 
 // ---- templates -------------------------------------------------------------
 
+/** A directive whose condition or collection is unknown: the text's shape is unknown too. */
+class UnknownTemplate extends Error {}
+
+/**
+ * A template's value. As in OpenTofu, a directive on an unknown value makes
+ * the whole text unknown; an unknown interpolation only shows as
+ * {@link UNKNOWN_TEXT}, which keeps previews readable.
+ */
+function templateValue(parts: readonly TemplatePart[], scope: Scope): Value {
+  try {
+    return renderTemplate(parts, scope);
+  } catch (error) {
+    if (error instanceof UnknownTemplate) return UNKNOWN;
+    throw error;
+  }
+}
+
 /** Renders a template; unknown values show as {@link UNKNOWN_TEXT} instead of making the whole text unknown. */
 export function renderTemplate(parts: readonly TemplatePart[], scope: Scope): string {
   let out = '';
@@ -375,8 +392,8 @@ export function renderTemplate(parts: readonly TemplatePart[], scope: Scope): st
         break;
       case 'if': {
         const cond = evaluate(part.cond, scope);
-        if (cond === UNKNOWN) out += UNKNOWN_TEXT;
-        else if (cond === null) throw new EvaluationError('Null condition in a template %{ if }');
+        if (cond === UNKNOWN) throw new UnknownTemplate();
+        if (cond === null) throw new EvaluationError('Null condition in a template %{ if }');
         else
           out += renderTemplate(
             toBool(cond, 'template condition') ? part.then : (part.else ?? []),
@@ -386,10 +403,7 @@ export function renderTemplate(parts: readonly TemplatePart[], scope: Scope): st
       }
       case 'for': {
         const collection = evaluate(part.collection, scope);
-        if (collection === UNKNOWN) {
-          out += UNKNOWN_TEXT;
-          break;
-        }
+        if (collection === UNKNOWN) throw new UnknownTemplate();
         for (const [key, value] of entries(collection, 'the template for collection')) {
           const names: Record<string, Value> = { [part.value]: value };
           if (part.key) names[part.key] = key;
@@ -568,7 +582,7 @@ function templateFile(args: readonly Value[], scope: Scope): Value {
   const inner = scopeOf(vars);
   templateScopes.add(inner);
   try {
-    return renderTemplate(parts, inner);
+    return templateValue(parts, inner);
   } catch (error) {
     if (error instanceof EvaluationError || error instanceof ConfigurationError)
       return fail(`${path}: ${error.message}`);

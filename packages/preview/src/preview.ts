@@ -101,7 +101,9 @@ export function previewModule(
     ]),
   );
   const instanceConfig = configOf(resources['incus_instance.this']);
-  const cloudInit = instanceConfig?.['cloud-init.user-data'];
+  // User-data whose shape depends on values known only at apply cannot be previewed.
+  const userData = instanceConfig?.['cloud-init.user-data'];
+  const cloudInit = userData === UNKNOWN_TEXT ? undefined : userData;
   return {
     variables,
     locals,
@@ -123,8 +125,20 @@ export const previewModuleCall = (call: ModuleCall): ModulePreview =>
 // Values from outside the module: any reference in an input (module.x, var.y) is unknown here.
 const OUTSIDE: Scope = { lookup: () => UNKNOWN };
 
+function unknownText(value: Value): Value {
+  if (typeof value === 'string') return value.includes(UNKNOWN_TEXT) ? UNKNOWN : value;
+  if (Array.isArray(value)) return value.map(unknownText);
+  if (isObject(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unknownText(v)]));
+  return value;
+}
+
 function inputValue(input: unknown): Value {
-  if (isExpr(input)) return evaluate(input, OUTSIDE);
+  if (isExpr(input)) {
+    // Text built around an outside value ("${module.base.gateway}:8443") is unknown as a whole,
+    // so the module's validations wait for it as OpenTofu's do.
+    return unknownText(evaluate(input, OUTSIDE));
+  }
   if (Array.isArray(input)) return input.map(inputValue);
   if (
     typeof input === 'object' &&
