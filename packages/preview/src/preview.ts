@@ -76,7 +76,7 @@ export function previewModule(
   const vars = constantNamespace(variables, 'input variable', 'var');
   const validationScope: Scope = { lookup: (root) => (root === 'var' ? vars : undefined) };
   for (const [name, spec] of Object.entries(def.variables))
-    if (Object.hasOwn(variables, name))
+    if (Object.hasOwn(variables, name) && !partlyUnknown(variables[name]!))
       validationErrors.push(...validate(name, spec, validationScope));
   if (validationErrors.length)
     return {
@@ -125,20 +125,21 @@ export const previewModuleCall = (call: ModuleCall): ModulePreview =>
 // Values from outside the module: any reference in an input (module.x, var.y) is unknown here.
 const OUTSIDE: Scope = { lookup: () => UNKNOWN };
 
-function unknownText(value: Value): Value {
-  if (typeof value === 'string') return value.includes(UNKNOWN_TEXT) ? UNKNOWN : value;
-  if (Array.isArray(value)) return value.map(unknownText);
-  if (isObject(value))
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unknownText(v)]));
-  return value;
+/**
+ * Whether a value is (partly) known only after apply. Text built around an
+ * outside value ("${module.base.gateway}:8443") shows the placeholder, but
+ * OpenTofu would hold the whole text unknown and wait with its validations.
+ */
+function partlyUnknown(value: Value): boolean {
+  if (value === UNKNOWN) return true;
+  if (typeof value === 'string') return value.includes(UNKNOWN_TEXT);
+  if (Array.isArray(value)) return value.some(partlyUnknown);
+  if (isObject(value)) return Object.values(value).some(partlyUnknown);
+  return false;
 }
 
 function inputValue(input: unknown): Value {
-  if (isExpr(input)) {
-    // Text built around an outside value ("${module.base.gateway}:8443") is unknown as a whole,
-    // so the module's validations wait for it as OpenTofu's do.
-    return unknownText(evaluate(input, OUTSIDE));
-  }
+  if (isExpr(input)) return evaluate(input, OUTSIDE);
   if (Array.isArray(input)) return input.map(inputValue);
   if (
     typeof input === 'object' &&
