@@ -6,7 +6,7 @@ import {
   type NetworkAttachment,
 } from '@atlas/core';
 import { printExpr, ref } from '@atlas/hcl';
-import { previewModule, previewModuleCall } from '@atlas/preview';
+import { previewModule } from '@atlas/preview';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
@@ -437,7 +437,13 @@ describe('the module call', () => {
   });
 
   it('renders the typed routes and receivers into alertmanager.yml', () => {
-    const preview = previewModuleCall(alertmanager(config));
+    // The secrets are root variables, known only at apply; give them values so the user-data is complete.
+    const call = alertmanager(config);
+    const preview = previewModule(call.definition, {
+      ...Object.fromEntries(call.args),
+      smtp_auth_password: 'an SMTP password',
+      slack_api_url: 'https://hooks.slack.com/services/T0/B0/XYZ',
+    });
     expect(preview.validationErrors).toEqual([]);
     const yml = parse(preview.files.get('/etc/prometheus/alertmanager.yml')!.content);
     expect(yml).toEqual({
