@@ -1,7 +1,7 @@
 import {
   T,
   duration,
-  envVariable,
+  instanceVariable,
   parseConfig,
   serviceArgs,
   serviceOptionsSchema,
@@ -299,7 +299,6 @@ function receiverValue(r: Parsed['receivers'][number]) {
 }
 
 function secretsFor(c: Parsed): AlertmanagerSecrets {
-  const prefix = c.name.replace(/-/g, '_');
   const emails = c.receivers.flatMap((r) => r.emailConfigs);
   const logsIn = emails.some(
     (e) => e.authUsername !== undefined || c.smtp.authUsername !== undefined,
@@ -307,8 +306,9 @@ function secretsFor(c: Parsed): AlertmanagerSecrets {
   const postsToSlack = c.receivers.some((r) => r.slackConfigs.length > 0);
   return defined({
     smtpPassword: logsIn
-      ? envVariable<string>(
-          `${prefix}_smtp_password`,
+      ? instanceVariable<string>(
+          c.name,
+          'smtp_password',
           {
             type: T.string,
             description: `SMTP password ${c.name} logs in with to send email notifications.`,
@@ -318,8 +318,9 @@ function secretsFor(c: Parsed): AlertmanagerSecrets {
         )
       : undefined,
     slackApiUrl: postsToSlack
-      ? envVariable<string>(
-          `${prefix}_slack_api_url`,
+      ? instanceVariable<string>(
+          c.name,
+          'slack_api_url',
           {
             type: T.string,
             description: `Slack incoming-webhook URL ${c.name} posts notifications to.`,

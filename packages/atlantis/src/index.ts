@@ -1,8 +1,8 @@
 import {
-  envVariable,
+  instanceVariable,
   exprSchema,
   parseConfig,
-  secret,
+  instanceSecret,
   serviceArgs,
   serviceOptionsSchema,
   type EnvVariable,
@@ -113,23 +113,25 @@ export function atlantis(config: AtlantisConfig): AtlantisInstance {
   const c = parseConfig(atlantisConfigSchema, config, [
     config.name ?? ATLANTIS_DEFAULTS.instanceName,
   ]);
-  const prefix = c.name.replace(/-/g, '_');
   const inputs: AtlantisInputs = {
-    githubToken: secret(`${prefix}_github_token`, `GitHub token ${c.name} comments with.`),
-    githubWebhookSecret: secret(
-      `${prefix}_github_webhook_secret`,
+    githubToken: instanceSecret(c.name, 'github_token', `GitHub token ${c.name} comments with.`),
+    githubWebhookSecret: instanceSecret(
+      c.name,
+      'github_webhook_secret',
       `Secret of the GitHub webhook that calls ${c.name} (more than 24 characters).`,
     ),
-    incusClientCertificate: envVariable<string>(
-      `${prefix}_incus_client_certificate`,
+    incusClientCertificate: instanceVariable<string>(
+      c.name,
+      'incus_client_certificate',
       {
         type: { expr: { t: 'string' } },
         description: `PEM client certificate ${c.name} uses for the Incus remotes; trust it on each server.`,
       },
       `<${c.name} Incus client certificate (PEM)>`,
     ),
-    incusClientKey: secret(
-      `${prefix}_incus_client_key`,
+    incusClientKey: instanceSecret(
+      c.name,
+      'incus_client_key',
       `PEM private key of the Incus client certificate of ${c.name}.`,
     ),
   };

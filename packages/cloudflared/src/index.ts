@@ -1,6 +1,6 @@
 import {
   T,
-  envVariable,
+  instanceVariable,
   parseConfig,
   port,
   serviceArgs,
@@ -42,8 +42,9 @@ export function cloudflared(config: CloudflaredConfig): CloudflaredInstance {
   const c = parseConfig(cloudflaredConfigSchema, config, [
     config.name ?? CLOUDFLARED_DEFAULTS.instanceName,
   ]);
-  const token = envVariable<string>(
-    `${c.name.replace(/-/g, '_')}_tunnel_token`,
+  const token = instanceVariable<string>(
+    c.name,
+    'tunnel_token',
     {
       type: T.string,
       description: `Cloudflare Tunnel token for ${c.name}; leave it empty and ${c.name} is not created.`,

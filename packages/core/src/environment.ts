@@ -37,6 +37,16 @@ export function envVariable<V>(
   };
 }
 
+/** A root variable that belongs to one instance: `<instance>_<suffix>`, hyphens as underscores (`step_ca01_password`). */
+export function instanceVariable<V>(
+  instance: string,
+  suffix: string,
+  spec: VariableSpec<V>,
+  example?: string,
+): EnvVariable<V> {
+  return envVariable(`${instance.replace(/-/g, '_')}_${suffix}`, spec, example);
+}
+
 /** A sensitive string the operator provides at plan time; it never appears in generated files. */
 export function secret(name: string, description: string): EnvVariable<string> {
   return envVariable(
@@ -45,6 +55,13 @@ export function secret(name: string, description: string): EnvVariable<string> {
     `<${name}>`,
   );
 }
+
+/** A {@link secret} that belongs to one instance: `<instance>_<suffix>`. */
+export const instanceSecret = (
+  instance: string,
+  suffix: string,
+  description: string,
+): EnvVariable<string> => secret(`${instance.replace(/-/g, '_')}_${suffix}`, description);
 
 export interface ProviderSettings {
   /** Incus remote the provider talks to; null uses the local socket or INCUS_REMOTE. */

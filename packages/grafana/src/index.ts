@@ -1,6 +1,6 @@
 import {
   datasourceSourceSchema,
-  envVariable,
+  instanceVariable,
   parseConfig,
   serviceArgs,
   serviceOptionsSchema,
@@ -73,8 +73,9 @@ export function grafana(config: GrafanaConfig): GrafanaInstance {
   const c = parseConfig(grafanaConfigSchema, config, [
     config.name ?? GRAFANA_DEFAULTS.instanceName,
   ]);
-  const password = envVariable<string>(
-    `${c.name.replace(/-/g, '_')}_admin_password`,
+  const password = instanceVariable<string>(
+    c.name,
+    'admin_password',
     {
       type: { expr: { t: 'string' } },
       description: `Admin password of ${c.name} (at least 12 characters).`,

@@ -1,7 +1,7 @@
 import {
   T,
   certificateAuthoritySchema,
-  envVariable,
+  instanceVariable,
   parseConfig,
   port,
   proxyDevicesFor,
@@ -83,8 +83,9 @@ export function mosquitto(config: MosquittoConfig): MosquittoInstance {
   ]);
   const users = c.allowAnonymous
     ? undefined
-    : envVariable<Record<string, string>>(
-        `${c.name.replace(/-/g, '_')}_users`,
+    : instanceVariable<Record<string, string>>(
+        c.name,
+        'users',
         {
           type: T.map(T.string),
           description: `MQTT users of ${c.name} and their passwords (user name → password).`,

@@ -1,6 +1,6 @@
 import {
   T,
-  envVariable,
+  instanceVariable,
   parseConfig,
   port,
   serviceArgs,
@@ -82,9 +82,9 @@ export type StepCaInstance = ModuleCall<
  */
 export function stepCa(config: StepCaConfig): StepCaInstance {
   const c = parseConfig(stepCaConfigSchema, config, [config.name ?? STEP_CA_DEFAULTS.instanceName]);
-  const id = c.name.replace(/-/g, '_');
-  const caPassword = envVariable<string>(
-    `${id}_password`,
+  const caPassword = instanceVariable<string>(
+    c.name,
+    'password',
     {
       type: T.string,
       description: `Password that encrypts the private keys of ${c.name}.`,
@@ -93,8 +93,9 @@ export function stepCa(config: StepCaConfig): StepCaInstance {
     },
     `<${c.name} CA password>`,
   );
-  const fingerprint = envVariable<string>(
-    `${id}_root_fingerprint`,
+  const fingerprint = instanceVariable<string>(
+    c.name,
+    'root_fingerprint',
     {
       type: T.string,
       description: `SHA-256 fingerprint of the root certificate of ${c.name}; after it first starts, \`incus exec ${c.name} -- cat ${FINGERPRINT_PATH}\` prints it.`,
