@@ -130,3 +130,30 @@ describe('grafana', () => {
     }
   });
 });
+
+describe('grafana datasources, checked in the module too', () => {
+  const inputs = { profiles: ['b'], domain, admin_password: 'long enough secret' };
+  it.each([
+    [
+      [{ name: 'x', type: 'influxdb', url: 'http://x' }],
+      'must be one of prometheus, loki, alertmanager',
+    ],
+    [
+      [
+        { name: 'x', type: 'loki', url: 'http://x' },
+        { name: 'x', type: 'prometheus', url: 'http://y' },
+      ],
+      'names must be unique',
+    ],
+    [
+      [
+        { name: 'a', type: 'loki', url: 'http://x', is_default: true },
+        { name: 'b', type: 'prometheus', url: 'http://y', is_default: true },
+      ],
+      'At most one datasource can be the default',
+    ],
+  ])('%j is rejected', (datasources, message) => {
+    const preview = previewModule(grafanaModule, { ...inputs, datasources });
+    expect(preview.validationErrors.join('\n')).toMatch(new RegExp(message, 'i'));
+  });
+});

@@ -102,3 +102,25 @@ describe('loki', () => {
     }
   });
 });
+
+describe('the standard service variables reject what Incus would', () => {
+  it.each([
+    ['instance_name', '01loki', 'starts with a letter'],
+    ['profile_name', 'loki profile', 'starts with a letter'],
+    ['profiles', ['default', 'management-network'], 'Do not use the "default" profile'],
+    ['root_disk_size', '2 GB', 'size such as 512MB'],
+    ['data_volume_size', '50', 'size such as 512MB'],
+    ['data_volume_name', 'loki_data', 'starts with a letter'],
+    ['snapshot_expiry', '2 weeks', 'Incus expiry'],
+    ['snapshot_schedule', 'weekly', 'cron expression'],
+    [
+      'proxy_devices',
+      { http: { listen: '0.0.0.0:3100', connect: 'tcp:127.0.0.1:3100' } },
+      'tcp:ADDRESS:PORT',
+    ],
+  ])('%s = %j', (variable, value, message) => {
+    const preview = previewModule(lokiModule, { profiles: ['base', 'net'], [variable]: value });
+    expect(preview.validationErrors).toEqual([expect.stringContaining(message)]);
+    expect(preview.validationErrors[0]).toMatch(new RegExp(`^var\\.${variable}: `));
+  });
+});

@@ -220,3 +220,33 @@ describe('the prometheus module', () => {
     }
   });
 });
+
+describe('prometheus rules the module checks from HCL', () => {
+  it.each([
+    [
+      'scrape_jobs',
+      [{ name: 'x', targets: ['a:1'], scheme: 'ftp' }],
+      'scheme" must be http or https',
+    ],
+    ['evaluation_interval', '1 minute', 'duration'],
+    [
+      'alert_rules',
+      [
+        {
+          alert: 'A',
+          expr: 'up == 0',
+          for_duration: '1m',
+          severity: 'page',
+          summary: 's',
+          description: 'd',
+        },
+      ],
+      'critical, warning or info',
+    ],
+  ])('%s = %j', (variable, value, message) => {
+    const preview = previewModule(prometheusModule, { profiles: ['base'], [variable]: value });
+    expect(preview.validationErrors.join('\n')).toMatch(
+      new RegExp(`var\\.${variable}: .*${message}`),
+    );
+  });
+});
