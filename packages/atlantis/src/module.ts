@@ -17,7 +17,6 @@ import {
   type Expr,
 } from '@atlas/hcl';
 import { dynamic, type IncusInstanceFileArgs } from '@atlas/providers';
-import { withOciAdjustments } from './oci.js';
 import {
   dnsName,
   eachElement,
@@ -74,285 +73,275 @@ const IMAGE_REMOTES = {
 const remote = (field: string) => ref(`remote.${field}`);
 
 /** S12: Atlantis as an OCI application container on the gitops network. */
-export const atlantisModule = withOciAdjustments(
-  incusServiceModule({
-    name: 'atlantis',
-    package: packageInfo(import.meta.url),
-    description:
-      'Atlantis in an Incus OCI application container on the gitops network: configured through environment variables (no cloud-init), GitHub credentials from sensitive variables, plans and locks on a persistent volume, and an Incus client configuration for the remotes it manages.',
-    defaults: ATLANTIS_DEFAULTS,
-    variables: {
-      domain: variable({
-        type: T.string,
-        description:
-          'Public host name Atlantis is reached under through the tunnel (ATLANTIS_ATLANTIS_URL); GitHub posts webhooks to https://<domain>/events.',
-        rules: [dnsName],
-        example: 'atlantis.example.com',
-      }),
-      repo_allowlist: variable({
-        type: T.list(T.string),
-        description:
-          'Repositories Atlantis accepts webhooks from (ATLANTIS_REPO_ALLOWLIST), as {hostname}/{owner}/{repo} patterns where * matches anything.',
-        validations: (self): Validation[] => [
-          {
-            condition: binary('>', call('length', [self]), num(0)),
-            errorMessage: 'List at least one repository pattern.',
-          },
-          eachElement(repoPattern, self, 'entry'),
-        ],
-        example: ['github.com/example-org/infrastructure'],
-      }),
-      github_user: variable({
-        type: T.string,
-        description: 'GitHub account Atlantis comments as (ATLANTIS_GH_USER).',
-        rules: [githubUser],
-        example: 'atlantis-bot',
-      }),
-      github_token: variable({
-        type: T.string,
-        description: 'GitHub token of that account (ATLANTIS_GH_TOKEN).',
-        sensitive: true,
-        validations: (self): Validation[] => [
-          {
-            condition: binary('>', call('length', [call('trimspace', [self])]), num(0)),
-            errorMessage: 'Must not be empty.',
-          },
-        ],
-        example: ref('var.atlantis_github_token'),
-      }),
-      github_webhook_secret: variable({
-        type: T.string,
-        description:
-          'Secret GitHub signs webhooks with (ATLANTIS_GH_WEBHOOK_SECRET); Atlantis asks for more than 24 random characters.',
-        sensitive: true,
-        validations: (self): Validation[] => [
-          {
-            condition: binary('>', call('length', [self]), num(24)),
-            errorMessage: 'Must be more than 24 characters.',
-          },
-        ],
-        example: ref('var.atlantis_github_webhook_secret'),
-      }),
-      apply_requirements: variable({
-        type: T.list(T.string),
-        description: `What a pull request needs before "atlantis apply" runs: any of ${APPLY_REQUIREMENTS.join(', ')}.`,
-        default: ['approved', 'mergeable'],
-        validations: (self): Validation[] => [
-          {
-            condition: call('alltrue', [
-              forList(
-                'item',
-                self,
-                call('contains', [toExpr([...APPLY_REQUIREMENTS]), ref('item')]),
-              ),
-            ]),
-            errorMessage: `Each requirement must be one of ${APPLY_REQUIREMENTS.join(', ')}.`,
-          },
-        ],
-      }),
-      incus_remotes: variable({
-        type: T.list(
-          T.object({
-            name: T.string,
-            address: T.string,
-            server_certificate: T.optional(T.string),
-            default: T.optional(T.bool, false),
-          }),
-        ),
-        description:
-          'Incus servers the plans and applies talk to, e.g. iapetus and cluster01. "server_certificate" (PEM) pins the server\'s certificate, as `incus remote add` would; leave it null when a CA the image trusts signed it. Exactly one remote is the "default": OpenTofu uses it where an environment names no remote.',
-        validations: (self): Validation[] => [
-          {
-            condition: binary(
-              '==',
-              call('length', [
-                forList('remote', self, remote('name'), { cond: remote('default') }),
-              ]),
-              num(1),
-            ),
-            errorMessage: 'Exactly one remote must have default = true.',
-          },
-          {
-            condition: binary(
-              '==',
-              call('length', [call('distinct', [forList('remote', self, remote('name'))])]),
-              call('length', [self]),
-            ),
-            errorMessage: 'Remote names must be unique.',
-          },
-          eachElement(remoteName, forList('remote', self, remote('name')), 'remote name'),
-          {
-            condition: call('alltrue', [
-              forList(
-                'remote',
-                self,
-                not(call('contains', [toExpr([...RESERVED_REMOTE_NAMES]), remote('name')])),
-              ),
-            ]),
-            errorMessage: `Remote names ${RESERVED_REMOTE_NAMES.join(', ')} are taken by the Incus client and the image servers.`,
-          },
-          eachElement(remoteAddress, forList('remote', self, remote('address')), 'remote address'),
-          {
-            condition: call('alltrue', [
-              forList(
-                'remote',
-                self,
-                cond(
-                  binary('==', remote('server_certificate'), nil),
-                  toExpr(true),
-                  pemCertificate.validation(remote('server_certificate')).condition,
-                ),
-              ),
-            ]),
-            errorMessage: 'Each server_certificate must be null or a PEM certificate.',
-          },
-        ],
-        example: tuple([
-          object({
-            name: str('iapetus'),
-            address: str('https://10.30.0.1:8443'),
-            default: toExpr(true),
-          }),
-          object({ name: str('cluster01'), address: str('https://192.168.71.10:8443') }),
-        ]),
-      }),
-      incus_client_certificate: variable({
-        type: T.string,
-        description:
-          'PEM certificate Atlantis authenticates to every remote with; trust it on each server (`incus config trust add-certificate`).',
-        rules: [pemCertificate],
-        example: ref('var.atlantis_incus_client_certificate'),
-      }),
-      incus_client_key: variable({
-        type: T.string,
-        description: 'PEM private key of that certificate.',
-        sensitive: true,
-        rules: [pemPrivateKey],
-        example: ref('var.atlantis_incus_client_key'),
-      }),
-    },
-    build: (v) => {
-      const remotes = v.incus_remotes;
-      const persistent = ref('var.enable_data_persistence');
-      return {
-        locals: {
-          repo_config: {
-            value: object(
-              {
-                repos: tuple([
-                  object(
-                    {
-                      id: str('/.*/'),
-                      apply_requirements: v.apply_requirements,
-                      // The generated atlantis.yaml gives each project a workflow whose init reads
-                      // that environment's backend settings from the data volume.
-                      allowed_overrides: toExpr(['workflow', 'apply_requirements']),
-                      allow_custom_workflows: toExpr(true),
-                    },
-                    { multiline: true },
-                  ),
-                ]),
-                metrics: object({ prometheus: object({ endpoint: str(ATLANTIS_METRICS_PATH) }) }),
-              },
-              { multiline: true },
-            ),
-            comment:
-              'Server-side repo config: apply requirements and workflows for every allowed repository, and Prometheus metrics.',
-          },
-          incus_client_config: {
-            value: object(
-              {
-                'default-remote': call('one', [
-                  forList('remote', remotes, remote('name'), { cond: remote('default') }),
-                ]),
-                remotes: call('merge', [
-                  toExpr(IMAGE_REMOTES),
-                  forMap(
-                    'remote',
-                    remotes,
-                    remote('name'),
-                    object({
-                      addr: remote('address'),
-                      auth_type: str('tls'),
-                      protocol: str('incus'),
-                      public: toExpr(false),
-                    }),
-                  ),
-                ]),
-              },
-              { multiline: true },
-            ),
-            comment:
-              'Incus client config.yml: the image servers plus the managed remotes, with the default one named.',
-          },
-          server_certificates: {
-            value: forMap('remote', remotes, remote('name'), remote('server_certificate'), {
-              cond: binary('!=', remote('server_certificate'), nil),
-            }),
-            comment: 'Pinned server certificates by remote name (servercerts/<name>.crt).',
-          },
+export const atlantisModule = incusServiceModule({
+  name: 'atlantis',
+  package: packageInfo(import.meta.url),
+  description:
+    'Atlantis in an Incus OCI application container on the gitops network: configured through environment variables (no cloud-init), GitHub credentials from sensitive variables, plans and locks on a persistent volume, and an Incus client configuration for the remotes it manages.',
+  defaults: ATLANTIS_DEFAULTS,
+  variables: {
+    domain: variable({
+      type: T.string,
+      description:
+        'Public host name Atlantis is reached under through the tunnel (ATLANTIS_ATLANTIS_URL); GitHub posts webhooks to https://<domain>/events.',
+      rules: [dnsName],
+      example: 'atlantis.example.com',
+    }),
+    repo_allowlist: variable({
+      type: T.list(T.string),
+      description:
+        'Repositories Atlantis accepts webhooks from (ATLANTIS_REPO_ALLOWLIST), as {hostname}/{owner}/{repo} patterns where * matches anything.',
+      validations: (self): Validation[] => [
+        {
+          condition: binary('>', call('length', [self]), num(0)),
+          errorMessage: 'List at least one repository pattern.',
         },
-        instanceConfig: {
-          'environment.ATLANTIS_ATLANTIS_URL': tpl`https://${v.domain}`,
-          'environment.ATLANTIS_PORT': str(String(ATLANTIS_PORT)),
-          'environment.ATLANTIS_DATA_DIR': cond(
-            persistent,
-            str(ATLANTIS_DEFAULTS.dataVolume.mountPath),
-            // Without the volume Atlantis keeps its data in its own default place, which its user can create.
-            str(`${ATLANTIS_USER.home}/.atlantis`),
+        eachElement(repoPattern, self, 'entry'),
+      ],
+      example: ['github.com/example-org/infrastructure'],
+    }),
+    github_user: variable({
+      type: T.string,
+      description: 'GitHub account Atlantis comments as (ATLANTIS_GH_USER).',
+      rules: [githubUser],
+      example: 'atlantis-bot',
+    }),
+    github_token: variable({
+      type: T.string,
+      description: 'GitHub token of that account (ATLANTIS_GH_TOKEN).',
+      sensitive: true,
+      validations: (self): Validation[] => [
+        {
+          condition: binary('>', call('length', [call('trimspace', [self])]), num(0)),
+          errorMessage: 'Must not be empty.',
+        },
+      ],
+      example: ref('var.atlantis_github_token'),
+    }),
+    github_webhook_secret: variable({
+      type: T.string,
+      description:
+        'Secret GitHub signs webhooks with (ATLANTIS_GH_WEBHOOK_SECRET); Atlantis asks for more than 24 random characters.',
+      sensitive: true,
+      validations: (self): Validation[] => [
+        {
+          condition: binary('>', call('length', [self]), num(24)),
+          errorMessage: 'Must be more than 24 characters.',
+        },
+      ],
+      example: ref('var.atlantis_github_webhook_secret'),
+    }),
+    apply_requirements: variable({
+      type: T.list(T.string),
+      description: `What a pull request needs before "atlantis apply" runs: any of ${APPLY_REQUIREMENTS.join(', ')}.`,
+      default: ['approved', 'mergeable'],
+      validations: (self): Validation[] => [
+        {
+          condition: call('alltrue', [
+            forList('item', self, call('contains', [toExpr([...APPLY_REQUIREMENTS]), ref('item')])),
+          ]),
+          errorMessage: `Each requirement must be one of ${APPLY_REQUIREMENTS.join(', ')}.`,
+        },
+      ],
+    }),
+    incus_remotes: variable({
+      type: T.list(
+        T.object({
+          name: T.string,
+          address: T.string,
+          server_certificate: T.optional(T.string),
+          default: T.optional(T.bool, false),
+        }),
+      ),
+      description:
+        'Incus servers the plans and applies talk to, e.g. iapetus and cluster01. "server_certificate" (PEM) pins the server\'s certificate, as `incus remote add` would; leave it null when a CA the image trusts signed it. Exactly one remote is the "default": OpenTofu uses it where an environment names no remote.',
+      validations: (self): Validation[] => [
+        {
+          condition: binary(
+            '==',
+            call('length', [forList('remote', self, remote('name'), { cond: remote('default') })]),
+            num(1),
           ),
-          'environment.ATLANTIS_REPO_ALLOWLIST': call('join', [str(','), v.repo_allowlist]),
-          'environment.ATLANTIS_REPO_CONFIG_JSON': call('jsonencode', [ref('local.repo_config')]),
-          'environment.ATLANTIS_TF_DISTRIBUTION': str('opentofu'),
-          'environment.ATLANTIS_GH_USER': v.github_user,
-          'environment.ATLANTIS_GH_TOKEN': v.github_token,
-          'environment.ATLANTIS_GH_WEBHOOK_SECRET': v.github_webhook_secret,
-          'environment.INCUS_CONF': str(INCUS_CONFIG_DIR),
+          errorMessage: 'Exactly one remote must have default = true.',
         },
-        outputs: {
-          endpoint: output({
-            description: 'Internal HTTP endpoint of Atlantis (its UI and API).',
-            value: tpl`http://${ref('var.instance_name')}.incus:${ATLANTIS_PORT}`,
-            type: T.string,
-          }),
-          webhook_url: output({
-            description: 'URL to enter as the payload URL of the GitHub webhook.',
-            value: tpl`https://${v.domain}/events`,
-            type: T.string,
-          }),
-          metrics_target: output({
-            description: "host:port for Prometheus to scrape Atlantis's metrics (path /metrics).",
-            value: tpl`${ref('var.instance_name')}.incus:${ATLANTIS_PORT}`,
-            type: T.string,
-          }),
+        {
+          condition: binary(
+            '==',
+            call('length', [call('distinct', [forList('remote', self, remote('name'))])]),
+            call('length', [self]),
+          ),
+          errorMessage: 'Remote names must be unique.',
         },
-      };
-    },
-  }),
-  {
-    // The provider creates missing parent folders with the file's own mode, so
-    // every file is 0700: private to the atlantis user, and usable as a folder mode.
-    files: [
-      clientFile(
-        `${INCUS_CONFIG_DIR}/config.yml`,
-        call('yamlencode', [ref('local.incus_client_config')]),
-      ),
-      clientFile(`${INCUS_CONFIG_DIR}/client.crt`, ref('var.incus_client_certificate')),
-      clientFile(`${INCUS_CONFIG_DIR}/client.key`, ref('var.incus_client_key')),
-      dynamic(
-        ref('local.server_certificates'),
-        (cert) => clientFile(tpl`${INCUS_CONFIG_DIR}/servercerts/${cert.key}.crt`, cert.value),
-        { iterator: 'cert' },
-      ),
-    ],
-    // A new volume's root belongs to root; Atlantis runs as its own user and must write there.
-    dataVolumeConfig: object({
-      'initial.uid': str(String(ATLANTIS_USER.uid)),
-      'initial.gid': str(String(ATLANTIS_USER.gid)),
-      'initial.mode': str('0750'),
+        eachElement(remoteName, forList('remote', self, remote('name')), 'remote name'),
+        {
+          condition: call('alltrue', [
+            forList(
+              'remote',
+              self,
+              not(call('contains', [toExpr([...RESERVED_REMOTE_NAMES]), remote('name')])),
+            ),
+          ]),
+          errorMessage: `Remote names ${RESERVED_REMOTE_NAMES.join(', ')} are taken by the Incus client and the image servers.`,
+        },
+        eachElement(remoteAddress, forList('remote', self, remote('address')), 'remote address'),
+        {
+          condition: call('alltrue', [
+            forList(
+              'remote',
+              self,
+              cond(
+                binary('==', remote('server_certificate'), nil),
+                toExpr(true),
+                pemCertificate.validation(remote('server_certificate')).condition,
+              ),
+            ),
+          ]),
+          errorMessage: 'Each server_certificate must be null or a PEM certificate.',
+        },
+      ],
+      example: tuple([
+        object({
+          name: str('iapetus'),
+          address: str('https://10.30.0.1:8443'),
+          default: toExpr(true),
+        }),
+        object({ name: str('cluster01'), address: str('https://192.168.71.10:8443') }),
+      ]),
+    }),
+    incus_client_certificate: variable({
+      type: T.string,
+      description:
+        'PEM certificate Atlantis authenticates to every remote with; trust it on each server (`incus config trust add-certificate`).',
+      rules: [pemCertificate],
+      example: ref('var.atlantis_incus_client_certificate'),
+    }),
+    incus_client_key: variable({
+      type: T.string,
+      description: 'PEM private key of that certificate.',
+      sensitive: true,
+      rules: [pemPrivateKey],
+      example: ref('var.atlantis_incus_client_key'),
     }),
   },
-);
+  build: (v) => {
+    const remotes = v.incus_remotes;
+    const persistent = ref('var.enable_data_persistence');
+    return {
+      locals: {
+        repo_config: {
+          value: object(
+            {
+              repos: tuple([
+                object(
+                  {
+                    id: str('/.*/'),
+                    apply_requirements: v.apply_requirements,
+                    // The generated atlantis.yaml gives each project a workflow whose init reads
+                    // that environment's backend settings from the data volume.
+                    allowed_overrides: toExpr(['workflow', 'apply_requirements']),
+                    allow_custom_workflows: toExpr(true),
+                  },
+                  { multiline: true },
+                ),
+              ]),
+              metrics: object({ prometheus: object({ endpoint: str(ATLANTIS_METRICS_PATH) }) }),
+            },
+            { multiline: true },
+          ),
+          comment:
+            'Server-side repo config: apply requirements and workflows for every allowed repository, and Prometheus metrics.',
+        },
+        incus_client_config: {
+          value: object(
+            {
+              'default-remote': call('one', [
+                forList('remote', remotes, remote('name'), { cond: remote('default') }),
+              ]),
+              remotes: call('merge', [
+                toExpr(IMAGE_REMOTES),
+                forMap(
+                  'remote',
+                  remotes,
+                  remote('name'),
+                  object({
+                    addr: remote('address'),
+                    auth_type: str('tls'),
+                    protocol: str('incus'),
+                    public: toExpr(false),
+                  }),
+                ),
+              ]),
+            },
+            { multiline: true },
+          ),
+          comment:
+            'Incus client config.yml: the image servers plus the managed remotes, with the default one named.',
+        },
+        server_certificates: {
+          value: forMap('remote', remotes, remote('name'), remote('server_certificate'), {
+            cond: binary('!=', remote('server_certificate'), nil),
+          }),
+          comment: 'Pinned server certificates by remote name (servercerts/<name>.crt).',
+        },
+      },
+      // The provider creates missing parent folders with the file's own mode, so
+      // every file is 0700: private to the atlantis user, and usable as a folder mode.
+      instanceFiles: [
+        clientFile(
+          `${INCUS_CONFIG_DIR}/config.yml`,
+          call('yamlencode', [ref('local.incus_client_config')]),
+        ),
+        clientFile(`${INCUS_CONFIG_DIR}/client.crt`, ref('var.incus_client_certificate')),
+        clientFile(`${INCUS_CONFIG_DIR}/client.key`, ref('var.incus_client_key')),
+        dynamic(
+          ref('local.server_certificates'),
+          (cert) => clientFile(tpl`${INCUS_CONFIG_DIR}/servercerts/${cert.key}.crt`, cert.value),
+          { iterator: 'cert' },
+        ),
+      ],
+      // A new volume's root belongs to root; Atlantis runs as its own user and must write there.
+      dataVolumeConfig: {
+        'initial.uid': str(String(ATLANTIS_USER.uid)),
+        'initial.gid': str(String(ATLANTIS_USER.gid)),
+        'initial.mode': str('0750'),
+      },
+      instanceConfig: {
+        'environment.ATLANTIS_ATLANTIS_URL': tpl`https://${v.domain}`,
+        'environment.ATLANTIS_PORT': str(String(ATLANTIS_PORT)),
+        'environment.ATLANTIS_DATA_DIR': cond(
+          persistent,
+          str(ATLANTIS_DEFAULTS.dataVolume.mountPath),
+          // Without the volume Atlantis keeps its data in its own default place, which its user can create.
+          str(`${ATLANTIS_USER.home}/.atlantis`),
+        ),
+        'environment.ATLANTIS_REPO_ALLOWLIST': call('join', [str(','), v.repo_allowlist]),
+        'environment.ATLANTIS_REPO_CONFIG_JSON': call('jsonencode', [ref('local.repo_config')]),
+        'environment.ATLANTIS_TF_DISTRIBUTION': str('opentofu'),
+        'environment.ATLANTIS_GH_USER': v.github_user,
+        'environment.ATLANTIS_GH_TOKEN': v.github_token,
+        'environment.ATLANTIS_GH_WEBHOOK_SECRET': v.github_webhook_secret,
+        'environment.INCUS_CONF': str(INCUS_CONFIG_DIR),
+      },
+      outputs: {
+        endpoint: output({
+          description: 'Internal HTTP endpoint of Atlantis (its UI and API).',
+          value: tpl`http://${ref('var.instance_name')}.incus:${ATLANTIS_PORT}`,
+          type: T.string,
+        }),
+        webhook_url: output({
+          description: 'URL to enter as the payload URL of the GitHub webhook.',
+          value: tpl`https://${v.domain}/events`,
+          type: T.string,
+        }),
+        metrics_target: output({
+          description: "host:port for Prometheus to scrape Atlantis's metrics (path /metrics).",
+          value: tpl`${ref('var.instance_name')}.incus:${ATLANTIS_PORT}`,
+          type: T.string,
+        }),
+      },
+    };
+  },
+});
 
 /** A file of the Incus client configuration, owned by the atlantis user. */
 function clientFile(targetPath: string | Expr, content: Expr): IncusInstanceFileArgs {

@@ -20,6 +20,7 @@ import {
   dynamic,
   resource,
   type BlockList,
+  type IncusInstanceFileArgs,
   type IncusInstanceWaitForArgs,
   type IncusProfileDeviceArgs,
 } from '@atlas/providers';
@@ -106,6 +107,10 @@ export interface ServiceParts<Os extends OutputSpecs> {
   readonly devices?: BlockList<IncusProfileDeviceArgs>;
   /** What the provider waits for after starting the instance (a VM's agent and address, say). */
   readonly waitFor?: BlockList<IncusInstanceWaitForArgs>;
+  /** Files pushed into the instance before it first starts (OCI containers have no cloud-init). */
+  readonly instanceFiles?: BlockList<IncusInstanceFileArgs>;
+  /** Extra data-volume `config` keys, e.g. `initial.uid` so a non-root service owns the volume. */
+  readonly dataVolumeConfig?: Readonly<Record<string, Expr>>;
   /**
    * Service outputs. Build addresses from `var.instance_name`, not from the
    * instance resource: two services that reference each other (Grafana
@@ -183,6 +188,7 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
                   }),
                   object({}),
                 ),
+                ...(parts.dataVolumeConfig ? [object(parts.dataVolumeConfig)] : []),
               ]),
             },
             { count: cond(vars['enable_data_persistence']!, num(1), num(0)) },
@@ -256,6 +262,7 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
         // Profiles apply left to right: base, then network, then this service's limits.
         profiles: call('concat', [vars.profiles, tuple([profile.attr('name')])]),
         config: object(instanceConfig, { multiline: true }),
+        ...(parts.instanceFiles?.length ? { file: parts.instanceFiles } : {}),
         ...(parts.waitFor?.length ? { wait_for: parts.waitFor } : {}),
       });
 
