@@ -17,8 +17,8 @@ export interface EnvVariable<V = unknown> {
   readonly kind: 'env-variable';
   readonly name: string;
   readonly spec: VariableSpec<V>;
-  /** Placeholder written to terraform.tfvars.example (never a real secret). */
-  readonly example?: string;
+  /** Placeholder written to terraform.tfvars.example (never a real secret), of the variable's type. */
+  readonly example?: unknown;
   /** `var.<name>` */
   readonly ref: Expr;
 }
@@ -26,7 +26,7 @@ export interface EnvVariable<V = unknown> {
 export function envVariable<V>(
   name: string,
   spec: VariableSpec<V>,
-  example?: string,
+  example?: unknown,
 ): EnvVariable<V> {
   return {
     kind: 'env-variable',
@@ -42,7 +42,7 @@ export function instanceVariable<V>(
   instance: string,
   suffix: string,
   spec: VariableSpec<V>,
-  example?: string,
+  example?: unknown,
 ): EnvVariable<V> {
   return envVariable(`${instance.replace(/-/g, '_')}_${suffix}`, spec, example);
 }

@@ -205,14 +205,16 @@ export function renderEnvironment(
 export function tfvarsExample(env: Environment): File {
   const required = env.variables.filter((v) => !('default' in v.spec));
   return {
-    body: required.map((v: EnvVariable) =>
+    // A blank line between entries keeps each comment with its own value.
+    body: required.flatMap((v: EnvVariable, i) => [
+      ...(i > 0 ? [blank] : []),
       attr(v.name, v.example ?? `<${v.name}>`, [
         v.spec.description,
         ...(v.spec.sensitive
-          ? ['Sensitive: keep the real value out of git (or set TF_VAR_' + v.name + ').']
+          ? [`Sensitive: keep the real value out of git (or set TF_VAR_${v.name}).`]
           : []),
       ]),
-    ),
+    ]),
   };
 }
 

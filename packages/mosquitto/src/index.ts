@@ -99,7 +99,7 @@ export function mosquitto(config: MosquittoConfig): MosquittoInstance {
             ...usersValidations(self),
           ],
         },
-        `<${c.name} users: { name = "password" }>`,
+        { '<user>': '<password of at least 12 characters>' },
       );
   const ports: ServicePort[] = [
     { name: 'mqtt', protocol: 'tcp', port: MQTT_PORT, hostPort: c.hostPorts.mqtt },
