@@ -1,11 +1,11 @@
+import { testNetwork } from '@atlas/testing';
 import {
   ConfigError,
   alertReceiverSchema,
   datasourceSourceSchema,
   metricsSourceSchema,
-  type NetworkAttachment,
 } from '@atlas/core';
-import { printExpr, ref } from '@atlas/hcl';
+import { printExpr } from '@atlas/hcl';
 import { previewModule } from '@atlas/preview';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -17,16 +17,7 @@ import {
   type AlertmanagerConfig,
 } from './index.js';
 
-const network: NetworkAttachment = {
-  kind: 'network-attachment',
-  role: 'management',
-  mode: 'bridge',
-  profiles: [
-    ref('module.base.container_base_profile'),
-    ref('module.base.network_profiles.management'),
-  ],
-  network: ref('module.base.networks.management'),
-};
+const network = testNetwork();
 
 /** The issues a builder call is rejected with, as `path: message`. */
 function rejection(config: Partial<AlertmanagerConfig>): string[] {

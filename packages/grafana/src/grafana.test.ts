@@ -1,4 +1,4 @@
-import type { NetworkAttachment } from '@atlas/core';
+import { testNetwork } from '@atlas/testing';
 import { renderModules, writeTree } from '@atlas/generator';
 import { ref } from '@atlas/hcl';
 import { previewModule, previewModuleCall } from '@atlas/preview';
@@ -10,16 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { grafana, grafanaConfigSchema, grafanaModule } from './index.js';
 
-const network: NetworkAttachment = {
-  kind: 'network-attachment',
-  role: 'management',
-  mode: 'bridge',
-  profiles: [
-    ref('module.base.container_base_profile'),
-    ref('module.base.network_profiles.management'),
-  ],
-  network: ref('module.base.networks.management'),
-};
+const network = testNetwork();
 const source = (name: string, type: 'prometheus' | 'loki') => ({
   name,
   datasource: { type, url: ref(`module.${name}.endpoint`) },

@@ -1,6 +1,6 @@
+import { testNetwork } from '@atlas/testing';
 import type { NetworkAttachment } from '@atlas/core';
 import { renderModules, writeTree } from '@atlas/generator';
-import { ref } from '@atlas/hcl';
 import { previewModule, previewModuleCall } from '@atlas/preview';
 import { checkCloudInit, hasChecker, verifyTree } from '@atlas/verify';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,16 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loki, lokiConfigSchema, lokiModule } from './index.js';
 
-const attach = (mode: NetworkAttachment['mode']): NetworkAttachment => ({
-  kind: 'network-attachment',
-  role: 'management',
-  mode,
-  profiles: [
-    ref('module.base.container_base_profile'),
-    ref('module.base.network_profiles.management'),
-  ],
-  network: ref('module.base.networks.management'),
-});
+const attach = (mode: NetworkAttachment['mode']) => testNetwork(mode, 'management');
 const network = attach('bridge');
 
 describe('loki', () => {

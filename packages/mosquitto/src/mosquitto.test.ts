@@ -1,3 +1,4 @@
+import { testNetwork } from '@atlas/testing';
 import { T, envVariable, type NetworkAttachment } from '@atlas/core';
 import { renderModules, writeTree } from '@atlas/generator';
 import { printExpr, ref } from '@atlas/hcl';
@@ -29,16 +30,7 @@ import {
 } from './index.js';
 import { CERTIFICATE_SCRIPT, SETUP_SCRIPT, USERS_FILE } from './module.js';
 
-const attach = (mode: NetworkAttachment['mode']): NetworkAttachment => ({
-  kind: 'network-attachment',
-  role: 'production',
-  mode,
-  profiles: [
-    ref('module.base.container_base_profile'),
-    ref('module.base.network_profiles.production'),
-  ],
-  network: ref('module.base.networks.production'),
-});
+const attach = (mode: NetworkAttachment['mode']) => testNetwork(mode, 'production');
 const network = attach('bridge');
 
 const ca: CertificateAuthority = {

@@ -1,6 +1,5 @@
-import type { NetworkAttachment } from '@atlas/core';
+import { testNetwork } from '@atlas/testing';
 import { renderModules, writeTree } from '@atlas/generator';
-import { ref } from '@atlas/hcl';
 import { previewModule, previewModuleCall } from '@atlas/preview';
 import { hasChecker, runChecker, summarizeModule, verifyTree } from '@atlas/verify';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -16,16 +15,7 @@ import {
   nodeExporters,
 } from './index.js';
 
-const network: NetworkAttachment = {
-  kind: 'network-attachment',
-  role: 'management',
-  mode: 'bridge',
-  profiles: [
-    ref('module.base.container_base_profile'),
-    ref('module.base.network_profiles.management'),
-  ],
-  network: ref('module.base.networks.management'),
-};
+const network = testNetwork();
 const profiles = ['container-base', 'management-network'];
 
 async function inTempDir<T>(run: (dir: string) => Promise<T>): Promise<T> {

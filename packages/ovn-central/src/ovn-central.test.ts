@@ -1,6 +1,7 @@
+import { testNetwork } from '@atlas/testing';
 import { ConfigError, type NetworkAttachment } from '@atlas/core';
 import { renderModules, writeTree } from '@atlas/generator';
-import { printExpr, ref } from '@atlas/hcl';
+import { printExpr } from '@atlas/hcl';
 import { previewModule, previewModuleCall, type ModulePreview } from '@atlas/preview';
 import { hasChecker, runChecker, summarizeModule, verifyTree } from '@atlas/verify';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -17,16 +18,7 @@ import {
   type OvnCentralConfig,
 } from './index.js';
 
-const attach = (mode: NetworkAttachment['mode']): NetworkAttachment => ({
-  kind: 'network-attachment',
-  role: 'management',
-  mode,
-  profiles: [
-    ref('module.base.container_base_profile'),
-    ref('module.base.network_profiles.management'),
-  ],
-  network: ref('module.base.networks.management'),
-});
+const attach = (mode: NetworkAttachment['mode']) => testNetwork(mode, 'management');
 const seeds: OvnCentralConfig = { network: attach('ovn'), hostAddress: '192.168.71.5' };
 
 function configErrors(run: () => unknown): string[] {

@@ -1,6 +1,7 @@
+import { testNetwork } from '@atlas/testing';
 import { ConfigError, incusServiceModule, type NetworkAttachment } from '@atlas/core';
 import { renderModules, writeTree } from '@atlas/generator';
-import { printExpr, ref } from '@atlas/hcl';
+import { printExpr } from '@atlas/hcl';
 import { previewModule } from '@atlas/preview';
 import { summarizeModule, verifyTree } from '@atlas/verify';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -16,16 +17,7 @@ import {
   type OvnLoadBalancerConfig,
 } from './index.js';
 
-const attach = (mode: NetworkAttachment['mode']): NetworkAttachment => ({
-  kind: 'network-attachment',
-  role: 'production',
-  mode,
-  profiles: [
-    ref('module.base.container_base_profile'),
-    ref('module.base.network_profiles.production'),
-  ],
-  network: ref('module.base.networks.production'),
-});
+const attach = (mode: NetworkAttachment['mode']) => testNetwork(mode, 'production');
 const production = attach('ovn');
 
 // A minimal service standing in for Mosquitto and CoreDNS: what matters is its ipv4_address output.

@@ -1,6 +1,6 @@
-import type { NetworkAttachment } from '@atlas/core';
+import { testNetwork } from '@atlas/testing';
 import { renderModules, writeTree } from '@atlas/generator';
-import { ref, str } from '@atlas/hcl';
+import { str } from '@atlas/hcl';
 import { previewModule, previewModuleCall } from '@atlas/preview';
 import { checkCloudInit, checkContent, hasChecker, verifyTree } from '@atlas/verify';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -18,16 +18,7 @@ import {
   scrapeJob,
 } from './index.js';
 
-const network: NetworkAttachment = {
-  kind: 'network-attachment',
-  role: 'management',
-  mode: 'bridge',
-  profiles: [
-    ref('module.base.container_base_profile'),
-    ref('module.base.network_profiles.management'),
-  ],
-  network: ref('module.base.networks.management'),
-};
+const network = testNetwork();
 // Literal addresses, so the rendered config is complete (another module's output is known only at apply).
 const target = (name: string) => ({ name, metrics: { target: str(`${name}.incus:9090`) } });
 const fileOf = (preview: ReturnType<typeof previewModuleCall>, path: string) => {

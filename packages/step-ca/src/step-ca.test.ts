@@ -1,6 +1,6 @@
-import type { NetworkAttachment } from '@atlas/core';
+import { testNetwork } from '@atlas/testing';
 import { renderModules, writeTree } from '@atlas/generator';
-import { printExpr, ref, str } from '@atlas/hcl';
+import { printExpr, str } from '@atlas/hcl';
 import { evaluate, previewModule, previewModuleCall, type ModulePreview } from '@atlas/preview';
 import {
   checkCloudInit,
@@ -23,16 +23,7 @@ import {
   stepCaModule,
 } from './index.js';
 
-const network: NetworkAttachment = {
-  kind: 'network-attachment',
-  role: 'management',
-  mode: 'bridge',
-  profiles: [
-    ref('module.base.container_base_profile'),
-    ref('module.base.network_profiles.management'),
-  ],
-  network: ref('module.base.networks.management'),
-};
+const network = testNetwork();
 
 const INIT_SCRIPT = '/usr/local/sbin/atlas-step-ca-init';
 const base = { profiles: ['base', 'management'], ca_password: 'a long CA key password' };
