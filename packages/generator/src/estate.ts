@@ -123,6 +123,23 @@ export function renderModules(
   return out;
 }
 
+/**
+ * A root module's .gitignore: what OpenTofu and the operator keep next to the
+ * code, which holds provider binaries, credentials or state and never belongs in git.
+ */
+const OPERATOR_FILES = `# Working files of tofu init / plan / apply and the operator's secrets: never commit them.
+# (Keep .terraform.lock.hcl: committing it pins the provider builds.)
+.terraform/
+*.tfstate
+*.tfstate.*
+*.tfplan
+crash.log
+crash.*.log
+terraform.tfvars
+*.auto.tfvars
+backend.hcl
+`;
+
 /** Render the whole estate to file contents, in memory. Paths are relative to generated/. */
 export function renderEstate(estate: Estate, options: RenderOptions = {}): Map<string, string> {
   const out = new Map<string, string>();
@@ -147,6 +164,8 @@ export function renderEstate(estate: Estate, options: RenderOptions = {}): Map<s
       `${prefix}/terraform.tfvars.example`,
       withHeader('terraform.tfvars.example', printFile(tfvarsExample(env)), generatorPackage),
     );
+    for (const root of [prefix, `${prefix}/bootstrap`])
+      out.set(`${root}/.gitignore`, withHeader('.gitignore', OPERATOR_FILES, generatorPackage));
     out.set(
       `${prefix}/README.md`,
       withHeader('README.md', environmentReadme(env, source), generatorPackage),
@@ -225,4 +244,27 @@ function shareRemoteOutputs(
     const extra = shared.get(env.name);
     return extra ? { ...env, outputs: { ...env.outputs, ...extra } } : env;
   });
+}
+
+/**
+ * The part of an estate one environment needs (`--env`): that environment and
+ * the modules it calls, with the output paths they own; undefined when the
+ * estate has no such environment.
+ */
+export function selectEnvironment(
+  estate: Estate,
+  name: string,
+): { estate: Estate; owns: (path: string) => boolean } | undefined {
+  const env = estate.environments.find((e) => e.name === name);
+  if (!env) return undefined;
+  const used = new Set(env.modules.map((call) => call.definition.name));
+  const prefixes = [`environments/${name}/`, ...[...used].map((m) => `modules/${m}/`)];
+  return {
+    estate: {
+      ...estate,
+      environments: [env],
+      modules: estate.modules.filter((m) => used.has(m.name)),
+    },
+    owns: (path) => prefixes.some((p) => path.startsWith(p)),
+  };
 }

@@ -4,6 +4,7 @@ export {
   renderModules,
   renderRepositoryFiles,
   renderEstate,
+  selectEnvironment,
   type Estate,
   type EstateSpec,
   type RenderOptions,
@@ -17,14 +18,22 @@ export {
 } from './header.js';
 export { environmentReadme, moduleReadme, releaseTag } from './readme.js';
 export {
-  diffFiles,
   diffTree,
-  readTree,
-  writeFiles,
+  JOURNAL,
+  MANIFEST,
+  syncTree,
+  TEMP_SUFFIX,
+  WriteRefused,
   writeTree,
+  type Area,
   type FileTree,
+  type OutputFiles,
   type TreeChange,
+  type TreeOptions,
+  type TreeResult,
 } from './tree.js';
+export { LOCK, LockBusy, lockOutput } from './lock.js';
+export { unifiedDiff } from './unified-diff.js';
 export {
   ansibleInventory,
   tofuOutputsSchema,

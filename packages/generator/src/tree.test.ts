@@ -1,16 +1,60 @@
-import { mkdtemp, readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { hasGeneratedHeader, withHeader } from './header.js';
-import { diffTree, writeTree } from './tree.js';
+import { lockOutput } from './lock.js';
+import { JOURNAL, MANIFEST, syncTree, WriteRefused, writeTree } from './tree.js';
 
 const producer = { name: '@atlas/test', version: '1.2.3' };
 const gen = (path: string, body: string) => withHeader(path, body, producer);
 
-async function scratch(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'atlas-tree-'));
+const scratchDirs: string[] = [];
+afterAll(() => scratchDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+function scratch(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'atlas-tree-'));
+  scratchDirs.push(dir);
+  return dir;
 }
+
+/** Every entry under `root` with what identifies it: kind, mode, bytes or link target, inode, mtime. */
+function snapshot(root: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const full = join(dir, name);
+      const st = lstatSync(full);
+      const rel = full.slice(root.length + 1);
+      if (st.isSymbolicLink()) out.set(rel, `link ${readlinkSync(full)}`);
+      else if (st.isDirectory()) {
+        out.set(rel, `dir ${(st.mode & 0o777).toString(8)}`);
+        walk(full);
+      } else
+        out.set(
+          rel,
+          `file ${(st.mode & 0o777).toString(8)} ${st.ino} ${st.mtimeMs} ${readFileSync(full).toString('base64')}`,
+        );
+    }
+  };
+  walk(root);
+  return out;
+}
+
+const tree = (entries: Record<string, string>) =>
+  new Map(Object.entries(entries).map(([p, body]) => [p, gen(p, body)]));
 
 describe('headers', () => {
   it("use each file type's comment syntax and keep first lines that must stay first", () => {
@@ -25,46 +69,284 @@ describe('headers', () => {
   });
 });
 
-describe('writeTree', () => {
-  it('replaces generated files, removes stale ones and keeps hand-written ones', async () => {
-    const root = join(await scratch(), 'generated');
-    await writeTree(
-      root,
-      new Map([
-        ['a/main.tf', gen('main.tf', 'a = 1\n')],
-        ['b/stale.tf', gen('stale.tf', 'b = 1\n')],
-      ]),
-    );
-    await writeFile(join(root, 'a', 'NOTES.md'), 'mine\n');
-
-    const next = new Map([['a/main.tf', gen('main.tf', 'a = 2\n')]]);
-    expect(await diffTree(root, next)).toEqual([
-      { path: 'a/main.tf', change: 'modified' },
-      { path: 'b/stale.tf', change: 'removed' },
+describe('syncTree', () => {
+  it('writes only files whose bytes change: unchanged ones keep inode and mtime', () => {
+    const root = join(scratch(), 'generated');
+    syncTree(root, {
+      files: tree({ 'a/main.tf': 'a = 1\n', 'a/vars.tf': 'v = 1\n', 'b/x.tf': '' }),
+    });
+    const before = snapshot(root);
+    const result = syncTree(root, {
+      files: tree({ 'a/main.tf': 'a = 2\n', 'a/vars.tf': 'v = 1\n', 'b/x.tf': '' }),
+    });
+    const after = snapshot(root);
+    expect(result.changes.map((c) => [c.change, c.path])).toEqual([
+      ['modified', '.atlas-manifest.json'],
+      ['modified', 'a/main.tf'],
     ]);
-    await writeTree(root, next);
-    expect(await readFile(join(root, 'a/main.tf'), 'utf8')).toContain('a = 2');
-    expect(await readFile(join(root, 'a/NOTES.md'), 'utf8')).toBe('mine\n');
-    expect(await readdir(root)).toEqual(['a']);
-    expect(await diffTree(root, next)).toEqual([]);
+    expect(after.get('a/vars.tf')).toBe(before.get('a/vars.tf'));
+    expect(after.get('b/x.tf')).toBe(before.get('b/x.tf'));
+    expect(after.get('a/main.tf')).not.toBe(before.get('a/main.tf'));
+    // A run with nothing to change writes nothing at all.
+    syncTree(root, {
+      files: tree({ 'a/main.tf': 'a = 2\n', 'a/vars.tf': 'v = 1\n', 'b/x.tf': '' }),
+    });
+    expect(snapshot(root)).toEqual(after);
   });
 
-  it('refuses to overwrite a file that lacks the header, leaving the tree as it was', async () => {
-    const root = join(await scratch(), 'generated');
-    await mkdir(join(root, 'a'), { recursive: true });
-    await writeFile(join(root, 'a/main.tf'), 'hand = true\n');
-    await expect(
-      writeTree(root, new Map([['a/main.tf', gen('main.tf', 'x = 1\n')]])),
-    ).rejects.toThrow(/no "generated" header/);
-    expect(await readFile(join(root, 'a/main.tf'), 'utf8')).toBe('hand = true\n');
-    expect((await readdir(join(root, '..'))).filter((n) => n.startsWith('.'))).toEqual([]);
+  it('gives scripts 0755 and everything else 0644, whatever the umask', () => {
+    const root = join(scratch(), 'generated');
+    const umask = process.umask(0o077);
+    try {
+      syncTree(root, {
+        files: new Map([
+          ['run.sh', '#!/bin/sh\necho hi\n'],
+          ['main.tf', gen('main.tf', '')],
+        ]),
+      });
+    } finally {
+      process.umask(umask);
+    }
+    expect(statSync(join(root, 'run.sh')).mode & 0o777).toBe(0o755);
+    expect(statSync(join(root, 'main.tf')).mode & 0o777).toBe(0o644);
+    // A mode changed by hand is drift, and generate restores it (same bytes, new mode).
+    chmodSync(join(root, 'run.sh'), 0o600);
+    const files = new Map([
+      ['run.sh', '#!/bin/sh\necho hi\n'],
+      ['main.tf', gen('main.tf', '')],
+    ]);
+    expect(syncTree(root, { files }, { check: true }).changes.map((c) => c.path)).toEqual([
+      'run.sh',
+    ]);
+    syncTree(root, { files });
+    expect(statSync(join(root, 'run.sh')).mode & 0o777).toBe(0o755);
   });
 
-  it('creates the output folder when missing and reports added files', async () => {
-    const root = join(await scratch(), 'out');
-    const files = new Map([['x.tf', gen('x.tf', '')]]);
-    expect(await diffTree(root, files)).toEqual([{ path: 'x.tf', change: 'added' }]);
-    await writeTree(root, files);
-    expect(await diffTree(root, files)).toEqual([]);
+  it('deletes stale files it owns, and the folders they leave empty, never anything else', () => {
+    const root = join(scratch(), 'generated');
+    syncTree(root, { files: tree({ 'a/main.tf': '', 'old/main.tf': '', 'keep/main.tf': '' }) });
+    writeFileSync(join(root, 'keep', 'NOTES.md'), 'mine\n');
+    const result = syncTree(root, { files: tree({ 'a/main.tf': '' }) });
+    expect(result.changes.filter((c) => c.change === 'removed').map((c) => c.path)).toEqual([
+      'keep/main.tf',
+      'old/main.tf',
+    ]);
+    expect(existsSync(join(root, 'old'))).toBe(false);
+    expect(readFileSync(join(root, 'keep', 'NOTES.md'), 'utf8')).toBe('mine\n');
+  });
+
+  it("owns a path only through its manifest: a copy of an example with the header is not Atlas's", () => {
+    const root = join(scratch(), 'generated');
+    const files = tree({ 'env/terraform.tfvars.example': 'x = "<x>"\n', 'env/main.tf': '' });
+    syncTree(root, { files });
+    const copy = join(root, 'env', 'terraform.tfvars');
+    writeFileSync(copy, readFileSync(join(root, 'env/terraform.tfvars.example')), { mode: 0o600 });
+    chmodSync(copy, 0o600);
+    const before = snapshot(root).get('env/terraform.tfvars');
+    syncTree(root, {
+      files: tree({ 'env/terraform.tfvars.example': 'x = "<y>"\n', 'env/main.tf': '' }),
+    });
+    syncTree(root, { files: tree({ 'env/main.tf': '' }) });
+    expect(snapshot(root).get('env/terraform.tfvars')).toBe(before);
+  });
+
+  it('reports a hand-edited generated file and restores it', () => {
+    const root = join(scratch(), 'generated');
+    const files = tree({ 'main.tf': 'a = 1\n' });
+    syncTree(root, { files });
+    writeFileSync(join(root, 'main.tf'), gen('main.tf', 'a = 99\n'));
+    const [change] = syncTree(root, { files }, { check: true }).changes;
+    expect(change).toMatchObject({ path: 'main.tf', change: 'modified', edited: true });
+    syncTree(root, { files });
+    expect(readFileSync(join(root, 'main.tf'), 'utf8')).toBe(files.get('main.tf'));
+  });
+
+  it('refuses to write over a file that is not its own, and writes nothing else either', () => {
+    const root = join(scratch(), 'generated');
+    syncTree(root, { files: tree({ 'a/main.tf': 'a = 1\n' }) });
+    writeFileSync(join(root, 'a', 'extra.tf'), 'hand = true\n');
+    const before = snapshot(root);
+    expect(() =>
+      syncTree(root, { files: tree({ 'a/main.tf': 'a = 2\n', 'a/extra.tf': '' }) }),
+    ).toThrow(/a\/extra\.tf: exists and is not Atlas's \(not in its manifest\)/);
+    expect(snapshot(root)).toEqual(before);
+  });
+
+  it('never writes through a link inside the tree, and leaves every link alone', () => {
+    const root = join(scratch(), 'generated');
+    const elsewhere = scratch();
+    syncTree(root, { files: tree({ 'env/main.tf': '' }) });
+    symlinkSync(elsewhere, join(root, 'linked'));
+    symlinkSync(join(elsewhere, 'nothing'), join(root, 'env', 'dangling'));
+    expect(() =>
+      syncTree(root, { files: tree({ 'env/main.tf': '', 'linked/main.tf': '' }) }),
+    ).toThrow(/linked\/main\.tf: linked is a symbolic link/);
+    expect(() =>
+      syncTree(root, { files: tree({ 'env/main.tf': '', 'env/dangling': '' }) }),
+    ).toThrow(/env\/dangling: exists and is not Atlas's \(a symbolic link\)/);
+    expect(readdirSync(elsewhere)).toEqual([]);
+    expect(readlinkSync(join(root, 'env', 'dangling'))).toBe(join(elsewhere, 'nothing'));
+  });
+
+  it('writes into the target when the output folder itself is a link', () => {
+    const dir = scratch();
+    mkdirSync(join(dir, 'real'));
+    symlinkSync(join(dir, 'real'), join(dir, 'generated'));
+    syncTree(join(dir, 'generated'), {
+      files: tree({ 'main.tf': '' }),
+      beside: tree({ 'atlantis.yaml': '' }),
+    });
+    expect(lstatSync(join(dir, 'generated')).isSymbolicLink()).toBe(true);
+    expect(existsSync(join(dir, 'real', 'main.tf'))).toBe(true);
+    expect(existsSync(join(dir, 'atlantis.yaml'))).toBe(true);
+  });
+
+  it.each([
+    [
+      '../escape.tf',
+      /".*escape\.tf": not a valid output path: has an empty, "\." or "\.\." segment/,
+    ],
+    ['a/../../escape.tf', /could leave its folder/],
+    ['/etc/passwd', /is absolute/],
+    ['a\0b.tf', /contains a NUL character/],
+    ['a//b.tf', /empty/],
+    ['', /an empty path/],
+    ['a\\b.tf', /backslash/],
+    ['x/.main.tf.atlas-tmp', /reserves for its temporary files/],
+    [MANIFEST, /manifest or journal/],
+  ])('refuses the output path %j before writing anything', (path, message) => {
+    const root = join(scratch(), 'generated');
+    expect(() => syncTree(root, { files: new Map([[path, 'x\n']]) })).toThrow(WriteRefused);
+    expect(() => syncTree(root, { files: new Map([[path, 'x\n']]) })).toThrow(message);
+    expect(existsSync(root)).toBe(false);
+  });
+
+  it('refuses a beside file that is not directly beside the output folder', () => {
+    const root = join(scratch(), 'generated');
+    expect(() =>
+      syncTree(root, { files: new Map(), beside: new Map([['sub/atlantis.yaml', '']]) }),
+    ).toThrow(/must be a file directly beside the output folder/);
+  });
+
+  it('adopts, in a tree from before manifests, only the files with the header at paths it renders', () => {
+    const root = join(scratch(), 'generated');
+    mkdirSync(join(root, 'env'), { recursive: true });
+    writeFileSync(join(root, 'env', 'main.tf'), gen('main.tf', 'old = 1\n'));
+    writeFileSync(join(root, 'env', 'old.tf'), gen('old.tf', 'stale = 1\n'));
+    syncTree(root, { files: tree({ 'env/main.tf': 'new = 1\n' }) });
+    expect(readFileSync(join(root, 'env', 'main.tf'), 'utf8')).toContain('new = 1');
+    // Without a manifest saying so, old.tf is not known to be Atlas's: it stays.
+    expect(existsSync(join(root, 'env', 'old.tf'))).toBe(true);
+  });
+
+  it('owns the files beside the output folder through the same manifest', () => {
+    const dir = scratch();
+    const root = join(dir, 'generated');
+    writeFileSync(join(dir, 'atlantis.yaml'), 'hand: written\n');
+    expect(() =>
+      syncTree(root, { files: tree({ 'a.tf': '' }), beside: tree({ 'atlantis.yaml': '' }) }),
+    ).toThrow(/\.\.\/atlantis\.yaml: exists and is not Atlas's/);
+    expect(readFileSync(join(dir, 'atlantis.yaml'), 'utf8')).toBe('hand: written\n');
+    expect(existsSync(join(root, 'a.tf'))).toBe(false);
+    rmSync(join(dir, 'atlantis.yaml'));
+    syncTree(root, { files: tree({ 'a.tf': '' }), beside: tree({ 'atlantis.yaml': 'v: 1\n' }) });
+    syncTree(root, { files: tree({ 'a.tf': '' }), beside: new Map() });
+    expect(existsSync(join(dir, 'atlantis.yaml'))).toBe(false);
+  });
+
+  it('with a scope, checks and deletes only inside it', () => {
+    const root = join(scratch(), 'generated');
+    syncTree(root, { files: tree({ 'environments/a/main.tf': '', 'environments/b/main.tf': '' }) });
+    const inA = (p: string) => p.startsWith('environments/a/');
+    const result = syncTree(root, {
+      files: tree({ 'environments/a/main.tf': 'x = 1\n' }),
+      scope: inA,
+    });
+    expect(result.changes.map((c) => c.path)).toEqual([
+      '.atlas-manifest.json',
+      'environments/a/main.tf',
+    ]);
+    expect(existsSync(join(root, 'environments/b/main.tf'))).toBe(true);
+    // The full run afterwards still owns b.
+    syncTree(root, { files: tree({ 'environments/a/main.tf': 'x = 1\n' }) });
+    expect(existsSync(join(root, 'environments/b'))).toBe(false);
+  });
+
+  it('check writes nothing and does not create the output folder', () => {
+    const root = join(scratch(), 'out');
+    const changes = syncTree(root, { files: tree({ 'x.tf': '' }) }, { check: true }).changes;
+    expect(changes.map((c) => [c.change, c.path])).toEqual([
+      ['added', '.atlas-manifest.json'],
+      ['added', '.gitignore'],
+      ['added', 'x.tf'],
+    ]);
+    expect(existsSync(root)).toBe(false);
+  });
+
+  it('finishes a committed journal and undoes a prepared one', () => {
+    const root = join(scratch(), 'generated');
+    const a = tree({ 'm/main.tf': 'a = 1\n' });
+    syncTree(root, { files: a });
+    const temp = join(root, 'm', '.main.tf.atlas-tmp');
+    const journal = (state: string) =>
+      JSON.stringify({
+        state,
+        ops: [
+          {
+            area: 'out',
+            path: 'm/main.tf',
+            temp: 'm/.main.tf.atlas-tmp',
+            sha256: '',
+            mode: '0644',
+          },
+        ],
+        dirs: ['n'],
+      });
+    writeFileSync(temp, gen('main.tf', 'a = 2\n'));
+    mkdirSync(join(root, 'n'));
+    writeFileSync(join(root, JOURNAL), journal('prepared'));
+    expect(syncTree(root, { files: a }, { check: true })).toMatchObject({
+      changes: [],
+      recovered: true,
+    });
+    expect(existsSync(temp) || existsSync(join(root, 'n')) || existsSync(join(root, JOURNAL))).toBe(
+      false,
+    );
+
+    writeFileSync(temp, gen('main.tf', 'a = 2\n'));
+    writeFileSync(join(root, JOURNAL), journal('committed'));
+    expect(syncTree(root, { files: a }, { check: true }).recovered).toBe(true);
+    expect(readFileSync(join(root, 'm/main.tf'), 'utf8')).toContain('a = 2');
+    expect(existsSync(temp)).toBe(false);
+  });
+
+  it('waits for the lock, or gives up with LockBusy', () => {
+    const root = join(scratch(), 'generated');
+    syncTree(root, { files: tree({ 'x.tf': '' }) });
+    const unlock = lockOutput(root, 0);
+    try {
+      expect(() => syncTree(root, { files: tree({ 'x.tf': '1\n' }) }, { lockWaitMs: 50 })).toThrow(
+        /another `atlas generate` \(process \d+\) is writing here/,
+      );
+    } finally {
+      unlock();
+    }
+    syncTree(root, { files: tree({ 'x.tf': '1\n' }) }, { lockWaitMs: 0 });
+  });
+
+  it('takes over the lock of a run that was killed', () => {
+    const root = join(scratch(), 'generated');
+    syncTree(root, { files: tree({ 'x.tf': '' }) });
+    // No process has this id (above the kernel's pid_max).
+    writeFileSync(join(root, '.atlas-lock'), '4194399\n');
+    writeFileSync(join(root, '.atlas-lock.4194398.atlas-tmp'), '4194398\n');
+    syncTree(root, { files: tree({ 'x.tf': '1\n' }) }, { lockWaitMs: 0 });
+    expect(readdirSync(root).filter((n) => n.startsWith('.atlas-lock'))).toEqual([]);
+  });
+
+  it('writeTree keeps its simple form for package tests', async () => {
+    const root = join(scratch(), 'generated');
+    await writeTree(root, tree({ 'modules/x/main.tf': '' }));
+    expect(readdirSync(root).sort()).toEqual(['.atlas-manifest.json', '.gitignore', 'modules']);
   });
 });
