@@ -130,7 +130,8 @@ async function generate(
   if (command.check) {
     report(result.changes, quiet, true);
     if (command.diff)
-      for (const c of result.changes) quiet.log(unifiedDiff(c.path, c.before, c.after).trimEnd());
+      for (const c of result.changes)
+        quiet.log(unifiedDiff(c.path, c.before, c.after).replace(/\n$/, ''));
     if (result.changes.length) {
       log.error(
         `${what} is out of date: ${result.changes.length} file(s) differ. Run \`pnpm generate\` and commit the result.`,

@@ -9,6 +9,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  readdirSync,
   realpathSync,
   renameSync,
   rmdirSync,
@@ -531,7 +532,10 @@ export function syncTree(out: string, output: OutputFiles, options: TreeOptions 
     }
     mkdirSync(root, { recursive: true, mode: 0o755 });
   }
-  const unlock = lockOutput(root, options.lockWaitMs ?? 30_000, out);
+  // A check takes the lock only to finish an interrupted run; otherwise it only reads.
+  const interrupted = readdirSync(root).some((name) => /^\.atlas-(journal|lock)/.test(name));
+  const unlock =
+    options.check && !interrupted ? () => {} : lockOutput(root, options.lockWaitMs ?? 30_000, out);
   try {
     const recovered = recover(roots);
     const p = plan(roots, output, display);
