@@ -486,3 +486,120 @@ describe("files that are not Atlas's", () => {
     );
   });
 });
+
+/** Every entry under `root` with kind, mode, bytes or link target, inode and (files, links) mtime. */
+function entries(root: string, only: (rel: string) => boolean = () => true): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const full = join(dir, name);
+      const rel = full.slice(root.length + 1);
+      const st = lstatSync(full);
+      if (st.isDirectory() && !st.isSymbolicLink()) walk(full);
+      if (!only(rel)) continue;
+      const id = `${(st.mode & 0o7777).toString(8)} ${st.ino} ${st.mtimeMs}`;
+      if (st.isSymbolicLink()) out.set(rel, `link ${readlinkSync(full)} ${id}`);
+      // A folder's mtime changes whenever a file in it is replaced; it is kept, not recreated.
+      else if (st.isDirectory()) out.set(rel, `dir ${(st.mode & 0o7777).toString(8)} ${st.ino}`);
+      else
+        out.set(rel, `file ${id} ${createHash('sha256').update(readFileSync(full)).digest('hex')}`);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+const ROOT_MODULES = ['environments/alpha', 'environments/beta', 'environments/alpha/bootstrap'];
+const OPERATOR =
+  /(^|\/)(\.terraform|terraform\.tfvars|backend\.hcl|\.terraform\.lock\.hcl|NOTES\.md|provider-link|module-link|dangling)(\/|$)/;
+
+describe("the operator's files", () => {
+  it('stay byte-identical, with their mode, through changing generates, --check and failing runs', async () => {
+    const dir = mkdtempSync(join(scratch, 'operator-'));
+    expect((await cli(['generate', '--config', good], dir)).code).toBe(0);
+    const generated = join(dir, 'generated');
+    for (const module of ROOT_MODULES) {
+      const at = join(generated, module);
+      const provider = join(
+        at,
+        '.terraform',
+        'providers',
+        'registry.opentofu.org',
+        'lxc',
+        'incus',
+        'terraform-provider-incus',
+      );
+      mkdirSync(join(provider, '..'), { recursive: true });
+      // A binary that is not valid UTF-8, executable.
+      writeFileSync(
+        provider,
+        Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 131 + 7) % 256)),
+      );
+      chmodSync(provider, 0o755);
+      writeFileSync(join(at, '.terraform.lock.hcl'), '# lock\n');
+      writeFileSync(join(at, 'backend.hcl'), 'access_key = "secret"\n');
+      chmodSync(join(at, 'backend.hcl'), 0o600);
+      // Copied from the example, header and all: still the operator's.
+      const example = join(generated, module.replace('/bootstrap', ''), 'terraform.tfvars.example');
+      writeFileSync(join(at, 'terraform.tfvars'), readFileSync(example));
+      chmodSync(join(at, 'terraform.tfvars'), 0o600);
+      writeFileSync(join(at, 'NOTES.md'), 'mine\n');
+      symlinkSync('.terraform/providers', join(at, 'provider-link'));
+      symlinkSync('main.tf', join(at, 'module-link'));
+      symlinkSync('nowhere/at/all', join(at, 'dangling'));
+    }
+    const operator = () => entries(generated, (rel) => OPERATOR.test(rel));
+    const before = operator();
+    expect([...before.keys()].filter((k) => k.endsWith('terraform.tfvars'))).toHaveLength(3);
+
+    const runs: Array<[string[], number]> = [
+      [['generate', '--config', fixture(estate('2GiB'))], 0],
+      [['generate', '--pinned-sources', '--config', good], 0],
+      [['generate', '--check', '--config', good], 1],
+      [['generate', '--check', '--diff', '--config', good], 1],
+      [['generate', '--config', fixture(estate('lots'))], 2],
+      [['generate', '--config', fixture(`throw new Error('x');\n${estate()}`)], 2],
+      [['generate', '--env', 'gamma', '--config', good], 2],
+      [['generate', '--env', 'beta', '--config', fixture(estate('3GiB'))], 0],
+      [
+        [
+          'generate',
+          '--config',
+          fixture(estate('2GiB').replace("environment('alpha', '1GiB'), ", '')),
+        ],
+        0,
+      ],
+      [['generate', '--config', good], 0],
+      [['generate', '--check', '--config', good], 0],
+    ];
+    for (const [args, code] of runs) {
+      const result = await cli(args, dir);
+      expect(result.code, `${args.join(' ')}\n${result.stderr}`).toBe(code);
+      expect(operator(), args.join(' ')).toEqual(before);
+    }
+    // Taking alpha out deleted its generated files only; what is left there is the operator's.
+    expect(existsSync(join(generated, 'environments', 'alpha', 'main.tf'))).toBe(true);
+  });
+
+  it("editing one service's memory rewrites only the files whose bytes change", async () => {
+    const dir = mkdtempSync(join(scratch, 'inodes-'));
+    await cli(['generate', '--config', good], dir);
+    const before = entries(dir);
+    const result = await cli(['generate', '--config', fixture(estate('2GiB'))], dir);
+    expect(result.code).toBe(0);
+    const after = entries(dir);
+    expect([...after.keys()]).toEqual([...before.keys()]);
+    const content = (e: string) => e.split(' ').at(-1);
+    const rewritten = [...after].filter(([k, v]) => v !== before.get(k)).map(([k]) => k);
+    const changedBytes = [...after]
+      .filter(([k, v]) => content(v) !== content(before.get(k)!))
+      .map(([k]) => k);
+    // Only files are rewritten (folders untouched), and exactly those whose bytes differ.
+    expect(rewritten).toEqual(changedBytes);
+    expect(rewritten).toEqual([
+      'generated/.atlas-manifest.json',
+      'generated/environments/beta/SUMMARY.md',
+      'generated/environments/beta/main.tf',
+    ]);
+  });
+});
