@@ -2,7 +2,7 @@
 // `pnpm pack` every @atlas package the example names (pnpm rewrites workspace: ranges exactly
 // as `pnpm publish` does), install the tarballs with npm, then typecheck the estate against
 // the published types, generate, and check the output.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,3 +40,22 @@ for (const folder of packed)
   );
 run('npm', ['install', '--no-audit', '--no-fund'], example);
 for (const script of ['typecheck', 'generate', 'check']) run('npm', ['run', script], example);
+
+// Where Node cannot load TypeScript itself, running the installed command without a loader
+// must say how to: exit 2, no trace.
+if (!process.features.typescript) {
+  const plain = spawnSync(
+    process.execPath,
+    ['node_modules/.bin/atlas', 'generate', '--check', '--config', 'estate.ts'],
+    { cwd: example, encoding: 'utf8' },
+  );
+  if (
+    plain.status !== 2 ||
+    !plain.stderr.includes('--import tsx') ||
+    /\n\s+at /.test(plain.stderr)
+  ) {
+    console.error(`expected exit 2 with a loader hint, got ${plain.status}:\n${plain.stderr}`);
+    process.exit(1);
+  }
+  console.log('a TypeScript estate without a loader: exit 2 with a hint');
+}
