@@ -125,13 +125,13 @@ export function explainLoadError(error: unknown, config: string): EstateLoadErro
       const [, kind, target, from] = match;
       const importer = toPath(from!.trim());
       const line = importLine(importer, toPath(target!));
+      const isPackage = kind === 'package';
       return new EstateLoadError(
         `${shown(importer)}${line ? `:${line}` : ''}`,
-        `imports ${kind === 'package' ? 'package' : ''} '${kind === 'package' ? target : shown(toPath(target!))}', which cannot be found`.replace(
-          '  ',
-          ' ',
-        ),
-        kind === 'package'
+        isPackage
+          ? `imports package '${target}', which cannot be found`
+          : `imports '${shown(toPath(target!))}', which cannot be found`,
+        isPackage
           ? `install it (npm install ${target}) or fix the name`
           : 'fix the path (ES modules name the file with its extension, e.g. ./iapetus.js)',
       );

@@ -40,7 +40,7 @@ export type Area = 'out' | 'beside';
 
 export interface TreeChange {
   readonly path: string;
-  /** added: would be created; modified: content or mode differs; removed: a stale generated file. */
+  /** added: would be created; modified: content or executable bit differs; removed: a stale generated file. */
   readonly change: 'added' | 'modified' | 'removed';
   readonly area?: Area;
   /** The file on disk was changed by hand since Atlas wrote it. */
@@ -169,8 +169,12 @@ function readOwned(path: string): Buffer | undefined {
   }
 }
 
-function modeOnDisk(path: string): string {
-  return `0${(lstatSync(path).mode & 0o777).toString(8)}`;
+/**
+ * Whether the file's executable bit is what `mode` says. Git keeps only that bit (a checkout
+ * applies the umask to the rest), so only that bit counts as drift.
+ */
+function executableAsWanted(path: string, mode: string): boolean {
+  return ((lstatSync(path).mode & 0o100) === 0) === ((Number.parseInt(mode, 8) & 0o100) === 0);
 }
 
 /** Write `content` to a new temporary file with exactly `mode`, flushed to disk. */
@@ -399,7 +403,7 @@ function plan(
       return;
     }
     const before = disk!.toString('utf8');
-    if (before === content && modeOnDisk(full) === mode) return;
+    if (before === content && executableAsWanted(full, mode)) return;
     changes.push({
       path: shown,
       area,

@@ -91,7 +91,7 @@ export function unifiedDiff(
       i++;
       continue;
     }
-    let start = Math.max(0, i - context);
+    const start = Math.max(0, i - context);
     let end = i;
     // Extend the hunk while the next change is within 2 × context kept lines.
     for (let j = i; j < located.length; j++) {
@@ -111,7 +111,6 @@ export function unifiedDiff(
           ? `${e.op}${e.line.slice(0, -1)}\n\\ No newline at end of file`
           : `${e.op}${e.line}`,
       );
-    start = stop;
     i = stop;
   }
   return `${out.join('\n')}\n`;
