@@ -455,7 +455,7 @@ describe("files that are not Atlas's", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("atlantis.yaml: exists and is not Atlas's");
     expect(result.stderr).not.toMatch(NO_TRACE);
-    expect(readdirSync(join(dir, 'generated'))).toEqual([]);
+    expect(readdirSync(dir)).toEqual(['atlantis.yaml']);
   });
 
   it('another run holding the lock: exit 75 with a clear message, never 70', async () => {

@@ -530,10 +530,9 @@ export function syncTree(out: string, output: OutputFiles, options: TreeOptions 
   const files = output.files.size + 2 + (output.scope ? 0 : (output.beside?.size ?? 0));
   const roots = new Roots(root, beside);
   if (!target) {
-    if (options.check) {
-      const empty = plan(new Roots(root, beside), output, display);
-      return { changes: empty.changes, files, recovered: false };
-    }
+    // Plan against the empty folder first, so that a refusal (a foreign atlantis.yaml) creates nothing.
+    const empty = plan(roots, output, display);
+    if (options.check) return { changes: empty.changes, files, recovered: false };
     mkdirSync(root, { recursive: true, mode: 0o755 });
   }
   // A check takes the lock only to finish an interrupted run; otherwise it only reads.
