@@ -1,7 +1,7 @@
 // The command line's contract (README "Exit codes"): every user mistake exits 2 with
 // `path: message` and a hint, no stack trace and nothing written; what a run did is reported.
 import { LOCK, lockOutput, main } from '@atlas/generator';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
@@ -602,4 +602,49 @@ describe("the operator's files", () => {
       'generated/environments/beta/main.tf',
     ]);
   });
+});
+
+describe('two real generates at once', () => {
+  it('both finish (one waits for the other), never 70, and the tree is one of the two', async () => {
+    const dir = mkdtempSync(join(scratch, 'race-'));
+    const out = join(dir, 'generated');
+    const estates = [good, fixture(estate('2GiB'))];
+    const run = (config: string) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            '--conditions=@atlas/source',
+            BIN,
+            'generate',
+            '--config',
+            config,
+            '--out',
+            out,
+          ],
+          { cwd: FIXTURES },
+        );
+        let stderr = '';
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('exit', (code) => resolve({ code, stderr }));
+      });
+    for (let round = 0; round < 3; round++) {
+      const results = await Promise.all(estates.map(run));
+      expect(
+        results.map((r) => r.code),
+        results.map((r) => r.stderr).join('\n'),
+      ).toEqual([0, 0]);
+      const checks: number[] = [];
+      for (const config of estates)
+        checks.push(
+          (await cli(['generate', '--check', '--config', config, '--out', out], dir)).code,
+        );
+      expect(checks.sort()).toEqual([0, 1]);
+      expect(
+        readdirSync(out).filter((n) => n.startsWith('.atlas-') && n !== '.atlas-manifest.json'),
+      ).toEqual([]);
+    }
+  }, 120_000);
 });
