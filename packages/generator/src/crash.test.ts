@@ -188,18 +188,28 @@ function cleanTree(r: OutputFiles): string {
   return dir;
 }
 
-describe('a run killed at any instant', () => {
-  it('is finished or undone by the next run: exactly the old or the new tree, operator files untouched', async () => {
-    const dir = join(scratch, 'killed');
-    const out = join(dir, 'generated');
-    syncTree(out, B);
-    plantOperatorFiles(out);
-    const operator = snapshot(out, true, operatorPath);
-    const clean = { a: cleanTree(A), b: cleanTree(B) };
-    const snapshots = {
+/** An output folder written with `first`, operator files planted; and what both renders look like clean. */
+function setUp(name: string, first: OutputFiles) {
+  const dir = join(scratch, name);
+  const out = join(dir, 'generated');
+  syncTree(out, first);
+  plantOperatorFiles(out);
+  const clean = { a: cleanTree(A), b: cleanTree(B) };
+  return {
+    dir,
+    out,
+    clean,
+    operator: snapshot(out, true, operatorPath),
+    snapshots: {
       a: snapshot(join(clean.a, 'generated'), false),
       b: snapshot(join(clean.b, 'generated'), false),
-    };
+    },
+  };
+}
+
+describe('a run killed at any instant', () => {
+  it('is finished or undone by the next run: exactly the old or the new tree, operator files untouched', async () => {
+    const { dir, out, clean, operator, snapshots } = setUp('killed', B);
     const expected = (variant: 'a' | 'b') => snapshots[variant];
     const besideOf = (root: string) => readFileSync(join(root, 'atlantis.yaml'), 'utf8');
     const ours = (root: string) => snapshot(root, false, (rel) => !operatorPath(rel));
@@ -258,15 +268,7 @@ describe('a run killed at any instant', () => {
 
 describe('two runs at once', () => {
   it('never fail as a bug and always leave one complete tree', async () => {
-    const dir = join(scratch, 'racing');
-    const out = join(dir, 'generated');
-    syncTree(out, A);
-    plantOperatorFiles(out);
-    const operator = snapshot(out, true, operatorPath);
-    const clean = {
-      a: snapshot(join(cleanTree(A), 'generated'), false),
-      b: snapshot(join(cleanTree(B), 'generated'), false),
-    };
+    const { out, operator, snapshots: clean } = setUp('racing', A);
     const pair = () => [startChild(['once', out, A_FILE]), startChild(['once', out, B_FILE])];
     let next = pair();
     for (let round = 0; round < 20; round++) {
@@ -276,8 +278,10 @@ describe('two runs at once', () => {
       for (const r of runs) r.child.stdin.write('go\n');
       const codes = await Promise.all(runs.map((r) => r.exit));
       expect(codes, runs.map((r) => r.stderr()).join('\n')).toEqual([0, 0]);
-      const now = JSON.stringify([...snapshot(out, false, (rel) => !operatorPath(rel))]);
+      const entries = snapshot(out, false, (rel) => !operatorPath(rel));
+      const now = JSON.stringify([...entries]);
       expect([JSON.stringify([...clean.a]), JSON.stringify([...clean.b])]).toContain(now);
+      expect([...entries.keys()].filter((p) => STRAY.test(p))).toEqual([]);
       expect(snapshot(out, true, operatorPath)).toEqual(operator);
     }
   }, 240_000);
