@@ -21,7 +21,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = resolve(process.env.BENCH_REPO ?? join(here, '..'));
@@ -40,11 +40,11 @@ function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** Run a command once; wall milliseconds and peak RSS in KiB (largest process of the tree). */
+/** Run a command once: wall and CPU (user + system) milliseconds, peak RSS in KiB (largest process of the tree). */
 function measure({ command, args, cwd, env }) {
   const rssFile = join(work, 'rss');
   const [file, argv] = hasTime
-    ? [TIME, ['-f', '%M', '-o', rssFile, command, ...args]]
+    ? [TIME, ['-f', '%M %U %S', '-o', rssFile, command, ...args]]
     : [command, args];
   const t0 = performance.now();
   const result = spawnSync(file, argv, {
@@ -58,8 +58,10 @@ function measure({ command, args, cwd, env }) {
     throw new Error(
       `${command} ${args.join(' ')} (in ${cwd}) exited ${result.status}:\n${result.stdout}${result.stderr}`,
     );
-  const rss = hasTime ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) : NaN;
-  return { ms, rss };
+  const [rss, user, sys] = hasTime
+    ? readFileSync(rssFile, 'utf8').trim().split('\n').pop().split(' ').map(Number)
+    : [NaN, NaN, NaN];
+  return { ms, rss, cpu: (user + sys) * 1000 };
 }
 
 /** Every file under `root` (and extra single files), as [relative path, content, mode]. */
@@ -107,12 +109,12 @@ function floorWriter(name, files) {
 }
 
 const nodeBare = () => ({ command: process.execPath, args: ['-e', '0'], cwd: repo });
-const generateCache = join(repo, 'node_modules/.cache/atlas-generate');
-// tsx (what `pnpm generate` ran before the cached build) keeps its cache in os.tmpdir().
-const warmTmp = mkdtempSync(join(work, 'tmp-'));
+// Cold: an empty cache folder each run. `pnpm generate` keeps its bundles in
+// ATLAS_GENERATE_CACHE; tsx (what it ran before) in os.tmpdir().
+const warmCache = mkdtempSync(join(work, 'cache-'));
 const pnpm = (args, cold) => () => {
-  const env = { TMPDIR: cold ? mkdtempSync(join(work, 'tmp-')) : warmTmp };
-  if (cold) rmSync(generateCache, { recursive: true, force: true });
+  const cache = cold ? mkdtempSync(join(work, 'cache-')) : warmCache;
+  const env = { TMPDIR: cache, ATLAS_GENERATE_CACHE: cache };
   return { command: 'pnpm', args: ['--silent', ...args], cwd: repo, env };
 };
 const builtBin = join(repo, 'packages/generator/dist/bin.js');
@@ -141,36 +143,46 @@ const cases = [
 ];
 for (const c of cases) if (c.writer) c.writerFloor = repoFloor;
 
-// Synthetic estates through the built command, writing into an empty folder.
+// Synthetic estates, each written into an empty folder: through `pnpm generate`
+// (its cache warm) and through the built command.
 for (const n of SIZES) {
   const dir = join(work, `synthetic-${n}`);
   mkdirSync(dir);
+  const estate = join(dir, 'estate.mjs');
   writeFileSync(
-    join(dir, 'estate.mjs'),
-    `import { syntheticEstate } from ${JSON.stringify(pathToFileURL(join(repo, 'tools/bench-estate.mjs')).href)};\nexport default syntheticEstate(${n});\n`,
+    estate,
+    `import { syntheticEstate } from ${JSON.stringify(join(repo, 'tools/bench-estate.mjs'))};\nexport default syntheticEstate(${n});\n`,
   );
   let run = 0;
-  const generate = () => {
+  const freshOut = () => {
     const out = join(dir, `run-${run++}`);
     mkdirSync(out);
-    return {
-      command: process.execPath,
-      args: [builtBin, 'generate', '--config', 'estate.mjs', '--out', join(out, 'generated')],
-      cwd: dir,
-    };
+    return join(out, 'generated');
   };
-  // The first (warm-up) run's output is the floor's input.
-  measure(generate());
-  const files = snapshot(join(dir, 'run-0'));
-  cases.push({
-    name: `synthetic ${n} services`,
-    run: generate,
-    floor: floorWriter(`synthetic-${n}`, files),
-    files: files.length,
-    bytes: files.reduce((s, [, c]) => s + Buffer.byteLength(c), 0),
-    rounds: n >= 20_000 ? Math.min(RUNS, 3) : RUNS,
-    cdktf: CDKTF_MS[n],
+  const viaPnpm = () => pnpm(['generate', '--config', estate, '--out', freshOut()], false)();
+  const viaBuilt = () => ({
+    command: process.execPath,
+    args: [builtBin, 'generate', '--config', estate, '--out', freshOut()],
+    cwd: dir,
   });
+  // The first (warm-up) run's output is the floor's input.
+  measure(viaPnpm());
+  measure(viaBuilt());
+  const files = snapshot(join(dir, 'run-0'));
+  const floor = floorWriter(`synthetic-${n}`, files);
+  for (const [how, generate] of [
+    ['pnpm generate', viaPnpm],
+    ['built command', viaBuilt],
+  ])
+    cases.push({
+      name: `synthetic ${n} services, ${how}`,
+      run: generate,
+      floor,
+      files: files.length,
+      bytes: files.reduce((sum, [, c]) => sum + Buffer.byteLength(c), 0),
+      rounds: n >= 20_000 ? Math.min(RUNS, 3) : RUNS,
+      cdktf: CDKTF_MS[n],
+    });
 }
 repoFloor.files = repoFiles.length;
 
@@ -190,33 +202,33 @@ for (let round = 0; round < RUNS; round++) {
   }
 }
 
-const ms = (rs) => median(rs.map((r) => r.ms));
-const rss = (rs) => median(rs.map((r) => r.rss));
+const med = (rs, key) => median(rs.map((r) => r[key]));
 const mib = (kib) => (Number.isNaN(kib) ? '—' : (kib / 1024).toFixed(0));
+const ratio = (a, b) => (a / b).toFixed(2);
 const rows = cases.map((c) => {
+  // Memory is held against the writer where there is one: the same bytes, in memory once.
+  const memoryFloor = c.writerFloor ? c.writerResults : c.floorResults;
   const row = {
-    what: c.name,
-    ms: ms(c.results).toFixed(0),
+    what: c.files ? `${c.name} (${c.files} files, ${Math.round(c.bytes / 1024)} KiB)` : c.name,
+    'wall ms': med(c.results, 'ms').toFixed(0),
     'min–max': `${Math.min(...c.results.map((r) => r.ms)).toFixed(0)}–${Math.max(...c.results.map((r) => r.ms)).toFixed(0)}`,
+    'cpu ms': med(c.results, 'cpu').toFixed(0),
     floor: c.files ? 'writer' : 'node -e 0',
-    'floor ms': ms(c.floorResults).toFixed(0),
-    ratio: (ms(c.results) / ms(c.floorResults)).toFixed(2),
-    'writer ms': c.writerFloor ? ms(c.writerResults).toFixed(0) : '',
-    'RSS MiB': mib(rss(c.results)),
-    'floor RSS': mib(rss(c.writerFloor ? c.writerResults : c.floorResults)),
-    // Memory is held against the writer where there is one: the same bytes, in memory once.
-    'RSS ratio': (rss(c.results) / rss(c.writerFloor ? c.writerResults : c.floorResults)).toFixed(
-      2,
-    ),
+    'floor wall': med(c.floorResults, 'ms').toFixed(0),
+    'wall ×': ratio(med(c.results, 'ms'), med(c.floorResults, 'ms')),
+    'cpu ×': ratio(med(c.results, 'cpu'), med(c.floorResults, 'cpu')),
+    'writer wall': c.writerFloor ? med(c.writerResults, 'ms').toFixed(0) : '',
+    'RSS MiB': mib(med(c.results, 'rss')),
+    'floor RSS': mib(med(memoryFloor, 'rss')),
+    'RSS ×': ratio(med(c.results, 'rss'), med(memoryFloor, 'rss')),
     'cdktf ms': c.cdktf ?? '',
   };
-  if (c.files) row.what += ` (${c.files} files, ${Math.round(c.bytes / 1024)} KiB)`;
   return row;
 });
 console.log(
   `${repo}: medians of ${RUNS} interleaved rounds (20,000 services: ${Math.min(RUNS, 3)}), each a fresh process.\n` +
-    `"writer": a node script writing the same bytes from one JSON file (repository estate: ${repoFloor.files} files, writer ms column).\n` +
-    `cdktf ms: cdktf's HCL synth of the same service counts as measured in issue 13 (cdktf is not installed here).`,
+    `"writer": a node script writing the same bytes from one JSON file (repository estate: ${repoFloor.files} files: the "writer wall" column).\n` +
+    `cpu: user + system time of the whole process tree. cdktf ms: cdktf's HCL synth of the same service counts as measured in issue 13 (cdktf is not installed here).`,
 );
 console.table(rows);
 rmSync(work, { recursive: true, force: true });
