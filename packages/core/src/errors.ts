@@ -1,4 +1,8 @@
-import type { z } from 'zod';
+import { z } from 'zod';
+
+// Each schema parses a handful of values per run: compiling a fast path for
+// it (zod's default, with new Function) costs more than it saves.
+z.config({ jitless: true });
 
 export type IssuePath = ReadonlyArray<string | number>;
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, appendFileSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -33,6 +33,8 @@ function onPath(name: string): string | undefined {
 /**
  * Whether a checker is installed. Outside CI a missing one lets tests skip;
  * in CI (`CI` set) it is an error, so a missing install step cannot pass unnoticed.
+ * Under `pnpm test` each skip is noted (checker and package folder) in the
+ * folder named by ATLAS_SKIPPED_CHECKS, and listed when the run ends.
  */
 export function hasChecker(name: CheckerName): boolean {
   if (onPath(name)) return true;
@@ -41,6 +43,8 @@ export function hasChecker(name: CheckerName): boolean {
       `${name} is required in CI: install Debian's ${CHECKERS[name]} package (npm run setup does this)`,
     );
   }
+  const skipped = process.env.ATLAS_SKIPPED_CHECKS;
+  if (skipped) appendFileSync(join(skipped, `${process.pid}.tsv`), `${name}\t${process.cwd()}\n`);
   return false;
 }
 
