@@ -1,4 +1,10 @@
-import { ConfigError, formatPath, parseConfig } from '@atlas/core';
+import {
+  ConfigError,
+  estateIssues,
+  formatPath,
+  parseConfig,
+  wholesaleDeletionIssue,
+} from '@atlas/core';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -25,6 +31,7 @@ const USAGE = `usage: atlas generate [--check] [--config FILE] [--out DIR] [--pi
   --config FILE      module whose default export is the estate (default: environments/index.ts)
   --out DIR          output folder (default: generated)
   --pinned-sources   environments use git-tagged module releases instead of local paths
+  --allow-delete-all let an estate that renders none of the generated files delete them all
   inventory          read \`tofu output -json\` (stdin or --file) and print Ansible inventory JSON`;
 
 class UsageError extends Error {}
@@ -36,8 +43,10 @@ async function readStdin(): Promise<string> {
 }
 
 async function loadEstate(file: string): Promise<Estate> {
-  const mod = (await import(pathToFileURL(resolve(file)).href)) as { default?: unknown };
-  const estate = mod.default;
+  // A JSON estate cannot hold module calls, but it gets the same checks (and their messages).
+  const estate = file.endsWith('.json')
+    ? (JSON.parse(await readFile(file, 'utf8')) as unknown)
+    : ((await import(pathToFileURL(resolve(file)).href)) as { default?: unknown }).default;
   if (
     typeof estate !== 'object' ||
     estate === null ||
@@ -47,6 +56,9 @@ async function loadEstate(file: string): Promise<Estate> {
       { path: [file], message: 'expected a default export made with defineEstate(…)' },
     ]);
   }
+  // Whatever built it, the estate gets the lint defineEstate runs.
+  const issues = estateIssues(estate);
+  if (issues.length) throw new ConfigError(issues);
   return estate as Estate;
 }
 
@@ -66,6 +78,7 @@ export async function main(argv: readonly string[], log: Logger = console): Prom
         config: { type: 'string', default: 'environments/index.ts' },
         out: { type: 'string', default: 'generated' },
         'pinned-sources': { type: 'boolean', default: false },
+        'allow-delete-all': { type: 'boolean', default: false },
         file: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -103,13 +116,22 @@ export async function main(argv: readonly string[], log: Logger = console): Prom
     // Repository-level files (atlantis.yaml) live beside the output folder.
     const repoRoot = dirname(resolve(values.out));
     const repoFiles = renderRepositoryFiles(estate);
+    const treeChanges = await diffTree(values.out, files);
     const changes = [
-      ...(await diffTree(values.out, files)).map((c) => ({ ...c, path: join(values.out, c.path) })),
+      ...treeChanges.map((c) => ({ ...c, path: join(values.out, c.path) })),
       ...(await diffFiles(repoRoot, repoFiles)).map((c) => ({
         ...c,
         path: relative(process.cwd(), join(repoRoot, c.path)),
       })),
     ];
+    const deletion = wholesaleDeletionIssue(
+      {
+        removed: treeChanges.filter((c) => c.change === 'removed').length,
+        kept: files.size - treeChanges.filter((c) => c.change === 'added').length,
+      },
+      values['allow-delete-all'],
+    );
+    if (deletion) throw new ConfigError([deletion]);
     if (values.check) {
       for (const c of changes) log.log(`${c.change.padEnd(8)} ${c.path}`);
       if (changes.length) {

@@ -1,5 +1,7 @@
 import {
   ConfigError,
+  estateIssues,
+  estateSpecSchema,
   localModuleSource,
   backendExample,
   renderBootstrap,
@@ -42,6 +44,10 @@ export interface EstateSpec {
 }
 
 export function defineEstate(spec: EstateSpec): Estate {
+  const shape = estateSpecSchema.safeParse(spec);
+  if (!shape.success) throw ConfigError.fromZod(shape.error);
+  const lint = estateIssues({ modules: [], ...spec });
+  if (lint.length) throw new ConfigError(lint);
   const issues: ConfigIssue[] = [];
   const envNames = new Set<string>();
   spec.environments.forEach((env, i) => {

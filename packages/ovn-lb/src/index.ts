@@ -1,6 +1,7 @@
 import {
   ipv4Address,
   isModuleCall,
+  inIpv4Ranges,
   networkAttachmentSchema,
   parseConfig,
   port,
@@ -82,6 +83,13 @@ export const ovnLoadBalancerConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    const ranges = c.network.uplinkRanges;
+    if (ranges && !inIpv4Ranges(c.vip, ranges))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['vip'],
+        message: `${c.vip} is outside the uplink's OVN ranges (${ranges.join(', ')}, the base's uplinkOvnRanges); pick a VIP inside them`,
+      });
     const unique = (values: string[], path: string, what: (v: string) => string) => {
       const seen = new Set<string>();
       values.forEach((value, i) => {
