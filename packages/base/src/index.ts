@@ -273,7 +273,8 @@ export const baseConfigSchema = z
     const subnets = NETWORK_ROLES.flatMap((role) =>
       (['ipv4', 'ipv6'] as const).flatMap((family) => {
         const cidr = c.networks[role]?.[family];
-        return cidr ? [{ path: ['networks', role, family], cidr }] : [];
+        const valid = (family === 'ipv4' ? ipv4Cidr : ipv6Cidr).schema.safeParse(cidr).success;
+        return cidr && valid ? [{ path: ['networks', role, family], cidr }] : [];
       }),
     );
     subnets.forEach((a, i) => {

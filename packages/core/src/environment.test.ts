@@ -77,9 +77,9 @@ describe('defineEnvironment', () => {
     const env = defineEnvironment({ name: 'e', description: 'Test.', modules: [a] });
     expect(env.variables.map((v) => v.name)).toEqual(['db_password']);
     const b = echo.call('b', { instance_name: 'b', upstream: ref('var.nope') });
-    expect(issues(() => defineEnvironment({ name: 'e', description: 'Test.', modules: [b] }))).toEqual([
-      'e.b.upstream: refers to variable "nope", which environment "e" does not declare',
-    ]);
+    expect(
+      issues(() => defineEnvironment({ name: 'e', description: 'Test.', modules: [b] })),
+    ).toEqual(['e.b.upstream: refers to variable "nope", which environment "e" does not declare']);
   });
 
   it('module calls reject unknown and missing arguments', () => {
@@ -124,7 +124,9 @@ describe('dependency cycles', () => {
   it('allow mutual references through outputs built from variables', () => {
     const a = peer.call('a', { instance_name: 'a', upstream: ref('module.b.endpoint') });
     const b = peer.call('b', { instance_name: 'b', upstream: ref('module.a.endpoint') });
-    expect(() => defineEnvironment({ name: 'e', description: 'Test.', modules: [a, b] })).not.toThrow();
+    expect(() =>
+      defineEnvironment({ name: 'e', description: 'Test.', modules: [a, b] }),
+    ).not.toThrow();
   });
 
   it('reject a cycle through outputs that need resources', () => {

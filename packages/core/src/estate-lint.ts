@@ -110,9 +110,10 @@ function descriptionIssue(text: unknown, path: IssuePath): ConfigIssue | undefin
 
 function identifierIssue(name: unknown, what: string, path: IssuePath): ConfigIssue | undefined {
   if (typeof name === 'string' && hclIdentifier.schema.safeParse(name).success) return undefined;
+  const article = /^[aeiou]/.test(what) ? 'an' : 'a';
   return {
     path,
-    message: `expected a ${what} name that is ${hclIdentifier.what}, got ${JSON.stringify(name)}`,
+    message: `expected ${article} ${what} name that is ${hclIdentifier.what}, got ${JSON.stringify(name)}`,
   };
 }
 
@@ -316,10 +317,10 @@ export function environmentIssues(env: Environment): ConfigIssue[] {
   const found = issues.filter((i): i is ConfigIssue => i !== undefined);
   for (const call of env.modules)
     for (const [arg, value] of call.args) found.push(...stringIssues(value, at(call.name, arg)));
-  found.push(
-    ...stringIssues(env.outputs, at('outputs')),
-    ...stringIssues(env.locals, at('locals')),
-  );
+  for (const [name, out] of Object.entries(env.outputs))
+    found.push(...stringIssues(out.value, at('outputs', name)));
+  for (const [name, local] of Object.entries(env.locals))
+    found.push(...stringIssues(local, at('locals', name)));
   found.push(...portClashes(env), ...capacityIssues(env));
   return found;
 }

@@ -150,10 +150,12 @@ export function defineModule<Vs extends VariableSpecs, Os extends OutputSpecs>(
         message: `expected a module name of lower-case letters, digits, underscores and hyphens that starts with a letter, got ${JSON.stringify(spec.name)}`,
       },
     ]);
+  notIdentifiers(Object.keys(spec.variables), 'variable', ['modules', spec.name, 'variables']);
   const vars = Object.fromEntries(Object.keys(spec.variables).map((k) => [k, ref(`var.${k}`)])) as {
     [K in keyof Vs]: Ref<ValueOf<Vs[K]>>;
   };
   const body = spec.build(vars);
+  notIdentifiers(Object.keys(body.outputs), 'output', ['modules', spec.name, 'outputs']);
   const definition: ModuleDefinition<Vs, Os> = {
     name: spec.name,
     package: spec.package,
@@ -172,6 +174,18 @@ export function defineModule<Vs extends VariableSpecs, Os extends OutputSpecs>(
 }
 
 const CALL_NAME = /^[a-zA-Z_][a-zA-Z0-9_-]*$/;
+
+/** Variable and output names become `var.<name>` and `module.<call>.<name>`: HCL identifiers. */
+function notIdentifiers(names: readonly string[], what: string, path: readonly string[]): void {
+  const bad = names.filter((name) => !CALL_NAME.test(name));
+  if (bad.length)
+    throw new ConfigError(
+      bad.map((name) => ({
+        path: [...path, name],
+        message: `expected ${what === 'output' ? 'an' : 'a'} ${what} name that is an HCL identifier (letters, digits, underscores and hyphens, starting with a letter or underscore), got ${JSON.stringify(name)}`,
+      })),
+    );
+}
 
 function moduleCall<Vs extends VariableSpecs, Os extends OutputSpecs>(
   definition: ModuleDefinition<Vs, Os>,

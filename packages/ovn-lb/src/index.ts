@@ -84,7 +84,7 @@ export const ovnLoadBalancerConfigSchema = z
   .strict()
   .superRefine((c, ctx) => {
     const ranges = c.network.uplinkRanges;
-    if (ranges && !inIpv4Ranges(c.vip, ranges))
+    if (ranges && ipv4Address.schema.safeParse(c.vip).success && !inIpv4Ranges(c.vip, ranges))
       ctx.addIssue({
         code: 'custom',
         path: ['vip'],
