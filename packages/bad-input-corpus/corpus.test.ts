@@ -128,3 +128,19 @@ describe.concurrent('atlas generate refuses', () => {
     expect(await treeHash(work)).toBe(before);
   });
 });
+
+it('--allow-delete-all lets an estate that renders nothing delete every generated file', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'atlas-corpus-'));
+  try {
+    const config = (name: string) => ['--config', name, '--out', 'generated'];
+    expect((await atlas(dir, 'generate', ...config(join(HERE, 'good.mjs')))).code).toBe(0);
+    const empty = join(CASES, 'delete-everything.mjs');
+    const run = await atlas(dir, 'generate', ...config(empty), '--allow-delete-all');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const left = await readdir(join(dir, 'generated'), { recursive: true, withFileTypes: true });
+    expect(left.filter((entry) => entry.isFile())).toEqual([]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

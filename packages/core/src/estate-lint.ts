@@ -12,7 +12,7 @@ import type { ConfigIssue, IssuePath } from './errors.js';
 import { formatPath } from './errors.js';
 import { formatBytes, serviceFacts, sizeInBytes } from './inventory.js';
 import type { ModuleCall, ModuleDefinition } from './module.js';
-import { byteSize, hclIdentifier } from './rules.js';
+import { byteSize, hclIdentifier, oneLineDescription } from './rules.js';
 
 /** What an environment's hosts offer, summed over its members. */
 export interface HostCapacity {
@@ -96,15 +96,9 @@ function unwritable(text: string): string | undefined {
 
 /** A description is printed in comments, tables and `description = "…"`: one line of real text. */
 function descriptionIssue(text: unknown, path: IssuePath): ConfigIssue | undefined {
-  if (typeof text !== 'string' || text.trim() === '')
-    return { path, message: 'expected a description (one line of text), got none' };
-  if (/[\r\n\u2028\u2029]/.test(text))
-    return {
-      path,
-      message:
-        'expected one line: descriptions end up in comments and tables, where a line break would end them; use a space or split the text into sentences',
-    };
-  const bad = unwritable(text);
+  const parsed = oneLineDescription.safeParse(text);
+  if (!parsed.success) return { path, message: parsed.error.issues[0]!.message };
+  const bad = unwritable(parsed.data);
   return bad ? { path, message: bad } : undefined;
 }
 

@@ -247,3 +247,12 @@ export function inIpv4Ranges(address: string, ranges: readonly string[]): boolea
     return ipv4Number(first) <= n && n <= ipv4Number(last!);
   });
 }
+
+/** A description: printed in comments, tables and `description = "…"`, so one line of text. */
+export const oneLineDescription = z
+  .string({ error: 'expected a description (one line of text)' })
+  .refine((text) => text.trim() !== '', 'expected a description (one line of text), got none')
+  .refine(
+    (text) => !/[\r\n\u2028\u2029]/.test(text),
+    'expected one line: descriptions end up in comments and tables, where a line break would end them; use a space or split the text into sentences',
+  );

@@ -3,6 +3,7 @@ import {
   isModuleCall,
   inIpv4Ranges,
   networkAttachmentSchema,
+  oneLineDescription,
   parseConfig,
   port,
   type ModuleCall,
@@ -79,7 +80,7 @@ export const ovnLoadBalancerConfigSchema = z
       .min(1, 'expected at least one port'),
     /** OVN health checks with Incus's timing by default; `false` turns them off. */
     healthCheck: z.union([z.literal(false), healthCheckSchema]).prefault({}),
-    description: z.string().min(1).optional(),
+    description: oneLineDescription.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
