@@ -65,23 +65,33 @@ async function expectations(file: string): Promise<string[]> {
   return [...text.matchAll(/^\/\/ expect: (.+)$/gm)].map((m) => m[1]!);
 }
 
+/** The workspace packages this corpus runs, with those they depend on. */
+async function builtPackages(dir: string, seen = new Set<string>()): Promise<Set<string>> {
+  const resolve = createRequire(join(dir, 'package.json')).resolve;
+  const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
+  for (const name of Object.keys(manifest.dependencies ?? {})) {
+    if (!name.startsWith('@atlas/')) continue;
+    const found = dirname(resolve(`${name}/package.json`));
+    if (seen.has(found)) continue;
+    seen.add(found);
+    await builtPackages(found, seen);
+  }
+  return seen;
+}
+
 /** dist/ must be built from the current source, or the corpus would test old code. */
 async function assertBuilt(): Promise<void> {
-  const missing = `${BIN} is missing or older than the source: run \`pnpm build\` (nx builds it before this test)`;
-  const built = await stat(BIN).catch(() => undefined);
-  if (!built) throw new Error(missing);
-  const packages = join(generatorDir, '..');
-  for (const name of await readdir(packages)) {
-    const manifest = await readFile(join(packages, name, 'package.json'), 'utf8').catch(() => '{}');
-    if (!(JSON.parse(manifest) as { scripts?: { build?: string } }).scripts?.build) continue;
-    const src = join(packages, name, 'src');
-    const dist = await stat(join(packages, name, 'dist', 'index.js')).catch(() => undefined);
-    const sources = (await readdir(src, { recursive: true })).filter(
+  const stale = `${BIN} is missing or older than the source: run \`pnpm build\` (nx builds it before this test)`;
+  for (const dir of await builtPackages(HERE)) {
+    const dist = await stat(join(dir, 'dist', 'index.js')).catch(() => undefined);
+    const sources = (await readdir(join(dir, 'src'), { recursive: true })).filter(
       (f) => f.endsWith('.ts') && !f.includes('.test') && !f.startsWith('fixtures'),
     );
     for (const file of sources) {
-      const changed = (await stat(join(src, file))).mtimeMs;
-      if (!dist || changed > dist.mtimeMs) throw new Error(`${missing} (${name}/src/${file})`);
+      const changed = (await stat(join(dir, 'src', file))).mtimeMs;
+      if (!dist || changed > dist.mtimeMs) throw new Error(`${stale} (${join(dir, 'src', file)})`);
     }
   }
 }
