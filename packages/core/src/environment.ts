@@ -12,7 +12,12 @@ import {
 } from './module.js';
 import { expressionReferences } from './references.js';
 import { hclIdentifier } from './rules.js';
-import { environmentIssues, environmentSpecSchema, type HostCapacity } from './estate-lint.js';
+import {
+  environmentIssues,
+  environmentSpecSchema,
+  markLinted,
+  type HostCapacity,
+} from './estate-lint.js';
 
 /** A variable of an environment's root module, e.g. a secret the operator supplies in terraform.tfvars. */
 export interface EnvVariable<V = unknown> {
@@ -258,7 +263,7 @@ export function defineEnvironment(spec: EnvironmentSpec): Environment {
   };
   const lint = environmentIssues(environment);
   if (lint.length) throw new ConfigError(lint);
-  return environment;
+  return markLinted(environment);
 }
 
 /** The instance name when it is a literal (as service builders write it), else the module name. */

@@ -309,14 +309,38 @@ export function environmentIssues(env: Environment): ConfigIssue[] {
     issues.push(identifierIssue(name, 'local', at('locals', name)));
   for (const call of env.modules) issues.push(identifierIssue(call.name, 'module', at(call.name)));
   const found = issues.filter((i): i is ConfigIssue => i !== undefined);
-  for (const call of env.modules)
+  for (const call of env.modules) {
     for (const [arg, value] of call.args) found.push(...stringIssues(value, at(call.name, arg)));
+    const comment = call.options.comment;
+    for (const line of typeof comment === 'string' ? [comment] : (comment ?? []))
+      if (/[\r\n]/.test(line) || unwritable(line))
+        found.push({
+          path: at(call.name, 'comment'),
+          message: `expected comment lines without line breaks or lone surrogates (pass a list of lines), got ${JSON.stringify(line)}`,
+        });
+  }
+  for (const v of env.variables)
+    found.push(...stringIssues([v.example, v.spec.default], at('variables', v.name)));
   for (const [name, out] of Object.entries(env.outputs))
     found.push(...stringIssues(out.value, at('outputs', name)));
   for (const [name, local] of Object.entries(env.locals))
     found.push(...stringIssues(local, at('locals', name)));
   found.push(...portClashes(env), ...capacityIssues(env));
   return found;
+}
+
+/**
+ * Environments, module definitions and estates the lint has passed, so that
+ * `defineEstate` and the CLI do not check again what `defineEnvironment`
+ * already did. A copy (`{ ...env, description: '' }`) is a new object and is
+ * checked afresh.
+ */
+const passed = new WeakSet<object>();
+
+/** Record that `value` (an environment, module definition or estate) passed the lint. */
+export function markLinted<T extends object>(value: T): T {
+  passed.add(value);
+  return value;
 }
 
 /** What an estate is made of (the generator's `Estate`). */
@@ -354,6 +378,7 @@ const isModuleDefinition = (v: unknown): v is ModuleDefinition =>
 export function estateIssues(estate: unknown): ConfigIssue[] {
   if (typeof estate !== 'object' || estate === null)
     return [{ path: [], message: 'expected an estate made with defineEstate(…)' }];
+  if (passed.has(estate)) return [];
   const { environments, modules, repository } = estate as Partial<EstateParts>;
   const issues: ConfigIssue[] = [];
   if (typeof repository !== 'string' || !GIT_URL.test(repository))
@@ -374,7 +399,7 @@ export function estateIssues(estate: unknown): ConfigIssue[] {
       });
       return;
     }
-    issues.push(...environmentIssues(env));
+    if (!passed.has(env)) issues.push(...environmentIssues(env));
     for (const call of env.modules) definitions.add(call.definition);
   });
   if (modules !== undefined && !Array.isArray(modules))
@@ -387,7 +412,12 @@ export function estateIssues(estate: unknown): ConfigIssue[] {
         message: 'expected a module definition (such as grafanaModule)',
       });
   });
-  for (const def of definitions) issues.push(...moduleIssues(def));
+  for (const def of definitions) {
+    if (passed.has(def)) continue;
+    const found = moduleIssues(def);
+    if (found.length) issues.push(...found);
+    else markLinted(def);
+  }
   return issues;
 }
 

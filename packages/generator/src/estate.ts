@@ -3,6 +3,7 @@ import {
   estateIssues,
   estateSpecSchema,
   localModuleSource,
+  markLinted,
   backendExample,
   renderBootstrap,
   renderEnvironment,
@@ -75,12 +76,12 @@ export function defineEstate(spec: EstateSpec): Estate {
   );
   const environments = shareRemoteOutputs(spec.environments, issues);
   if (issues.length) throw new ConfigError(issues);
-  return {
+  return markLinted({
     kind: 'estate',
     environments,
     modules: [...modules.values()].sort((a, b) => (a.name < b.name ? -1 : 1)),
     repository: spec.repository,
-  };
+  });
 }
 
 export interface RenderOptions {
