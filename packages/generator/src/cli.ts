@@ -42,10 +42,18 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new ConfigError([{ path: [file], message: `not JSON: ${(error as Error).message}` }]);
+  }
+}
+
 async function loadEstate(file: string): Promise<Estate> {
   // A JSON estate cannot hold module calls, but it gets the same checks (and their messages).
   const estate = file.endsWith('.json')
-    ? (JSON.parse(await readFile(file, 'utf8')) as unknown)
+    ? parseJson(await readFile(file, 'utf8'), file)
     : ((await import(pathToFileURL(resolve(file)).href)) as { default?: unknown }).default;
   if (
     typeof estate !== 'object' ||
