@@ -381,7 +381,7 @@ export function estateIssues(estate: unknown): ConfigIssue[] {
   if (passed.has(estate)) return [];
   const { environments, modules, repository } = estate as Partial<EstateParts>;
   const issues: ConfigIssue[] = [];
-  if (typeof repository !== 'string' || !GIT_URL.test(repository))
+  if (typeof repository !== 'string' || !GIT_URL.test(repository) || unwritable(repository))
     issues.push({
       path: ['repository'],
       message: `expected the git URL of the repository (such as https://github.com/acme/estate.git), got ${JSON.stringify(repository)}; pinned module sources are built from it`,
