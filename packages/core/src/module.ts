@@ -219,7 +219,19 @@ function moduleCall<Vs extends VariableSpecs, Os extends OutputSpecs>(
   const converted = new Map<string, Expr>();
   for (const key of Object.keys(definition.variables)) {
     const value = args[key];
-    if (value !== undefined) converted.set(key, toExpr(value));
+    if (value === undefined) continue;
+    try {
+      converted.set(key, toExpr(value));
+    } catch (error) {
+      // A value HCL cannot hold (a function, NaN, a class instance) is the caller's mistake.
+      if (!(error instanceof TypeError || error instanceof RangeError)) throw error;
+      throw new ConfigError([
+        {
+          path: [name, key],
+          message: `expected a value HCL can hold (string, number, bool, null, list, object or expression): ${error.message}`,
+        },
+      ]);
+    }
   }
   return {
     kind: 'module-call',
