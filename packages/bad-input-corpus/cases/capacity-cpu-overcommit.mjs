@@ -1,5 +1,5 @@
 // expect: lab.capacity.cpu: the instances ask for 4 CPUs
-// expect: 1 cores × 2 overcommit
+// expect: 1 core × 2 overcommit
 import { grafana } from '@atlas/grafana';
 import { prometheus } from '@atlas/prometheus';
 import { labEstate, management } from '../lab.mjs';

@@ -76,7 +76,7 @@ describe('estate lint', () => {
         env({ modules, capacity: { cpu: 1, memory: '1500MB', disk: '1GB', cpuOvercommit: 1.5 } }),
       ),
     ).toEqual([
-      "lab.capacity.cpu: the instances ask for 2 CPUs (largest: a 1, b 1), more than the hosts' 1 cores × 1.5 overcommit; shrink them or declare more capacity",
+      "lab.capacity.cpu: the instances ask for 2 CPUs (largest: a 1, b 1), more than the hosts' 1 core × 1.5 overcommit; shrink them or declare more capacity",
       "lab.capacity.memory: the instances need 2GB of memory (largest: a 1GB, b 1GB), more than the hosts' 1500MB; shrink them or declare more capacity",
       "lab.capacity.disk: the instances need 2GB of disk (largest: a 1GB, b 1GB), more than the hosts' 1GB; shrink them or declare more capacity",
     ]);

@@ -275,7 +275,7 @@ function capacityIssues(env: Environment): ConfigIssue[] {
   if (cpuTotal > capacity.cpu * overcommit)
     issues.push({
       path: [env.name, 'capacity', 'cpu'],
-      message: `the instances ask for ${cpuTotal} CPUs (largest: ${largest(cpu, String)}), more than the hosts' ${capacity.cpu} cores${overcommit === 1 ? '' : ` × ${overcommit} overcommit`}; shrink them or declare more capacity`,
+      message: `the instances ask for ${cpuTotal} CPUs (largest: ${largest(cpu, String)}), more than the hosts' ${capacity.cpu} core${capacity.cpu === 1 ? '' : 's'}${overcommit === 1 ? '' : ` × ${overcommit} overcommit`}; shrink them or declare more capacity`,
     });
   const sized = (pick: (f: (typeof facts)[number]) => number, what: string, limit: string) => {
     const sizes = facts.map((f): [string, number] => [f.instance, pick(f)]);
