@@ -132,6 +132,8 @@ export function cluster01(shared: Cluster01Shared, iapetus: IapetusShared): Envi
 
   return defineEnvironment({
     name: 'cluster01',
+    // Three members of the seeds' recommended host size.
+    capacity: { cpu: 24, memory: '48GB', disk: '1500GB' },
     description:
       'Production workloads on a 3-node IncusOS cluster: local metrics federated by iapetus, alert routing, MQTT, split-horizon DNS, log shipping to iapetus and a Forgejo runner.',
     provider: { remote: 'cluster01' },

@@ -99,6 +99,8 @@ export function iapetus(shared: IapetusShared, cluster01: Cluster01Shared): Envi
 
   return defineEnvironment({
     name: 'iapetus',
+    // The seeds' recommended host; CPU limits are soft, so instances may ask for more cores than it has.
+    capacity: { cpu: 8, memory: '16GB', disk: '500GB', cpuOvercommit: 2 },
     description:
       'Control plane on a single IncusOS host: central dashboards, the federating Prometheus, aggregated logs, the internal CA, the Cloudflare tunnel and Atlantis.',
     modules: [

@@ -127,11 +127,11 @@ variable "snapshot_schedule" {
   validation {
     condition = can(
       regex(
-        "^(@(hourly|daily|midnight|weekly|monthly|yearly|annually)|[0-9*,/-]+ [0-9*,/-]+ [0-9*,/-]+ [0-9*,/a-zA-Z-]+ [0-9*,/a-zA-Z-]+)$",
+        "^(@(hourly|daily|midnight|weekly|monthly|yearly|annually)(, *@(hourly|daily|midnight|weekly|monthly|yearly|annually))*|[0-9*,/?-]+ [0-9*,/?-]+ [0-9*,/?-]+ [0-9*,/a-zA-Z-]+ [0-9*,/?a-zA-Z-]+)$",
         var.snapshot_schedule,
       ),
     )
-    error_message = "Must be a cron expression (\"0 2 * * *\") or one of @hourly, @daily, @weekly, @monthly, @yearly."
+    error_message = "Must be a cron expression of five fields in range (\"0 2 * * *\") or one of @hourly, @daily, @midnight, @weekly, @monthly, @yearly."
   }
 }
 

@@ -4,6 +4,7 @@ import { verifyTree } from '@atlas/verify';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ConfigError } from '@atlas/core';
 import { describe, expect, it } from 'vitest';
 import { baseInfrastructure, baseModule } from './index.js';
 
@@ -14,6 +15,52 @@ const networks = {
 };
 const configOf = (preview: ReturnType<typeof previewModuleCall>, role: string) =>
   (preview.resources[`incus_network.this["${role}"]`] ?? {}).config;
+
+const configErrors = (run: () => unknown): string[] => {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message.split('\n');
+    throw error;
+  }
+  return [];
+};
+
+describe('base infrastructure checks', () => {
+  it('refuses overlapping subnets, naming both networks', () => {
+    expect(
+      configErrors(() =>
+        baseInfrastructure({
+          networks: {
+            production: { ipv4: '10.20.0.1/16', ipv6: 'fd00:10:10::1/64' },
+            management: { ipv4: '10.20.5.1/24', ipv6: 'fd00:10:10::2/64' },
+          },
+        }),
+      ),
+    ).toEqual([
+      'base.networks.management.ipv4: 10.20.5.1/24 overlaps 10.20.0.1/16 of networks.production.ipv4; give each network its own subnet',
+      'base.networks.management.ipv6: fd00:10:10::2/64 overlaps fd00:10:10::1/64 of networks.production.ipv6; give each network its own subnet',
+    ]);
+  });
+
+  it('attaches only declared networks: a type error, and at run time a configuration error', () => {
+    const base = baseInfrastructure({ networks: { management: { ipv4: '10.20.0.1/24' } } });
+    expect(base.attach('management').role).toBe('management');
+    // @ts-expect-error gitops is not declared, so attach() does not take it
+    expect(configErrors(() => base.attach('gitops'))).toEqual([
+      'base.networks.gitops: attach("gitops"): the base declares no "gitops" network (it has management); add it to networks or attach a declared one',
+    ]);
+  });
+
+  it('takes the uplink OVN ranges in ovn mode only, and hands them to attachments', () => {
+    const uplinkOvnRanges = ['192.168.68.10-192.168.68.19'];
+    const ovn = baseInfrastructure({ mode: 'ovn', parent: 'uplink', uplinkOvnRanges, networks });
+    expect(ovn.attach('production').uplinkRanges).toEqual(uplinkOvnRanges);
+    expect(configErrors(() => baseInfrastructure({ uplinkOvnRanges, networks }))).toEqual([
+      'base.uplinkOvnRanges: only ovn mode has an uplink with OVN ranges',
+    ]);
+  });
+});
 
 describe('base infrastructure', () => {
   it('bridge mode: NAT bridges, IPv6 only where asked (ULA with NAT66), "none" elsewhere', () => {

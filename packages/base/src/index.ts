@@ -1,7 +1,11 @@
 import {
   T,
+  cidrsOverlap,
+  ConfigError,
   defineModule,
+  hclIdentifier,
   ipv4Cidr,
+  ipv4RangeSchema,
   ipv6Cidr,
   output,
   packageInfo,
@@ -238,7 +242,7 @@ const networkSchema = z
 export const baseConfigSchema = z
   .object({
     /** Module name in the environment. */
-    name: z.string().default('base'),
+    name: hclIdentifier.schema.default('base'),
     /** bridge: NAT + proxy devices. physical: production on the LAN. ovn: every network is an overlay. */
     mode: z.enum(NETWORK_TYPES).default('bridge'),
     /** physical mode: LAN interface for the production network. ovn mode: the uplink network. */
@@ -252,11 +256,37 @@ export const baseConfigSchema = z
       .strict(),
     /** Name of the production network in physical mode; match the interface name to avoid ghost networks. */
     productionNetworkName: z.string().optional(),
+    /** ovn mode: the uplink's `ipv4.ovn.ranges`, where OVN load balancer VIPs must lie. */
+    uplinkOvnRanges: z.array(ipv4RangeSchema).min(1).optional(),
   })
   .strict()
   .refine((c) => c.mode === 'bridge' || c.parent !== undefined, {
     message: 'physical and ovn modes need "parent" (the LAN interface or OVN uplink)',
     path: ['parent'],
+  })
+  .refine((c) => c.mode === 'ovn' || c.uplinkOvnRanges === undefined, {
+    message: 'only ovn mode has an uplink with OVN ranges',
+    path: ['uplinkOvnRanges'],
+  })
+  .superRefine((c, ctx) => {
+    // Two networks of one host with overlapping subnets would route each other's traffic wrongly.
+    const subnets = NETWORK_ROLES.flatMap((role) =>
+      (['ipv4', 'ipv6'] as const).flatMap((family) => {
+        const cidr = c.networks[role]?.[family];
+        const valid = (family === 'ipv4' ? ipv4Cidr : ipv6Cidr).schema.safeParse(cidr).success;
+        return cidr && valid ? [{ path: ['networks', role, family], cidr }] : [];
+      }),
+    );
+    subnets.forEach((a, i) => {
+      for (const b of subnets.slice(0, i)) {
+        if (cidrsOverlap(a.cidr, b.cidr))
+          ctx.addIssue({
+            code: 'custom',
+            path: a.path,
+            message: `${a.cidr} overlaps ${b.cidr} of networks.${b.path.slice(1).join('.')}; give each network its own subnet`,
+          });
+      }
+    });
   });
 
 export type BaseConfig = z.input<typeof baseConfigSchema>;
@@ -318,13 +348,24 @@ export function baseInfrastructure<const C extends BaseConfig>(
     mode: c.mode,
     containerBaseProfile: out.container_base_profile,
     networkProfile: (role: R) => get(out.network_profiles, role),
-    attach: (role: R) => ({
-      kind: 'network-attachment',
-      role,
-      mode: networkTypes[role] as NetworkType,
-      profiles: [out.container_base_profile, get(out.network_profiles, role)],
-      network: get(out.networks, role),
-    }),
+    attach: (role: R) => {
+      // The types allow only declared roles; an estate in plain JavaScript gets this instead.
+      if (!(role in networkTypes))
+        throw new ConfigError([
+          {
+            path: [c.name, 'networks', String(role)],
+            message: `attach(${JSON.stringify(role)}): the base declares no ${JSON.stringify(role)} network (it has ${Object.keys(networkTypes).join(', ') || 'none'}); add it to networks or attach a declared one`,
+          },
+        ]);
+      return {
+        kind: 'network-attachment',
+        role,
+        mode: networkTypes[role] as NetworkType,
+        profiles: [out.container_base_profile, get(out.network_profiles, role)],
+        network: get(out.networks, role),
+        ...(c.uplinkOvnRanges ? { uplinkRanges: c.uplinkOvnRanges } : {}),
+      };
+    },
     gateway: (role: R) => get(out.gateways, role),
     addresses: addresses as Record<R, string>,
   };

@@ -136,7 +136,7 @@ describe('cloudflared validation', () => {
 
   it('rejects options it does not know', () => {
     expect(() => cloudflared({ network, tunnelToken: token } as never)).toThrow(
-      /cloudflared01: Unrecognized key: "tunnelToken"/,
+      /cloudflared01.tunnelToken: Unrecognized key: "tunnelToken"/,
     );
   });
 });

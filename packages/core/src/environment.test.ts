@@ -49,7 +49,7 @@ describe('defineEnvironment', () => {
     const elsewhere = echo.call('prometheus02', { instance_name: 'p' });
     const b = echo.call('grafana01', { instance_name: 'g', upstream: elsewhere.outputs.endpoint });
     expect(
-      issues(() => defineEnvironment({ name: 'iapetus', description: '', modules: [b] })),
+      issues(() => defineEnvironment({ name: 'iapetus', description: 'Test.', modules: [b] })),
     ).toEqual([
       'iapetus.grafana01.upstream: refers to module "prometheus02", which is not part of environment "iapetus"',
     ]);
@@ -60,7 +60,7 @@ describe('defineEnvironment', () => {
     const b = echo.call('grafana01', { instance_name: 'x' });
     const c = echo.call('grafana02', { instance_name: 'grafana01' });
     expect(
-      issues(() => defineEnvironment({ name: 'e', description: '', modules: [a, b, c] })),
+      issues(() => defineEnvironment({ name: 'e', description: 'Test.', modules: [a, b, c] })),
     ).toEqual([
       'e.grafana01: module name "grafana01" is used more than once',
       'e.grafana02.instance_name: instance name "grafana01" is already used by module "grafana01"',
@@ -74,12 +74,12 @@ describe('defineEnvironment', () => {
       { instance_name: 'a', upstream: password.ref },
       { inputs: [password] },
     );
-    const env = defineEnvironment({ name: 'e', description: '', modules: [a] });
+    const env = defineEnvironment({ name: 'e', description: 'Test.', modules: [a] });
     expect(env.variables.map((v) => v.name)).toEqual(['db_password']);
     const b = echo.call('b', { instance_name: 'b', upstream: ref('var.nope') });
-    expect(issues(() => defineEnvironment({ name: 'e', description: '', modules: [b] }))).toEqual([
-      'e.b.upstream: refers to variable "nope", which environment "e" does not declare',
-    ]);
+    expect(
+      issues(() => defineEnvironment({ name: 'e', description: 'Test.', modules: [b] })),
+    ).toEqual(['e.b.upstream: refers to variable "nope", which environment "e" does not declare']);
   });
 
   it('module calls reject unknown and missing arguments', () => {
@@ -124,14 +124,16 @@ describe('dependency cycles', () => {
   it('allow mutual references through outputs built from variables', () => {
     const a = peer.call('a', { instance_name: 'a', upstream: ref('module.b.endpoint') });
     const b = peer.call('b', { instance_name: 'b', upstream: ref('module.a.endpoint') });
-    expect(() => defineEnvironment({ name: 'e', description: '', modules: [a, b] })).not.toThrow();
+    expect(() =>
+      defineEnvironment({ name: 'e', description: 'Test.', modules: [a, b] }),
+    ).not.toThrow();
   });
 
   it('reject a cycle through outputs that need resources', () => {
     const a = peer.call('a', { instance_name: 'a', upstream: ref('module.b.address') });
     const b = peer.call('b', { instance_name: 'b', upstream: ref('module.a.address') });
     expect(
-      issues(() => defineEnvironment({ name: 'e', description: '', modules: [a, b] })),
+      issues(() => defineEnvironment({ name: 'e', description: 'Test.', modules: [a, b] })),
     ).toEqual([
       'e.a: modules a → b → a depend on each other through outputs that need their resources; build those outputs from variables',
     ]);

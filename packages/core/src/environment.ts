@@ -11,6 +11,13 @@ import {
   type VariableSpec,
 } from './module.js';
 import { expressionReferences } from './references.js';
+import { hclIdentifier } from './rules.js';
+import {
+  environmentIssues,
+  environmentSpecSchema,
+  markLinted,
+  type HostCapacity,
+} from './estate-lint.js';
 
 /** A variable of an environment's root module, e.g. a secret the operator supplies in terraform.tfvars. */
 export interface EnvVariable<V = unknown> {
@@ -28,6 +35,13 @@ export function envVariable<V>(
   spec: VariableSpec<V>,
   example?: unknown,
 ): EnvVariable<V> {
+  if (typeof name !== 'string' || !hclIdentifier.schema.safeParse(name).success)
+    throw new ConfigError([
+      {
+        path: ['variables', String(name)],
+        message: `expected a variable name that is ${hclIdentifier.what}, got ${JSON.stringify(name)}`,
+      },
+    ]);
   return {
     kind: 'env-variable',
     name,
@@ -78,6 +92,10 @@ export interface EnvironmentSpec {
   readonly locals?: Readonly<Record<string, Expr | Local>>;
   readonly outputs?: Readonly<Record<string, OutputSpec>>;
   readonly provider?: ProviderSettings;
+
+  // Checked by the estate lint (estate-lint.ts).
+  /** What the environment's hosts offer; instances' CPU, memory and disks must fit in it. */
+  readonly capacity?: HostCapacity;
 }
 
 export interface Environment {
@@ -92,6 +110,9 @@ export interface Environment {
   readonly remoteStates: readonly RemoteState[];
   readonly provider: ProviderSettings;
   readonly providers: readonly ProviderName[];
+
+  // Checked by the estate lint (estate-lint.ts).
+  readonly capacity?: HostCapacity;
 }
 
 export interface RemoteState {
@@ -107,6 +128,11 @@ const ENV_NAME = /^[a-z][a-z0-9-]*$/;
  * Throws a {@link ConfigError} naming each problem's path.
  */
 export function defineEnvironment(spec: EnvironmentSpec): Environment {
+  const shape = environmentSpecSchema.safeParse(spec);
+  if (!shape.success)
+    throw ConfigError.fromZod(shape.error, [
+      typeof (spec as { name?: unknown })?.name === 'string' ? spec.name : 'environment',
+    ]);
   const issues: ConfigIssue[] = [];
   const at = (...path: IssuePath) => [spec.name, ...path];
   if (!ENV_NAME.test(spec.name)) {
@@ -222,7 +248,7 @@ export function defineEnvironment(spec: EnvironmentSpec): Environment {
 
   const providers = new Set<ProviderName>();
   for (const call of calls.values()) call.definition.providers.forEach((p) => providers.add(p));
-  return {
+  const environment: Environment = {
     kind: 'environment',
     name: spec.name,
     description: spec.description,
@@ -233,7 +259,11 @@ export function defineEnvironment(spec: EnvironmentSpec): Environment {
     remoteStates,
     provider: spec.provider ?? {},
     providers: [...providers].sort(),
+    ...(spec.capacity ? { capacity: spec.capacity } : {}),
   };
+  const lint = environmentIssues(environment);
+  if (lint.length) throw new ConfigError(lint);
+  return markLinted(environment);
 }
 
 /** The instance name when it is a literal (as service builders write it), else the module name. */

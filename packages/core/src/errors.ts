@@ -26,10 +26,16 @@ export class ConfigError extends Error {
 
   static fromZod(error: z.ZodError, prefix: IssuePath = []): ConfigError {
     return new ConfigError(
-      error.issues.map((issue) => ({
-        path: [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
-        message: issue.message,
-      })),
+      error.issues.flatMap((issue) => {
+        const path = [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
+        // A misspelt key is named in the path, where the reader looks for it.
+        if (issue.code === 'unrecognized_keys')
+          return issue.keys.map((key) => ({
+            path: [...path, key],
+            message: `Unrecognized key: "${key}" (not an option here; check its spelling)`,
+          }));
+        return [{ path, message: issue.message }];
+      }),
     );
   }
 }

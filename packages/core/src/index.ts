@@ -12,3 +12,4 @@ export * from './state.js';
 export * from './inventory.js';
 export * from './remote.js';
 export * from './log-shipping.js';
+export * from './estate-lint.js';

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { call, isExpr, ref, toExpr, type BodyItem, type Expr, type TemplatePart } from '@atlas/hcl';
 import type { HclType } from './hcl-type.js';
 import type { EnvVariable } from './environment.js';
+import { ConfigError } from './errors.js';
 import type { Rule, Validation } from './rules.js';
 
 export interface PackageInfo {
@@ -143,11 +144,18 @@ export function defineModule<Vs extends VariableSpecs, Os extends OutputSpecs>(
   spec: ModuleSpec<Vs, Os>,
 ): ModuleDefinition<Vs, Os> {
   if (!MODULE_NAME.test(spec.name))
-    throw new TypeError(`module name ${JSON.stringify(spec.name)} must match ${MODULE_NAME}`);
+    throw new ConfigError([
+      {
+        path: ['modules', spec.name, 'name'],
+        message: `expected a module name of lower-case letters, digits, underscores and hyphens that starts with a letter, got ${JSON.stringify(spec.name)}`,
+      },
+    ]);
+  notIdentifiers(Object.keys(spec.variables), 'variable', ['modules', spec.name, 'variables']);
   const vars = Object.fromEntries(Object.keys(spec.variables).map((k) => [k, ref(`var.${k}`)])) as {
     [K in keyof Vs]: Ref<ValueOf<Vs[K]>>;
   };
   const body = spec.build(vars);
+  notIdentifiers(Object.keys(body.outputs), 'output', ['modules', spec.name, 'outputs']);
   const definition: ModuleDefinition<Vs, Os> = {
     name: spec.name,
     package: spec.package,
@@ -167,29 +175,63 @@ export function defineModule<Vs extends VariableSpecs, Os extends OutputSpecs>(
 
 const CALL_NAME = /^[a-zA-Z_][a-zA-Z0-9_-]*$/;
 
+/** Variable and output names become `var.<name>` and `module.<call>.<name>`: HCL identifiers. */
+function notIdentifiers(names: readonly string[], what: string, path: readonly string[]): void {
+  const bad = names.filter((name) => !CALL_NAME.test(name));
+  if (bad.length)
+    throw new ConfigError(
+      bad.map((name) => ({
+        path: [...path, name],
+        message: `expected ${what === 'output' ? 'an' : 'a'} ${what} name that is an HCL identifier (letters, digits, underscores and hyphens, starting with a letter or underscore), got ${JSON.stringify(name)}`,
+      })),
+    );
+}
+
 function moduleCall<Vs extends VariableSpecs, Os extends OutputSpecs>(
   definition: ModuleDefinition<Vs, Os>,
   name: string,
   args: Readonly<Record<string, unknown>>,
   options: CallOptions,
 ): ModuleCall<Vs, Os> {
-  if (!CALL_NAME.test(name))
-    throw new TypeError(`module call name ${JSON.stringify(name)} is not an HCL identifier`);
-  for (const key of Object.keys(args)) {
-    if (!(key in definition.variables)) {
-      throw new TypeError(
-        `module "${definition.name}" has no variable "${key}" (called as "${name}")`,
-      );
-    }
-  }
+  // A builder's name option becomes the call name: these are the user's mistakes, reported as such.
+  if (typeof name !== 'string' || !CALL_NAME.test(name))
+    throw new ConfigError([
+      {
+        path: [String(name), 'name'],
+        message: `expected a module name that is an HCL identifier (letters, digits, underscores and hyphens, starting with a letter or underscore), got ${JSON.stringify(name)}`,
+      },
+    ]);
+  const unknown = Object.keys(args).filter((key) => !(key in definition.variables));
+  const missing = Object.entries(definition.variables)
+    .filter(([key, spec]) => args[key] === undefined && !('default' in spec))
+    .map(([key]) => key);
+  if (unknown.length || missing.length)
+    throw new ConfigError([
+      ...unknown.map((key) => ({
+        path: [name, key],
+        message: `module "${definition.name}" has no variable "${key}"`,
+      })),
+      ...missing.map((key) => ({
+        path: [name, key],
+        message: `module "${definition.name}" needs a value for "${key}"`,
+      })),
+    ]);
   const converted = new Map<string, Expr>();
-  for (const [key, spec] of Object.entries(definition.variables)) {
+  for (const key of Object.keys(definition.variables)) {
     const value = args[key];
-    if (value === undefined) {
-      if (!('default' in spec)) throw new TypeError(`module "${name}" needs a value for "${key}"`);
-      continue;
+    if (value === undefined) continue;
+    try {
+      converted.set(key, toExpr(value));
+    } catch (error) {
+      // A value HCL cannot hold (a function, NaN, a class instance) is the caller's mistake.
+      if (!(error instanceof TypeError || error instanceof RangeError)) throw error;
+      throw new ConfigError([
+        {
+          path: [name, key],
+          message: `expected a value HCL can hold (string, number, bool, null, list, object or expression): ${error.message}`,
+        },
+      ]);
     }
-    converted.set(key, toExpr(value));
   }
   return {
     kind: 'module-call',

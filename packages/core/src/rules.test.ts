@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   byteSize,
+  cidrsOverlap,
   cpuCount,
+  inIpv4Ranges,
+  ipv4Address,
+  ipv4RangeSchema,
+  isSnapshotSchedule,
   duration,
   instanceName,
   ipv4Cidr,
@@ -40,6 +45,55 @@ describe('shared rules', () => {
     );
     expect(['7d', '2w', '4w', '1m', '1w 3d'].every((v) => accepts(snapshotExpiry, v))).toBe(true);
     expect(['7 days', '7', 'd7'].some((v) => accepts(snapshotExpiry, v))).toBe(false);
+  });
+
+  it('snapshot schedules go through a cron parser: five fields, each in range, or Incus aliases', () => {
+    const good = ['0 2 * * *', '*/15 * * * *', '0 0 * * MON-FRI', '0 0 1 JAN *', '0 0 ? * 7'];
+    const aliases = ['@hourly', '@midnight', '@annually', '@daily,@weekly', '@daily, @monthly'];
+    for (const v of [...good, ...aliases]) expect(accepts(snapshotSchedule, v), v).toBe(true);
+    const bad = ['99 99 99 99 99', '60 * * * *', '0 24 * * *', '0 0 32 * *', '0 0 * 13 *'];
+    const unlikeIncus = ['0 0 0 * * *', '0 0 L * *', '0 0 * * 5#2', '@every 1h', '@reboot', ''];
+    for (const v of [...bad, ...unlikeIncus]) expect(accepts(snapshotSchedule, v), v).toBe(false);
+    expect(isSnapshotSchedule('0 0 * * 8')).toBe(false);
+  });
+
+  it('addresses are read by ipaddr.js, not just matched', () => {
+    for (const v of ['10.20.0.256/24', '010.20.0.1/24', '10.20.1/24', '10.20.0.1/33', '10.20.0.1/'])
+      expect(accepts(ipv4Cidr, v), v).toBe(false);
+    for (const v of [
+      'fd00::g/64',
+      'fd00::1::2/64',
+      'fd00:12345::1/64',
+      'fd00::1/129',
+      '::ffff:1.2.3.4/96',
+    ])
+      expect(accepts(ipv6Cidr, v), v).toBe(false);
+    expect(accepts(ipv6Cidr, '2001:db8::/32')).toBe(true);
+    expect(accepts(ipv4Address, '192.168.68.10')).toBe(true);
+    expect(accepts(ipv4Address, '192.168.068.10') || accepts(ipv4Address, '1.2.3')).toBe(false);
+  });
+
+  it('subnets overlap when they share an address, whatever the gateway', () => {
+    expect(cidrsOverlap('10.20.0.1/24', '10.20.0.254/24')).toBe(true);
+    expect(cidrsOverlap('10.0.0.1/8', '10.20.0.1/24')).toBe(true);
+    expect(cidrsOverlap('10.20.0.1/24', '10.20.1.1/24')).toBe(false);
+    expect(cidrsOverlap('fd00:10:10::1/64', 'fd00:10::1/32')).toBe(true);
+    expect(cidrsOverlap('fd00:10:10::1/64', 'fd00:10:20::1/64')).toBe(false);
+    expect(cidrsOverlap('10.20.0.1/24', 'fd00:10:20::1/64')).toBe(false);
+  });
+
+  it('OVN ranges are first-last IPv4 pairs or single addresses', () => {
+    expect(ipv4RangeSchema.safeParse('192.168.68.10-192.168.68.19').success).toBe(true);
+    expect(ipv4RangeSchema.safeParse('192.168.68.10').success).toBe(true);
+    expect(ipv4RangeSchema.safeParse('192.168.68.19-192.168.68.10').success).toBe(false);
+    expect(ipv4RangeSchema.safeParse('192.168.68.10..192.168.68.19').success).toBe(false);
+    const ranges = ['192.168.68.10-192.168.68.19', '192.168.70.1'];
+    expect(
+      ['192.168.68.10', '192.168.68.19', '192.168.70.1'].every((a) => inIpv4Ranges(a, ranges)),
+    ).toBe(true);
+    expect(
+      ['192.168.68.9', '192.168.68.20', '192.168.70.2'].some((a) => inIpv4Ranges(a, ranges)),
+    ).toBe(false);
   });
 
   it('names, ports and addresses', () => {

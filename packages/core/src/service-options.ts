@@ -108,6 +108,8 @@ export interface NetworkAttachment {
   readonly profiles: readonly Expr[];
   /** The Incus network's name (an output of the base module). */
   readonly network: Expr;
+  /** OVN mode: the uplink's `ipv4.ovn.ranges` as the base declares them, where load balancer VIPs must lie. */
+  readonly uplinkRanges?: readonly string[];
 }
 
 export const networkAttachmentSchema = z.custom<NetworkAttachment>(

@@ -261,7 +261,7 @@ describe('coredns()', () => {
         'coredns01.release.sha256: expected 64',
       ],
       ['a data volume', { data: { enabled: true } }, 'coredns01.data: this service keeps no data'],
-      ['an unknown option', { zones: ['x.dev'] }, 'coredns01: Unrecognized key: "zones"'],
+      ['an unknown option', { zones: ['x.dev'] }, 'coredns01.zones: Unrecognized key: "zones"'],
     ])('%s', (_, change, message) => {
       const errors = errorsOf({ ...minimal, ...change });
       expect(errors).toHaveLength(1);

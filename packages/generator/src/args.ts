@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
 export const USAGE = `usage: atlas generate [--check [--diff]] [--env NAME] [--config FILE] [--out DIR]
-                      [--pinned-sources] [--wait SECONDS] [--quiet]
+                      [--pinned-sources] [--wait SECONDS] [--quiet] [--allow-delete-all]
        atlas inventory [--file FILE]
        atlas --version | --help
 
@@ -13,6 +13,7 @@ export const USAGE = `usage: atlas generate [--check [--diff]] [--env NAME] [--c
   --pinned-sources   environments use git-tagged module releases instead of local paths
   --wait SECONDS     how long to wait for another run writing the same folder (default 30)
   --quiet            print only errors
+  --allow-delete-all let an estate that renders none of the generated files delete them all
   inventory          read \`tofu output -json\` (stdin or --file) and print Ansible inventory JSON
 
 exit codes: 0 done, 1 --check found differences, 2 bad input (nothing written),
@@ -43,6 +44,7 @@ export type Command =
       readonly pinnedSources: boolean;
       readonly waitMs: number;
       readonly quiet: boolean;
+      readonly allowDeleteAll: boolean;
     };
 
 const OPTIONS = {
@@ -54,12 +56,23 @@ const OPTIONS = {
   'pinned-sources': { type: 'boolean' },
   wait: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
+  'allow-delete-all': { type: 'boolean' },
   file: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
 
-const GENERATE_ONLY = ['check', 'diff', 'env', 'config', 'out', 'pinned-sources', 'wait', 'quiet'];
+const GENERATE_ONLY = [
+  'check',
+  'diff',
+  'env',
+  'config',
+  'out',
+  'pinned-sources',
+  'wait',
+  'quiet',
+  'allow-delete-all',
+];
 
 function parse(argv: readonly string[]) {
   try {
@@ -141,5 +154,6 @@ export function parseCommand(argv: readonly string[]): Command {
     pinnedSources: values['pinned-sources'] ?? false,
     waitMs,
     quiet: values.quiet ?? false,
+    allowDeleteAll: values['allow-delete-all'] ?? false,
   };
 }

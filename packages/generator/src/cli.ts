@@ -1,4 +1,10 @@
-import { ConfigError, formatPath, parseConfig } from '@atlas/core';
+import {
+  ConfigError,
+  estateIssues,
+  formatPath,
+  parseConfig,
+  wholesaleDeletionIssue,
+} from '@atlas/core';
 import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, posix, relative, resolve } from 'node:path';
@@ -32,16 +38,28 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new ConfigError([{ path: [file], message: `not JSON: ${(error as Error).message}` }]);
+  }
+}
+
 async function loadEstate(file: string): Promise<Estate> {
   checkConfigFile(file);
-  let mod: { default?: unknown };
-  try {
-    mod = (await import(pathToFileURL(resolve(file)).href)) as { default?: unknown };
-  } catch (error) {
-    if (error instanceof ConfigError) throw error;
-    throw explainLoadError(error, file) ?? error;
+  let estate: unknown;
+  if (file.endsWith('.json')) {
+    // A JSON estate cannot hold module calls, but it gets the same checks (and their messages).
+    estate = parseJson(readFileSync(file, 'utf8'), file);
+  } else {
+    try {
+      estate = ((await import(pathToFileURL(resolve(file)).href)) as { default?: unknown }).default;
+    } catch (error) {
+      if (error instanceof ConfigError) throw error;
+      throw explainLoadError(error, file) ?? error;
+    }
   }
-  const estate = mod.default;
   if (
     typeof estate !== 'object' ||
     estate === null ||
@@ -51,6 +69,9 @@ async function loadEstate(file: string): Promise<Estate> {
       { path: [file], message: 'expected a default export made with defineEstate(…)' },
     ]);
   }
+  // Whatever built it, the estate gets the lint defineEstate runs.
+  const issues = estateIssues(estate);
+  if (issues.length) throw new ConfigError(issues);
   return estate as Estate;
 }
 
@@ -121,7 +142,20 @@ async function generate(
   const result = syncTree(
     out,
     { files, beside, ...(scope ? { scope } : {}) },
-    { check: command.check, lockWaitMs: command.waitMs, display },
+    {
+      check: command.check,
+      lockWaitMs: command.waitMs,
+      display,
+      beforeWrite: (changes) => {
+        const count = (change: TreeChange['change']) =>
+          changes.filter((c) => c.area !== 'beside' && c.change === change).length;
+        const deletion = wholesaleDeletionIssue(
+          { removed: count('removed'), kept: files.size - count('added') },
+          command.allowDeleteAll,
+        );
+        if (deletion) throw new ConfigError([deletion]);
+      },
+    },
   );
   const quiet = command.quiet ? { log() {}, error: log.error } : log;
   if (result.recovered)

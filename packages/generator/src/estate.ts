@@ -1,6 +1,9 @@
 import {
   ConfigError,
+  estateIssues,
+  estateSpecSchema,
   localModuleSource,
+  markLinted,
   backendExample,
   renderBootstrap,
   renderEnvironment,
@@ -42,6 +45,10 @@ export interface EstateSpec {
 }
 
 export function defineEstate(spec: EstateSpec): Estate {
+  const shape = estateSpecSchema.safeParse(spec);
+  if (!shape.success) throw ConfigError.fromZod(shape.error);
+  const lint = estateIssues({ modules: [], ...spec });
+  if (lint.length) throw new ConfigError(lint);
   const issues: ConfigIssue[] = [];
   const envNames = new Set<string>();
   spec.environments.forEach((env, i) => {
@@ -69,12 +76,12 @@ export function defineEstate(spec: EstateSpec): Estate {
   );
   const environments = shareRemoteOutputs(spec.environments, issues);
   if (issues.length) throw new ConfigError(issues);
-  return {
+  return markLinted({
     kind: 'estate',
     environments,
     modules: [...modules.values()].sort((a, b) => (a.name < b.name ? -1 : 1)),
     repository: spec.repository,
-  };
+  });
 }
 
 export interface RenderOptions {

@@ -489,6 +489,8 @@ export interface TreeOptions {
   readonly lockWaitMs?: number;
   /** Shown path of a file (default: relative to the output folder, beside files as `../name`). */
   readonly display?: (area: Area, path: string) => string;
+  /** Sees the planned changes before anything is written; throwing refuses the whole run. */
+  readonly beforeWrite?: (changes: readonly TreeChange[]) => void;
 }
 
 export interface TreeResult {
@@ -532,6 +534,7 @@ export function syncTree(out: string, output: OutputFiles, options: TreeOptions 
   if (!target) {
     // Plan against the empty folder first, so that a refusal (a foreign atlantis.yaml) creates nothing.
     const empty = plan(roots, output, display);
+    options.beforeWrite?.(empty.changes);
     if (options.check) return { changes: empty.changes, files, recovered: false };
     mkdirSync(root, { recursive: true, mode: 0o755 });
   }
@@ -542,6 +545,7 @@ export function syncTree(out: string, output: OutputFiles, options: TreeOptions 
   try {
     const recovered = recover(roots);
     const p = plan(roots, output, display);
+    options.beforeWrite?.(p.changes);
     if (!options.check && (p.writes.length || p.deletes.length || p.changes.length))
       apply(roots, p);
     return { changes: p.changes, files, recovered };

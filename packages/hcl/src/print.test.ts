@@ -69,6 +69,14 @@ describe('literals', () => {
       ),
     ));
 
+  it('refuses template file text that templatefile() would misread', () => {
+    expect(() => printTemplate([literal('a\rb ${x}')])).toThrow(
+      /carriage return without a line feed/,
+    );
+    expect(() => printTemplate([literal('\ufeffa')])).toThrow(/byte-order mark/);
+    expect(printTemplate([literal('a\r\nb \ufeff')])).toBe('a\r\nb \ufeff');
+  });
+
   it('rejects lone surrogates', () => {
     expect(() => printExpr(str('a\ud800b'))).toThrow(/lone surrogate U\+D800/);
     expect(() => printExpr(str('\udc00'))).toThrow(/lone surrogate/);

@@ -23,6 +23,7 @@ import {
   heredocSafe,
   indentable,
   isBlankLine,
+  templateFileProblem,
 } from './text.js';
 import { FlatSink, TOO_WIDE, Writer, type Sink } from './writer.js';
 
@@ -53,6 +54,8 @@ export function printExpr(expr: Expr): string {
 export function printTemplate(parts: readonly TemplatePart[]): string {
   const sink = new FlatSink();
   new Printer(sink, true).templateParts(parts, 'file', false);
+  const problem = templateFileProblem(sink.text);
+  if (problem) throw new RangeError(`template file ${problem}`);
   return sink.text;
 }
 

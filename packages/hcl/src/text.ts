@@ -71,6 +71,17 @@ export function escapeTemplateText(text: string): string {
   return text.split('${').join('$${').split('%{').join('%%{');
 }
 
+/**
+ * What `templatefile()` would misread in a template file's text: a carriage
+ * return outside a CRLF (HCL's scanner stops interpolating after it) or a
+ * leading byte-order mark (copied into the rendered output).
+ */
+export function templateFileProblem(text: string, atStart = true): string | undefined {
+  if (atStart && text.startsWith('\ufeff')) return 'starts with a byte-order mark (U+FEFF)';
+  const cr = /\r(?!\n)/.exec(text);
+  return cr ? `has a carriage return without a line feed at index ${cr.index}` : undefined;
+}
+
 /** Characters a heredoc would have to contain raw although quoted strings escape them (see {@link escapeQuoted}). */
 const HEREDOC_UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]/;
 

@@ -80,7 +80,7 @@ describe('validation', () => {
 
   it('rejects unknown options', () => {
     expect(configErrors(() => incusMetrics({ address: ADDRESS, curve: 'P256' } as never))).toEqual([
-      expect.stringMatching(/^incus_metrics: .*curve/),
+      expect.stringMatching(/^incus_metrics\.curve: Unrecognized key/),
     ]);
   });
 });

@@ -201,7 +201,7 @@ describe('incus-vm validation', () => {
       /\.writeFiles\[1\]\.path: \/etc\/motd is written twice/,
     ],
     [{ packages: ['Python3'] }, /\.packages\[0\]: expected a Debian package name/],
-    [{ bootcmd: ['true'] }, /: Unrecognized key: "bootcmd"/],
+    [{ bootcmd: ['true'] }, /\.bootcmd: Unrecognized key: "bootcmd"/],
   ])('rejects cloud-init %j', (cloudInit, message) => {
     expect(() => incusVm({ name: 'vm02', network, cloudInit } as never)).toThrow(
       new RegExp(`vm02\\.cloudInit${message.source}`),

@@ -1,7 +1,9 @@
 import {
   ipv4Address,
   isModuleCall,
+  inIpv4Ranges,
   networkAttachmentSchema,
+  oneLineDescription,
   parseConfig,
   port,
   type ModuleCall,
@@ -78,10 +80,17 @@ export const ovnLoadBalancerConfigSchema = z
       .min(1, 'expected at least one port'),
     /** OVN health checks with Incus's timing by default; `false` turns them off. */
     healthCheck: z.union([z.literal(false), healthCheckSchema]).prefault({}),
-    description: z.string().min(1).optional(),
+    description: oneLineDescription.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
+    const ranges = c.network.uplinkRanges;
+    if (ranges && ipv4Address.schema.safeParse(c.vip).success && !inIpv4Ranges(c.vip, ranges))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['vip'],
+        message: `${c.vip} is outside the uplink's OVN ranges (${ranges.join(', ')}, the base's uplinkOvnRanges); pick a VIP inside them`,
+      });
     const unique = (values: string[], path: string, what: (v: string) => string) => {
       const seen = new Set<string>();
       values.forEach((value, i) => {

@@ -218,6 +218,19 @@ describe('validation', () => {
     ]);
   });
 
+  it("needs a VIP inside the uplink's OVN ranges when the base declares them", () => {
+    const uplinkRanges = ['192.168.68.10-192.168.68.19'];
+    const declared = { ...production, uplinkRanges };
+    expect(ovnLoadBalancer({ ...mosquittoLb, network: declared }).vip).toBeDefined();
+    expect(
+      configErrors(() =>
+        ovnLoadBalancer({ ...mosquittoLb, network: declared, vip: '192.168.68.20' }),
+      ),
+    ).toEqual([
+      "mosquitto_lb.vip: 192.168.68.20 is outside the uplink's OVN ranges (192.168.68.10-192.168.68.19, the base's uplinkOvnRanges); pick a VIP inside them",
+    ]);
+  });
+
   it('needs ports from 1 to 65535, over tcp or udp, each published once', () => {
     const ports = (...p: OvnLoadBalancerConfig['ports']) =>
       configErrors(() => ovnLoadBalancer({ ...mosquittoLb, ports: p }));

@@ -1,0 +1,12 @@
+// expect: lab.capacity.cpu: expected a whole number of cores
+import { grafana } from '@atlas/grafana';
+import { prometheus } from '@atlas/prometheus';
+import { labEstate, management } from '../lab.mjs';
+
+export default labEstate(
+  [
+    prometheus({ name: 'prometheus01', network: management }),
+    grafana({ name: 'grafana01', network: management, domain: 'grafana.example.com' }),
+  ],
+  { capacity: { cpu: 0, memory: '16GB', disk: '500GB' } },
+);

@@ -1,0 +1,8 @@
+// expect: base.networks.management.ipv4: 10.20.5.1/24 overlaps 10.20.0.1/16 of networks.production.ipv4
+import { baseInfrastructure } from '@atlas/base';
+import { estate, lab } from '../lab.mjs';
+
+const base = baseInfrastructure({
+  networks: { production: { ipv4: '10.20.0.1/16' }, management: { ipv4: '10.20.5.1/24' } },
+});
+export default estate([lab([base.call])]);

@@ -1,0 +1,4 @@
+// expect: lab.description: expected one line
+import { labEstate } from '../lab.mjs';
+
+export default labEstate([], { description: 'A lab.\r\nIn two lines.' });

@@ -1,0 +1,4 @@
+// expect: lab.description: expected a description
+import { labEstate } from '../lab.mjs';
+
+export default labEstate([], { description: undefined });

@@ -1,0 +1,7 @@
+// expect: name: expected a lower-case name
+import { defineEnvironment } from '@atlas/core';
+import { base, estate } from '../lab.mjs';
+
+export default estate([
+  defineEnvironment({ name: 'my_lab', description: 'A lab.', modules: [base.call] }),
+]);

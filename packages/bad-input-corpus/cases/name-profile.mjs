@@ -1,0 +1,12 @@
+// expect: grafana01.profileName: expected a name
+import { grafana } from '@atlas/grafana';
+import { labEstate, management } from '../lab.mjs';
+
+export default labEstate([
+  grafana({
+    name: 'grafana01',
+    network: management,
+    domain: 'grafana.example.com',
+    profileName: 'grafana profile',
+  }),
+]);

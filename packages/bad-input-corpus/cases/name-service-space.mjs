@@ -1,0 +1,12 @@
+// expect: grafana 01.name: expected a name of letters
+import { grafana } from '@atlas/grafana';
+import { labEstate, management } from '../lab.mjs';
+
+export default labEstate([
+  grafana({
+    name: 'grafana01',
+    network: management,
+    domain: 'grafana.example.com',
+    name: 'grafana 01',
+  }),
+]);

@@ -1,0 +1,4 @@
+// expect: repository: expected the git URL of the repository
+import { estate, lab } from '../lab.mjs';
+
+export default estate([lab()], { repository: 'https://example.com' });

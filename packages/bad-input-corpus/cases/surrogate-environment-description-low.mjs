@@ -1,0 +1,4 @@
+// expect: lab.description: contains a lone surrogate
+import { labEstate } from '../lab.mjs';
+
+export default labEstate([], { description: 'A lab \udc00.' });

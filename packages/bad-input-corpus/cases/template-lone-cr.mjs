@@ -1,0 +1,13 @@
+// expect: modules.echo.templates.templates/echo.tftpl: has a carriage return without a line feed
+import { ref } from '@atlas/hcl';
+import { labEstate, ownModule } from '../lab.mjs';
+
+export default labEstate([
+  ownModule({
+    template: [
+      { kind: 'literal', value: 'line one\rline two ' },
+      { kind: 'interp', expr: ref('var.message') },
+      { kind: 'literal', value: '\n' },
+    ],
+  }).call('echo01', {}),
+]);

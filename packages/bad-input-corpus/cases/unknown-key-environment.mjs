@@ -1,0 +1,4 @@
+// expect: lab.modles: Unrecognized key
+import { labEstate } from '../lab.mjs';
+
+export default labEstate([], { modles: [] });
