@@ -1,0 +1,277 @@
+import { renderEstate } from '@atlas/generator';
+import {
+  createEngineWorkspace,
+  findEngine,
+  pem,
+  selfSignedCertificate,
+  type EngineWorkspace,
+} from '@atlas/sim-provider';
+import { generateKeyPairSync } from 'node:crypto';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { atlasEstate, type NetworkChoice } from './index.js';
+
+// The real engine (OpenTofu when on PATH, else Terraform) over what Atlas generates, with the
+// simulated lxc/incus and hashicorp/tls providers of @atlas/sim-provider: validate every
+// module and root module; for each network mode, the documented bring-up order
+// iapetus -> cluster01 -> iapetus with local state, each environment planned, applied and
+// planned again (which must be empty).
+
+const GENERATED = join(import.meta.dirname, '..', 'generated');
+const MODES: Record<string, NetworkChoice> = {
+  bridge: { mode: 'bridge' },
+  physical: { mode: 'physical', parent: 'eno1' },
+  ovn: { mode: 'ovn', parent: 'uplink' },
+};
+const ENVIRONMENTS = ['iapetus', 'cluster01'] as const;
+const OTHER = { iapetus: 'cluster01', cluster01: 'iapetus' } as const;
+
+const engine = findEngine();
+const required = process.env.CI === 'true';
+if (!engine) {
+  const line = 'engine checks skipped: neither tofu nor terraform is on PATH';
+  if (required) throw new Error(`${line}, and CI requires them`);
+  console.log(line);
+}
+
+interface Step {
+  readonly what: string;
+  readonly ok: boolean;
+  /** A failure this suite knows about and names (an open issue), not a pass. */
+  readonly known?: string;
+  readonly detail: string;
+  readonly ms: number;
+}
+
+const report = new Map<string, Step[]>();
+const scratch: string[] = [];
+const workspaces: EngineWorkspace[] = [];
+
+async function scratchDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+
+async function workspace(): Promise<EngineWorkspace> {
+  const ws = await createEngineWorkspace(await scratchDir('atlas-engine-'), engine!);
+  workspaces.push(ws);
+  return ws;
+}
+
+/** Runs one engine command, records it under `row`, and says whether it did what `expect` wants. */
+async function step(
+  row: string,
+  ws: EngineWorkspace,
+  cwd: string,
+  what: string,
+  args: string[],
+  accept: (code: number) => boolean = (code) => code === 0,
+  knownFailure?: KnownFailure,
+): Promise<{ ok: boolean; known: boolean }> {
+  const started = Date.now();
+  const result = await ws.run(cwd, args);
+  const ok = accept(result.code);
+  const known = !ok && knownFailure !== undefined && knownFailure.pattern.test(result.stderr);
+  const detail = ok ? summary(result.stdout) : `${result.stderr}\n${result.stdout}`.trim();
+  const steps = report.get(row) ?? [];
+  steps.push({
+    what,
+    ok,
+    detail,
+    ms: Date.now() - started,
+    ...(known ? { known: knownFailure!.note } : {}),
+  });
+  report.set(row, steps);
+  return { ok, known };
+}
+
+interface KnownFailure {
+  readonly pattern: RegExp;
+  readonly note: string;
+}
+
+// Issue 9: until the other environment has state, its outputs cannot be read. The generated
+// `defaults` only cover a state without those outputs; a state that does not exist at all
+// fails `terraform_remote_state` (with S3 as with local state), so the documented first plan
+// of iapetus cannot pass yet.
+const NO_REMOTE_STATE: KnownFailure = {
+  pattern: /Unable to find remote state/,
+  note: 'expected failure (issue 9): the other environment has no state yet and terraform_remote_state refuses to read it; continuing with an empty state for it',
+};
+
+const EMPTY_STATE = JSON.stringify({
+  version: 4,
+  terraform_version: '1.8.0',
+  serial: 0,
+  lineage: 'atlas-engine-test',
+  outputs: {},
+  resources: [],
+});
+
+// "Plan: 3 to add, 0 to change, 0 to destroy." or "No changes."; the rest is noise in a report.
+const summary = (stdout: string): string =>
+  stdout.match(/Plan: [^\n]*|No changes\.|Apply complete![^\n]*|Success![^\n]*/)?.[0] ?? '';
+
+const EMPTY_PLAN = (code: number) => code === 0; // -detailed-exitcode: 2 means changes
+
+async function writeFiles(root: string, files: ReadonlyMap<string, string>) {
+  for (const [path, content] of files) {
+    await mkdir(dirname(join(root, path)), { recursive: true });
+    await writeFile(join(root, path), content);
+  }
+}
+
+// The tfvars examples hold <placeholders>, which the modules' validations rightly reject;
+// these are values of the right shape for the variables whose placeholders cannot pass.
+const TEST_PEM = (() => {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const now = Date.now();
+  const der = selfSignedCertificate({
+    commonName: 'atlas-engine-test',
+    isCa: false,
+    uses: ['client_auth', 'digital_signature'],
+    notBefore: new Date(now),
+    notAfter: new Date(now + 3_600_000),
+    serial: Buffer.from([1]),
+    publicKey,
+    privateKey,
+  });
+  return {
+    certificate: pem('CERTIFICATE', der),
+    key: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+  };
+})();
+const TEST_VALUES: readonly [RegExp, string][] = [
+  [/_certificate$/, heredoc(TEST_PEM.certificate)],
+  [/_client_key$|_private_key$/, heredoc(TEST_PEM.key)],
+  [/_users$/, '{ operator = "correct-horse-battery" }'],
+  [/_fingerprint$/, `"${'ab'.repeat(32)}"`],
+];
+function heredoc(text: string): string {
+  return `<<-EOT\n${text}EOT`;
+}
+
+async function testValues(example: string): Promise<string> {
+  const lines: string[] = [];
+  for (const [, name] of (await readFile(example, 'utf8')).matchAll(/^([a-z0-9_]+) = /gm)) {
+    const value = TEST_VALUES.find(([pattern]) => pattern.test(name!))?.[1];
+    if (value) lines.push(`${name} = ${value}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Local state instead of S3, and each remote state read from the other side's local file. */
+async function overrideBackends(tree: string) {
+  for (const environment of ENVIRONMENTS) {
+    const other = OTHER[environment];
+    await writeFile(
+      join(tree, 'environments', environment, 'engine_override.tf'),
+      `terraform {\n  backend "local" {\n    path = "${join(tree, `${environment}.tfstate`)}"\n  }\n}\n\n` +
+        `data "terraform_remote_state" "${other}" {\n  backend = "local"\n  config = {\n` +
+        `    path = "${join(tree, `${other}.tfstate`)}"\n  }\n}\n`,
+    );
+    const example = join(tree, 'environments', environment, 'terraform.tfvars.example');
+    await cp(example, join(tree, 'environments', environment, 'terraform.tfvars'));
+    await writeFile(
+      join(tree, 'environments', environment, 'engine.auto.tfvars'),
+      await testValues(example),
+    );
+  }
+}
+
+describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over generated/`, () => {
+  beforeAll(() => {
+    console.log(`engine: ${engine!.name} at ${engine!.path}`);
+  });
+  afterAll(async () => {
+    await Promise.all(workspaces.map((ws) => ws.close()));
+    await Promise.all(scratch.map((dir) => rm(dir, { recursive: true, force: true })));
+    const lines = [...report].map(
+      ([row, steps]) =>
+        `${row.padEnd(28)} ${steps.map((s) => `${s.what} ${s.ok ? 'ok' : s.known ? 'KNOWN FAILURE' : 'FAILED'} (${(s.ms / 1000).toFixed(1)}s${s.detail && s.ok ? `, ${s.detail}` : ''})`).join(' | ')}`,
+    );
+    const known = [...new Set([...report.values()].flat().flatMap((s) => s.known ?? []))];
+    console.log(
+      `${engine!.name} results:\n${lines.join('\n')}${known.map((k) => `\nKNOWN FAILURE: ${k}`).join('')}`,
+    );
+  });
+
+  it.concurrent('validates every module and both bootstraps', async () => {
+    const ws = await workspace();
+    const tree = await scratchDir('atlas-modules-');
+    await cp(GENERATED, tree, { recursive: true });
+    const modules = (await readdir(join(tree, 'modules'))).map((name) => `modules/${name}`);
+    const roots = [...modules, ...ENVIRONMENTS.map((env) => `environments/${env}/bootstrap`)];
+    const failures: string[] = [];
+    for (const root of roots) {
+      const cwd = join(tree, root);
+      const init = await step(root, ws, cwd, 'init', ['init', '-backend=false', '-no-color']);
+      const valid =
+        init.ok && (await step(root, ws, cwd, 'validate', ['validate', '-no-color'])).ok;
+      if (!valid) failures.push(root);
+    }
+    expect(failures, details(failures)).toEqual([]);
+  });
+
+  it.concurrent.each(Object.entries(MODES))(
+    'brings up the estate in %s mode: iapetus, cluster01, iapetus again',
+    async (mode, network) => {
+      const tree = await scratchDir(`atlas-${mode}-`);
+      if (mode === 'bridge') await cp(GENERATED, tree, { recursive: true });
+      else
+        await writeFiles(tree, renderEstate(atlasEstate({ iapetus: network, cluster01: network })));
+      await overrideBackends(tree);
+      // Each environment has its own Incus: its own simulated daemon.
+      const ws = { iapetus: await workspace(), cluster01: await workspace() };
+      const failures: string[] = [];
+      const bringUp = async (environment: (typeof ENVIRONMENTS)[number], round: string) => {
+        const row = `${mode} ${environment}${round}`;
+        const cwd = join(tree, 'environments', environment);
+        const on = ws[environment];
+        const run = (
+          what: string,
+          args: string[],
+          accept?: (code: number) => boolean,
+          known?: KnownFailure,
+        ) => step(row, on, cwd, what, [...args, '-no-color'], accept, known);
+        const plan = () =>
+          run(
+            'plan',
+            ['plan', '-out=tfplan', '-detailed-exitcode'],
+            (c) => c !== 1,
+            NO_REMOTE_STATE,
+          );
+        let planned =
+          (round !== '' || (await run('init', ['init'])).ok) &&
+          (await run('validate', ['validate'])).ok &&
+          (await plan());
+        if (planned && !planned.ok && planned.known) {
+          await writeFile(join(tree, `${OTHER[environment]}.tfstate`), EMPTY_STATE);
+          planned = await plan();
+        }
+        const ok =
+          planned &&
+          planned.ok &&
+          (await run('apply', ['apply', 'tfplan'])).ok &&
+          (await run('re-plan', ['plan', '-detailed-exitcode'], EMPTY_PLAN)).ok;
+        if (!ok) failures.push(row);
+      };
+      await bringUp('iapetus', '');
+      await bringUp('cluster01', '');
+      await bringUp('iapetus', ' (round 2)');
+      expect(failures, details(failures)).toEqual([]);
+    },
+  );
+});
+
+function details(rows: string[]): string {
+  return rows
+    .map((row) => {
+      const failed = report.get(row)?.find((s) => !s.ok && !s.known);
+      return `${row}: ${failed?.what} failed\n${failed?.detail}`;
+    })
+    .join('\n\n');
+}
