@@ -199,22 +199,25 @@ describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over gener
     );
   });
 
-  it.concurrent('validates every module and both bootstraps', async () => {
-    const ws = await workspace();
-    const tree = await scratchDir('atlas-modules-');
-    await cp(GENERATED, tree, { recursive: true });
-    const modules = (await readdir(join(tree, 'modules'))).map((name) => `modules/${name}`);
-    const roots = [...modules, ...ENVIRONMENTS.map((env) => `environments/${env}/bootstrap`)];
-    const failures: string[] = [];
-    for (const root of roots) {
-      const cwd = join(tree, root);
-      const init = await step(root, ws, cwd, 'init', ['init', '-backend=false', '-no-color']);
-      const valid =
-        init.ok && (await step(root, ws, cwd, 'validate', ['validate', '-no-color'])).ok;
-      if (!valid) failures.push(root);
-    }
-    expect(failures, details(failures)).toEqual([]);
-  });
+  it.concurrent(
+    "validates every module and both bootstraps, and runs the modules' own tests",
+    async () => {
+      const ws = await workspace();
+      const tree = await scratchDir('atlas-modules-');
+      await cp(GENERATED, tree, { recursive: true });
+      const modules = (await readdir(join(tree, 'modules'))).map((name) => `modules/${name}`);
+      const roots = [...modules, ...ENVIRONMENTS.map((env) => `environments/${env}/bootstrap`)];
+      const failures: string[] = [];
+      for (const root of roots) {
+        const cwd = join(tree, root);
+        const init = await step(root, ws, cwd, 'init', ['init', '-backend=false', '-no-color']);
+        const valid =
+          init.ok && (await step(root, ws, cwd, 'validate', ['validate', '-no-color'])).ok;
+        if (!valid) failures.push(root);
+      }
+      expect(failures, details(failures)).toEqual([]);
+    },
+  );
 
   it.concurrent.each(Object.entries(MODES))(
     'brings up the estate in %s mode: iapetus, cluster01, iapetus again',
