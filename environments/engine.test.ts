@@ -1,4 +1,7 @@
-import { renderEstate } from '@atlas/generator';
+import { baseInfrastructure } from '@atlas/base';
+import { defineEnvironment } from '@atlas/core';
+import { defineEstate, removedStatefulServices, renderEstate } from '@atlas/generator';
+import { loki } from '@atlas/loki';
 import {
   createEngineWorkspace,
   findEngine,
@@ -219,6 +222,58 @@ describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over gener
     },
   );
 
+  it.concurrent(
+    'keeps a renamed service and its data (moved), and warns before a removal destroys data',
+    async () => {
+      const ws = await workspace();
+      const tree = await scratchDir('atlas-renames-');
+      const cwd = join(tree, 'environments', 'lab');
+      const render = async (estate: ReturnType<typeof labEstate>) => {
+        const files = renderEstate(estate);
+        const warnings = await removedStatefulServices(tree, files);
+        await writeFiles(tree, files);
+        return warnings;
+      };
+      const row = 'renames';
+      await render(labEstate({ name: 'loki01' }));
+      await writeFile(
+        join(cwd, 'engine_override.tf'),
+        `terraform {\n  backend "local" {\n    path = "${join(tree, 'lab.tfstate')}"\n  }\n}\n`,
+      );
+      expect((await step(row, ws, cwd, 'init', ['init', '-no-color'])).ok).toBe(true);
+      expect((await step(row, ws, cwd, 'apply', ['apply', '-auto-approve', '-no-color'])).ok).toBe(
+        true,
+      );
+
+      // Renamed: the state moves, nothing is replaced or destroyed, generate has nothing to say.
+      expect(await render(labEstate({ name: 'logs01', renamedFrom: 'loki01' }))).toEqual([]);
+      // A module under a new name is a new module call: init installs it, as Atlantis does every run.
+      expect((await step(row, ws, cwd, 'init (renamed)', ['init', '-no-color'])).ok).toBe(true);
+      const renamed = await ws.run(cwd, ['plan', '-no-color']);
+      expect(renamed.code, renamed.stderr).toBe(0);
+      expect(renamed.stdout).toContain(
+        'module.loki01.incus_storage_volume.data[0] has moved to module.logs01.incus_storage_volume.data[0]',
+      );
+      expect(renamed.stdout).toContain(
+        'module.loki01.incus_instance.this has moved to module.logs01.incus_instance.this',
+      );
+      expect(renamed.stdout).toMatch(/Plan: 0 to add, \d+ to change, 0 to destroy\.|No changes\./);
+      expect(
+        (await step(row, ws, cwd, 'apply (renamed)', ['apply', '-auto-approve', '-no-color'])).ok,
+      ).toBe(true);
+
+      // Removed: generate names the volume the next apply destroys, and the plan does destroy it.
+      expect(await render(labEstate())).toEqual([
+        `environments/lab/main.tf: logs01 is no longer in the estate, so the next apply destroys its data volume "loki01-data". If it was renamed, give the new service renamedFrom: 'logs01' to keep it.`,
+      ]);
+      const removed = await ws.run(cwd, ['plan', '-no-color']);
+      expect(removed.code, removed.stderr).toBe(0);
+      expect(removed.stdout).toContain(
+        'module.logs01.incus_storage_volume.data[0] will be destroyed',
+      );
+    },
+  );
+
   it.concurrent.each(Object.entries(MODES))(
     'brings up the estate in %s mode: iapetus, cluster01, iapetus again',
     async (mode, network) => {
@@ -269,6 +324,24 @@ describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over gener
     },
   );
 });
+
+/**
+ * A one-service estate ("lab": a network and a Loki with its data volume), for the rename
+ * and removal checks; `loki` is the Loki's name and, after a rename, its former one.
+ */
+function labEstate(service?: { name: string; renamedFrom?: string }) {
+  const base = baseInfrastructure({
+    mode: 'bridge',
+    networks: { management: { ipv4: '10.40.0.1/24' } },
+  });
+  const modules = service
+    ? [base.call, loki({ ...service, network: base.attach('management') })]
+    : [base.call];
+  return defineEstate({
+    environments: [defineEnvironment({ name: 'lab', description: 'Rename checks.', modules })],
+    repository: 'https://example.com/atlas.git',
+  });
+}
 
 function details(rows: string[]): string {
   return rows

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { renderEstate, renderRepositoryFiles, type Estate } from './estate.js';
 import { ansibleInventory, tofuOutputsSchema } from './inventory.js';
+import { removedStatefulServices } from './removals.js';
 import { diffFiles, diffTree, writeFiles, writeTree } from './tree.js';
 
 /** Process exit codes, documented in the README. */
@@ -100,6 +101,8 @@ export async function main(argv: readonly string[], log: Logger = console): Prom
     const files = renderEstate(estate, {
       moduleSources: values['pinned-sources'] ? 'pinned' : 'local',
     });
+    for (const warning of await removedStatefulServices(values.out, files))
+      log.error(`warning: ${warning}`);
     // Repository-level files (atlantis.yaml) live beside the output folder.
     const repoRoot = dirname(resolve(values.out));
     const repoFiles = renderRepositoryFiles(estate);
