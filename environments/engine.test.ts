@@ -9,11 +9,19 @@ import {
   selfSignedCertificate,
   type EngineWorkspace,
 } from '@atlas/sim-provider';
-import { generateKeyPairSync } from 'node:crypto';
+import {
+  checkCloudInit,
+  checkContent,
+  hasChecker,
+  type CheckerName,
+  type CheckerResult,
+} from '@atlas/verify';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { atlasEstate, type NetworkChoice } from './index.js';
 
 // The real engine (OpenTofu when on PATH, else Terraform) over what Atlas generates, with the
@@ -118,6 +126,9 @@ const EMPTY_STATE = JSON.stringify({
 const summary = (stdout: string): string =>
   stdout.match(/Plan: [^\n]*|No changes\.|Apply complete![^\n]*|Success![^\n]*/)?.[0] ?? '';
 
+// Each test runs dozens of engine commands; on two busy cores that can take minutes.
+const TIMEOUT_MS = 600_000;
+
 const EMPTY_PLAN = (code: number) => code === 0; // -detailed-exitcode: 2 means changes
 
 async function writeFiles(root: string, files: ReadonlyMap<string, string>) {
@@ -211,15 +222,28 @@ describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over gener
       const modules = (await readdir(join(tree, 'modules'))).map((name) => `modules/${name}`);
       const roots = [...modules, ...ENVIRONMENTS.map((env) => `environments/${env}/bootstrap`)];
       const failures: string[] = [];
-      for (const root of roots) {
+      // A few lanes: each command is mostly the engine starting up and waiting on the provider.
+      const queue = [...roots];
+      const lane = async () => {
+        for (let root = queue.shift(); root !== undefined; root = queue.shift()) await check(root);
+      };
+      const check = async (root: string) => {
         const cwd = join(tree, root);
         const init = await step(root, ws, cwd, 'init', ['init', '-backend=false', '-no-color']);
         const valid =
           init.ok && (await step(root, ws, cwd, 'validate', ['validate', '-no-color'])).ok;
-        if (!valid) failures.push(root);
-      }
+        // tests/module.tftest.hcl: the mock-provider tests every generated module ships.
+        const tested =
+          valid &&
+          (!root.startsWith('modules/') ||
+            (await step(root, ws, cwd, 'test', ['test', '-no-color'])).ok);
+        if (!tested) failures.push(root);
+      };
+      await Promise.all([lane(), lane(), lane()]);
+      failures.sort();
       expect(failures, details(failures)).toEqual([]);
     },
+    TIMEOUT_MS,
   );
 
   it.concurrent(
@@ -285,7 +309,11 @@ describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over gener
       // Each environment has its own Incus: its own simulated daemon.
       const ws = { iapetus: await workspace(), cluster01: await workspace() };
       const failures: string[] = [];
-      const bringUp = async (environment: (typeof ENVIRONMENTS)[number], round: string) => {
+      const bringUp = async (
+        environment: (typeof ENVIRONMENTS)[number],
+        round: string,
+        { final }: { final: boolean },
+      ) => {
         const row = `${mode} ${environment}${round}`;
         const cwd = join(tree, 'environments', environment);
         const on = ws[environment];
@@ -314,16 +342,134 @@ describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over gener
           planned &&
           planned.ok &&
           (await run('apply', ['apply', 'tfplan'])).ok &&
-          (await run('re-plan', ['plan', '-detailed-exitcode'], EMPTY_PLAN)).ok;
+          (await run('re-plan', ['plan', '-out=final', '-detailed-exitcode'], EMPTY_PLAN)).ok &&
+          (!final || (await checkPlannedConfigs(row, on, cwd)));
         if (!ok) failures.push(row);
       };
-      await bringUp('iapetus', '');
-      await bringUp('cluster01', '');
-      await bringUp('iapetus', ' (round 2)');
+      await bringUp('iapetus', '', { final: false });
+      await bringUp('cluster01', '', { final: true });
+      await bringUp('iapetus', ' (round 2)', { final: true });
       expect(failures, details(failures)).toEqual([]);
     },
+    TIMEOUT_MS,
   );
 });
+
+interface PlannedResource {
+  readonly address: string;
+  readonly type: string;
+  readonly values: Record<string, unknown>;
+}
+interface PlannedModule {
+  readonly resources?: readonly PlannedResource[];
+  readonly child_modules?: readonly PlannedModule[];
+}
+const plannedResources = (module: PlannedModule): PlannedResource[] => [
+  ...(module.resources ?? []),
+  ...(module.child_modules ?? []).flatMap(plannedResources),
+];
+
+interface WrittenFile {
+  readonly path: string;
+  readonly content?: string;
+  readonly encoding?: string;
+}
+
+// The real checker for each kind of file the services write, by path.
+const FILE_CHECKS: readonly {
+  readonly path: RegExp;
+  readonly checker: CheckerName;
+  readonly args: (file: string) => string[];
+  readonly name: string;
+}[] = [
+  {
+    path: /prometheus\.yml$/,
+    checker: 'promtool',
+    args: (f) => ['check', 'config', '--syntax-only', f],
+    name: 'prometheus.yml',
+  },
+  {
+    path: /\/prometheus\/rules\/[^/]+\.yml$/,
+    checker: 'promtool',
+    args: (f) => ['check', 'rules', f],
+    name: 'rules.yml',
+  },
+  {
+    path: /alertmanager\.yml$/,
+    checker: 'amtool',
+    args: (f) => ['check-config', f],
+    name: 'alertmanager.yml',
+  },
+  { path: /\/usr\/local\/sbin\/[^/]+$/, checker: 'shellcheck', args: (f) => [f], name: 'script' },
+];
+
+// The modes render many identical files; each distinct one is checked once (cloud-init's
+// schema check alone takes about a second).
+const checked = new Map<string, CheckerResult>();
+function checkedOnce(checker: string, content: string, check: () => CheckerResult): CheckerResult {
+  const key = createHash('sha256').update(checker).update('\0').update(content).digest('hex');
+  const result = checked.get(key) ?? check();
+  checked.set(key, result);
+  return result;
+}
+
+/**
+ * The cloud-init user-data of every instance in the saved plan (`show -json`), through
+ * `cloud-init schema`, and each file it writes through that file's own checker.
+ */
+async function checkPlannedConfigs(
+  row: string,
+  ws: EngineWorkspace,
+  cwd: string,
+): Promise<boolean> {
+  const started = Date.now();
+  const shown = await ws.run(cwd, ['show', '-json', 'final']);
+  const problems: string[] = [];
+  const counts = new Map<string, number>();
+  const count = (what: string) => counts.set(what, (counts.get(what) ?? 0) + 1);
+  const plan = JSON.parse(shown.stdout) as { planned_values: { root_module: PlannedModule } };
+  for (const resource of plannedResources(plan.planned_values.root_module)) {
+    const config = resource.values.config as Record<string, string> | null;
+    const userData =
+      resource.type === 'incus_instance' ? config?.['cloud-init.user-data'] : undefined;
+    if (userData === undefined) continue;
+    if (hasChecker('cloud-init')) {
+      const result = checkedOnce('cloud-init', userData, () => checkCloudInit(userData));
+      count('cloud-init');
+      if (!`${result.stdout}${result.stderr}`.includes('Valid cloud-config'))
+        problems.push(`${resource.address}: cloud-init schema: ${result.stdout}${result.stderr}`);
+    }
+    const written =
+      (parseYaml(userData) as { write_files?: WrittenFile[] } | null)?.write_files ?? [];
+    for (const file of written) {
+      const check = FILE_CHECKS.find((c) => c.path.test(file.path));
+      if (!check || !hasChecker(check.checker)) continue;
+      const content = /^b(ase)?64$/.test(file.encoding ?? '')
+        ? Buffer.from(file.content ?? '', 'base64').toString()
+        : (file.content ?? '');
+      const result = checkedOnce(check.checker, content, () =>
+        checkContent(check.checker, content, check.args, check.name),
+      );
+      count(check.checker);
+      if (result.status !== 0)
+        problems.push(
+          `${resource.address} ${file.path}: ${check.checker}: ${result.stdout}${result.stderr}`,
+        );
+    }
+  }
+  const ok = shown.code === 0 && problems.length === 0 && (counts.get('cloud-init') ?? 1) > 0;
+  const steps = report.get(row) ?? [];
+  steps.push({
+    what: 'configs',
+    ok,
+    detail: ok
+      ? [...counts].map(([checker, n]) => `${checker} ${n}`).join(', ')
+      : `${shown.stderr}\n${problems.join('\n')}`,
+    ms: Date.now() - started,
+  });
+  report.set(row, steps);
+  return ok;
+}
 
 /**
  * A one-service estate ("lab": a network and a Loki with its data volume), for the rename
