@@ -24,16 +24,8 @@ variables {
     { name = "iapetus", address = "https://10.30.0.1:8443", default = true },
     { name = "cluster01", address = "https://192.168.71.10:8443" },
   ]
-  incus_client_certificate = <<-EOT
-    -----BEGIN CERTIFICATE-----
-    TUlJQnRlc3QtY2VydGlmaWNhdGU=
-    -----END CERTIFICATE-----
-  EOT
-  incus_client_key         = <<-EOT
-    -----BEGIN PRIVATE KEY-----
-    TUlJQnRlc3Qta2V5
-    -----END PRIVATE KEY-----
-  EOT
+  incus_client_certificate = "-----BEGIN CERTIFICATE----- test placeholder -----END CERTIFICATE-----"
+  incus_client_key         = "-----BEGIN PRIVATE KEY----- test placeholder -----END PRIVATE KEY-----"
 }
 
 run "defaults" {
