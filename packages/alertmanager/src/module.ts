@@ -372,6 +372,7 @@ export const alertmanagerModule = incusServiceModule({
             binary('>', call('length', [self]), num(0)),
           ),
           errorMessage: 'Must be null or a non-empty password.',
+          rejects: '',
         },
       ],
     }),

@@ -185,6 +185,16 @@ run "rejects_resolve_timeout" {
   expect_failures = [var.resolve_timeout]
 }
 
+run "rejects_smtp_auth_password" {
+  command = plan
+
+  variables {
+    smtp_auth_password = ""
+  }
+
+  expect_failures = [var.smtp_auth_password]
+}
+
 run "rejects_slack_api_url" {
   command = plan
 

@@ -196,6 +196,26 @@ run "rejects_domain" {
   expect_failures = [var.domain]
 }
 
+run "rejects_repo_allowlist" {
+  command = plan
+
+  variables {
+    repo_allowlist = []
+  }
+
+  expect_failures = [var.repo_allowlist]
+}
+
+run "rejects_repo_allowlist_2" {
+  command = plan
+
+  variables {
+    repo_allowlist = ["example-org/infrastructure"]
+  }
+
+  expect_failures = [var.repo_allowlist]
+}
+
 run "rejects_github_user" {
   command = plan
 
@@ -204,6 +224,114 @@ run "rejects_github_user" {
   }
 
   expect_failures = [var.github_user]
+}
+
+run "rejects_github_token" {
+  command = plan
+
+  variables {
+    github_token = ""
+  }
+
+  expect_failures = [var.github_token]
+}
+
+run "rejects_github_webhook_secret" {
+  command = plan
+
+  variables {
+    github_webhook_secret = "<only 22 characters>"
+  }
+
+  expect_failures = [var.github_webhook_secret]
+}
+
+run "rejects_apply_requirements" {
+  command = plan
+
+  variables {
+    apply_requirements = ["approved", "reviewed"]
+  }
+
+  expect_failures = [var.apply_requirements]
+}
+
+run "rejects_incus_remotes" {
+  command = plan
+
+  variables {
+    incus_remotes = [
+      { name = "iapetus", address = "https://10.30.0.1:8443" },
+    ]
+  }
+
+  expect_failures = [var.incus_remotes]
+}
+
+run "rejects_incus_remotes_2" {
+  command = plan
+
+  variables {
+    incus_remotes = [
+      { name = "iapetus", address = "https://10.30.0.1:8443", default = true },
+      { name = "iapetus", address = "https://10.30.0.2:8443" },
+    ]
+  }
+
+  expect_failures = [var.incus_remotes]
+}
+
+run "rejects_incus_remotes_3" {
+  command = plan
+
+  variables {
+    incus_remotes = [
+      { name = "Iapetus", address = "https://10.30.0.1:8443", default = true },
+    ]
+  }
+
+  expect_failures = [var.incus_remotes]
+}
+
+run "rejects_incus_remotes_4" {
+  command = plan
+
+  variables {
+    incus_remotes = [
+      { name = "images", address = "https://10.30.0.1:8443", default = true },
+    ]
+  }
+
+  expect_failures = [var.incus_remotes]
+}
+
+run "rejects_incus_remotes_5" {
+  command = plan
+
+  variables {
+    incus_remotes = [
+      { name = "iapetus", address = "http://10.30.0.1:8443", default = true },
+    ]
+  }
+
+  expect_failures = [var.incus_remotes]
+}
+
+run "rejects_incus_remotes_6" {
+  command = plan
+
+  variables {
+    incus_remotes = [
+      {
+        name               = "iapetus"
+        address            = "https://10.30.0.1:8443"
+        default            = true
+        server_certificate = "not a certificate"
+      },
+    ]
+  }
+
+  expect_failures = [var.incus_remotes]
 }
 
 run "rejects_incus_client_certificate" {

@@ -14,3 +14,51 @@ variables {
 run "defaults" {
   command = plan
 }
+
+run "rejects_networks" {
+  command = plan
+
+  variables {
+    networks = {
+      management = { type = "macvlan" }
+    }
+  }
+
+  expect_failures = [var.networks]
+}
+
+run "rejects_networks_2" {
+  command = plan
+
+  variables {
+    networks = {
+      lan = { type = "physical" }
+    }
+  }
+
+  expect_failures = [var.networks]
+}
+
+run "rejects_networks_3" {
+  command = plan
+
+  variables {
+    networks = {
+      management = { ipv4_address = "10.10.0.1" }
+    }
+  }
+
+  expect_failures = [var.networks]
+}
+
+run "rejects_networks_4" {
+  command = plan
+
+  variables {
+    networks = {
+      management = { ipv6_address = "fd00:10:10::1" }
+    }
+  }
+
+  expect_failures = [var.networks]
+}

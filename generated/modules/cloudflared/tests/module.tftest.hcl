@@ -82,6 +82,16 @@ run "rejects_root_disk_size" {
   expect_failures = [var.root_disk_size]
 }
 
+run "rejects_tunnel_token" {
+  command = plan
+
+  variables {
+    tunnel_token = "not-a-token"
+  }
+
+  expect_failures = [var.tunnel_token]
+}
+
 run "rejects_metrics_port" {
   command = plan
 

@@ -95,6 +95,82 @@ run "rejects_proxy_devices" {
   expect_failures = [var.proxy_devices]
 }
 
+run "rejects_zone" {
+  command = plan
+
+  variables {
+    zone = "accuser.dev."
+  }
+
+  expect_failures = [var.zone]
+}
+
+run "rejects_records" {
+  command = plan
+
+  variables {
+    records = [
+      { name = "www", type = "MX", value = "mail.accuser.dev." },
+    ]
+  }
+
+  expect_failures = [var.records]
+}
+
+run "rejects_records_2" {
+  command = plan
+
+  variables {
+    records = [
+      { name = "Grafana", type = "A", value = "10.10.0.20" },
+    ]
+  }
+
+  expect_failures = [var.records]
+}
+
+run "rejects_records_3" {
+  command = plan
+
+  variables {
+    records = [
+      { name = "grafana", type = "A", value = "grafana.accuser.dev" },
+    ]
+  }
+
+  expect_failures = [var.records]
+}
+
+run "rejects_records_4" {
+  command = plan
+
+  variables {
+    records = [
+      {
+        name  = "grafana"
+        type  = "A"
+        value = "10.10.0.20"
+        ttl   = -1
+      },
+    ]
+  }
+
+  expect_failures = [var.records]
+}
+
+run "rejects_records_5" {
+  command = plan
+
+  variables {
+    records = [
+      { name = "www", type = "CNAME", value = "grafana" },
+      { name = "www", type = "A", value = "10.10.0.20" },
+    ]
+  }
+
+  expect_failures = [var.records]
+}
+
 run "rejects_incus_dns_server" {
   command = plan
 
@@ -103,6 +179,26 @@ run "rejects_incus_dns_server" {
   }
 
   expect_failures = [var.incus_dns_server]
+}
+
+run "rejects_upstream_servers" {
+  command = plan
+
+  variables {
+    upstream_servers = []
+  }
+
+  expect_failures = [var.upstream_servers]
+}
+
+run "rejects_upstream_servers_2" {
+  command = plan
+
+  variables {
+    upstream_servers = ["dns.google"]
+  }
+
+  expect_failures = [var.upstream_servers]
 }
 
 run "rejects_health_port" {
@@ -123,4 +219,54 @@ run "rejects_metrics_port" {
   }
 
   expect_failures = [var.metrics_port]
+}
+
+run "rejects_default_ttl" {
+  command = plan
+
+  variables {
+    default_ttl = -1
+  }
+
+  expect_failures = [var.default_ttl]
+}
+
+run "rejects_soa" {
+  command = plan
+
+  variables {
+    soa = { mname = "NS1" }
+  }
+
+  expect_failures = [var.soa]
+}
+
+run "rejects_soa_2" {
+  command = plan
+
+  variables {
+    soa = { refresh = 0 }
+  }
+
+  expect_failures = [var.soa]
+}
+
+run "rejects_coredns_version" {
+  command = plan
+
+  variables {
+    coredns_version = "v1.11.1"
+  }
+
+  expect_failures = [var.coredns_version]
+}
+
+run "rejects_coredns_sha256" {
+  command = plan
+
+  variables {
+    coredns_sha256 = "ABC123"
+  }
+
+  expect_failures = [var.coredns_sha256]
 }

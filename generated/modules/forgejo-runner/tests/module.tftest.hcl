@@ -187,6 +187,36 @@ run "rejects_forgejo_url" {
   expect_failures = [var.forgejo_url]
 }
 
+run "rejects_runner_labels" {
+  command = plan
+
+  variables {
+    runner_labels = []
+  }
+
+  expect_failures = [var.runner_labels]
+}
+
+run "rejects_runner_labels_2" {
+  command = plan
+
+  variables {
+    runner_labels = ["not a label"]
+  }
+
+  expect_failures = [var.runner_labels]
+}
+
+run "rejects_runner_labels_3" {
+  command = plan
+
+  variables {
+    runner_labels = ["docker:docker://node:20-bookworm", "docker:host"]
+  }
+
+  expect_failures = [var.runner_labels]
+}
+
 run "rejects_runner_version" {
   command = plan
 

@@ -176,3 +176,71 @@ run "rejects_snapshot_expiry" {
 
   expect_failures = [var.snapshot_expiry]
 }
+
+run "rejects_domain" {
+  command = plan
+
+  variables {
+    domain = "Grafana.Example.com"
+  }
+
+  expect_failures = [var.domain]
+}
+
+run "rejects_admin_password" {
+  command = plan
+
+  variables {
+    admin_password = "<short>"
+  }
+
+  expect_failures = [var.admin_password]
+}
+
+run "rejects_datasources" {
+  command = plan
+
+  variables {
+    datasources = [
+      { name = "influx", type = "influxdb", url = "http://influx01.incus:8086" },
+    ]
+  }
+
+  expect_failures = [var.datasources]
+}
+
+run "rejects_datasources_2" {
+  command = plan
+
+  variables {
+    datasources = [
+      {
+        name       = "a"
+        type       = "prometheus"
+        url        = "http://a.incus:9090"
+        is_default = true
+      },
+      {
+        name       = "b"
+        type       = "prometheus"
+        url        = "http://b.incus:9090"
+        is_default = true
+      },
+    ]
+  }
+
+  expect_failures = [var.datasources]
+}
+
+run "rejects_datasources_3" {
+  command = plan
+
+  variables {
+    datasources = [
+      { name = "a", type = "prometheus", url = "http://a.incus:9090" },
+      { name = "a", type = "loki", url = "http://a.incus:3100" },
+    ]
+  }
+
+  expect_failures = [var.datasources]
+}

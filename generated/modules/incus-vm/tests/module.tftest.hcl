@@ -174,3 +174,13 @@ run "rejects_snapshot_expiry" {
 
   expect_failures = [var.snapshot_expiry]
 }
+
+run "rejects_user_data" {
+  command = plan
+
+  variables {
+    user_data = "packages: [curl]"
+  }
+
+  expect_failures = [var.user_data]
+}

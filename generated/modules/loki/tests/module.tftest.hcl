@@ -187,6 +187,26 @@ run "rejects_proxy_devices" {
   expect_failures = [var.proxy_devices]
 }
 
+run "rejects_retention_period" {
+  command = plan
+
+  variables {
+    retention_period = "30d"
+  }
+
+  expect_failures = [var.retention_period]
+}
+
+run "rejects_retention_delete_delay" {
+  command = plan
+
+  variables {
+    retention_delete_delay = "1h"
+  }
+
+  expect_failures = [var.retention_delete_delay]
+}
+
 run "rejects_http_port" {
   command = plan
 

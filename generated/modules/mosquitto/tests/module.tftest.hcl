@@ -186,3 +186,51 @@ run "rejects_proxy_devices" {
 
   expect_failures = [var.proxy_devices]
 }
+
+run "rejects_users" {
+  command = plan
+
+  variables {
+    users = { "bad user" = "correct-horse-battery" }
+  }
+
+  expect_failures = [var.users]
+}
+
+run "rejects_users_2" {
+  command = plan
+
+  variables {
+    users = { operator = "<short>" }
+  }
+
+  expect_failures = [var.users]
+}
+
+run "rejects_tls" {
+  command = plan
+
+  variables {
+    tls = {
+      ca_url             = "http://step-ca01.incus:9000"
+      acme_directory_url = "https://step-ca01.incus:9000/acme/acme/directory"
+      ca_fingerprint     = "abababababababababababababababababababababababababababababababab"
+    }
+  }
+
+  expect_failures = [var.tls]
+}
+
+run "rejects_tls_2" {
+  command = plan
+
+  variables {
+    tls = {
+      ca_url             = "https://step-ca01.incus:9000"
+      acme_directory_url = "https://step-ca01.incus:9000/acme/acme/directory"
+      ca_fingerprint     = "ABC"
+    }
+  }
+
+  expect_failures = [var.tls]
+}

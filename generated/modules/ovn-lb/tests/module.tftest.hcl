@@ -36,3 +36,127 @@ run "rejects_listen_address" {
 
   expect_failures = [var.listen_address]
 }
+
+run "rejects_backends" {
+  command = plan
+
+  variables {
+    backends = {}
+  }
+
+  expect_failures = [var.backends]
+}
+
+run "rejects_backends_2" {
+  command = plan
+
+  variables {
+    backends = { "bad name" = "10.10.0.20" }
+  }
+
+  expect_failures = [var.backends]
+}
+
+run "rejects_backends_3" {
+  command = plan
+
+  variables {
+    backends = { mosquitto01 = "mosquitto01.incus" }
+  }
+
+  expect_failures = [var.backends]
+}
+
+run "rejects_ports" {
+  command = plan
+
+  variables {
+    ports = []
+  }
+
+  expect_failures = [var.ports]
+}
+
+run "rejects_ports_2" {
+  command = plan
+
+  variables {
+    ports = [
+      { name = "bad name", listen_port = 1883 },
+    ]
+  }
+
+  expect_failures = [var.ports]
+}
+
+run "rejects_ports_3" {
+  command = plan
+
+  variables {
+    ports = [
+      { name = "mqtt", listen_port = 1883 },
+      { name = "mqtt", listen_port = 8883 },
+    ]
+  }
+
+  expect_failures = [var.ports]
+}
+
+run "rejects_ports_4" {
+  command = plan
+
+  variables {
+    ports = [
+      { name = "mqtt", protocol = "sctp", listen_port = 1883 },
+    ]
+  }
+
+  expect_failures = [var.ports]
+}
+
+run "rejects_ports_5" {
+  command = plan
+
+  variables {
+    ports = [
+      { name = "mqtt", listen_port = 0 },
+    ]
+  }
+
+  expect_failures = [var.ports]
+}
+
+run "rejects_ports_6" {
+  command = plan
+
+  variables {
+    ports = [
+      { name = "mqtt", listen_port = 1883, target_port = 70000 },
+    ]
+  }
+
+  expect_failures = [var.ports]
+}
+
+run "rejects_ports_7" {
+  command = plan
+
+  variables {
+    ports = [
+      { name = "a", listen_port = 1883 },
+      { name = "b", listen_port = 1883 },
+    ]
+  }
+
+  expect_failures = [var.ports]
+}
+
+run "rejects_health_check" {
+  command = plan
+
+  variables {
+    health_check = { interval = 0 }
+  }
+
+  expect_failures = [var.health_check]
+}

@@ -185,6 +185,16 @@ run "rejects_retention_time" {
   expect_failures = [var.retention_time]
 }
 
+run "rejects_retention_size" {
+  command = plan
+
+  variables {
+    retention_size = "90 GB"
+  }
+
+  expect_failures = [var.retention_size]
+}
+
 run "rejects_scrape_interval" {
   command = plan
 
@@ -203,4 +213,58 @@ run "rejects_evaluation_interval" {
   }
 
   expect_failures = [var.evaluation_interval]
+}
+
+run "rejects_scrape_jobs" {
+  command = plan
+
+  variables {
+    scrape_jobs = [
+      {
+        name    = "node"
+        targets = ["10.0.0.1:9100"]
+      },
+      {
+        name    = "node"
+        targets = ["10.0.0.2:9100"]
+      },
+    ]
+  }
+
+  expect_failures = [var.scrape_jobs]
+}
+
+run "rejects_scrape_jobs_2" {
+  command = plan
+
+  variables {
+    scrape_jobs = [
+      {
+        name    = "node"
+        targets = ["10.0.0.1:9100"]
+        scheme  = "ftp"
+      },
+    ]
+  }
+
+  expect_failures = [var.scrape_jobs]
+}
+
+run "rejects_alert_rules" {
+  command = plan
+
+  variables {
+    alert_rules = [
+      {
+        alert        = "Down"
+        expr         = "up == 0"
+        for_duration = "5m"
+        severity     = "page"
+        summary      = "Down"
+        description  = "A target is down."
+      },
+    ]
+  }
+
+  expect_failures = [var.alert_rules]
 }

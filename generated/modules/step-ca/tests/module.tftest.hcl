@@ -186,6 +186,16 @@ run "rejects_ca_name" {
   expect_failures = [var.ca_name]
 }
 
+run "rejects_dns_names" {
+  command = plan
+
+  variables {
+    dns_names = []
+  }
+
+  expect_failures = [var.dns_names]
+}
+
 run "rejects_acme_provisioner" {
   command = plan
 
@@ -206,11 +216,31 @@ run "rejects_cert_duration" {
   expect_failures = [var.cert_duration]
 }
 
+run "rejects_cert_duration_2" {
+  command = plan
+
+  variables {
+    cert_duration = "1m"
+  }
+
+  expect_failures = [var.cert_duration]
+}
+
 run "rejects_max_cert_duration" {
   command = plan
 
   variables {
     max_cert_duration = "not valid!"
+  }
+
+  expect_failures = [var.max_cert_duration]
+}
+
+run "rejects_max_cert_duration_2" {
+  command = plan
+
+  variables {
+    max_cert_duration = "1m"
   }
 
   expect_failures = [var.max_cert_duration]
@@ -224,4 +254,14 @@ run "rejects_port" {
   }
 
   expect_failures = [var.port]
+}
+
+run "rejects_ca_password" {
+  command = plan
+
+  variables {
+    ca_password = "<short>"
+  }
+
+  expect_failures = [var.ca_password]
 }
