@@ -175,6 +175,206 @@ run "rejects_snapshot_expiry" {
   expect_failures = [var.snapshot_expiry]
 }
 
+run "rejects_route" {
+  command = plan
+
+  variables {
+    route = { receiver = "default", group_wait = "30 seconds" }
+  }
+
+  expect_failures = [var.route]
+}
+
+run "rejects_route_2" {
+  command = plan
+
+  variables {
+    route = {
+      receiver = "default"
+      routes = [
+        {
+          matchers = ["severity is critical"]
+        },
+      ]
+    }
+  }
+
+  expect_failures = [var.route]
+}
+
+run "rejects_route_3" {
+  command = plan
+
+  variables {
+    route = {
+      receiver = "default"
+      group_by = ["not a label"]
+    }
+  }
+
+  expect_failures = [var.route]
+}
+
+run "rejects_route_4" {
+  command = plan
+
+  variables {
+    route = { receiver = "bad receiver!" }
+  }
+
+  expect_failures = [var.route]
+}
+
+run "rejects_receivers" {
+  command = plan
+
+  variables {
+    receivers = []
+  }
+
+  expect_failures = [var.receivers]
+}
+
+run "rejects_receivers_2" {
+  command = plan
+
+  variables {
+    receivers = [
+      { name = "default" },
+      { name = "bad name!" },
+    ]
+  }
+
+  expect_failures = [var.receivers]
+}
+
+run "rejects_receivers_3" {
+  command = plan
+
+  variables {
+    receivers = [
+      { name = "default" },
+      { name = "default" },
+    ]
+  }
+
+  expect_failures = [var.receivers]
+}
+
+run "rejects_receivers_4" {
+  command = plan
+
+  variables {
+    receivers = [
+      {
+        name = "default"
+        webhook_configs = [
+          { url = "not a url" },
+        ]
+      },
+    ]
+  }
+
+  expect_failures = [var.receivers]
+}
+
+run "rejects_receivers_5" {
+  command = plan
+
+  variables {
+    receivers = [
+      {
+        name = "default"
+        email_configs = [
+          { to = "ops at example.com" },
+        ]
+      },
+    ]
+  }
+
+  expect_failures = [var.receivers]
+}
+
+run "rejects_receivers_6" {
+  command = plan
+
+  variables {
+    receivers = [
+      {
+        name = "default"
+        email_configs = [
+          { to = "ops@example.com", smarthost = "smtp.example.com" },
+        ]
+      },
+    ]
+  }
+
+  expect_failures = [var.receivers]
+}
+
+run "rejects_receivers_7" {
+  command = plan
+
+  variables {
+    receivers = [
+      {
+        name = "default"
+        slack_configs = [
+          { channel = "alerts channel" },
+        ]
+      },
+    ]
+  }
+
+  expect_failures = [var.receivers]
+}
+
+run "rejects_inhibit_rules" {
+  command = plan
+
+  variables {
+    inhibit_rules = [
+      {
+        source_matchers = []
+        target_matchers = ["severity=\"warning\""]
+      },
+    ]
+  }
+
+  expect_failures = [var.inhibit_rules]
+}
+
+run "rejects_inhibit_rules_2" {
+  command = plan
+
+  variables {
+    inhibit_rules = [
+      {
+        source_matchers = ["severity is critical"]
+        target_matchers = ["severity=\"warning\""]
+      },
+    ]
+  }
+
+  expect_failures = [var.inhibit_rules]
+}
+
+run "rejects_inhibit_rules_3" {
+  command = plan
+
+  variables {
+    inhibit_rules = [
+      {
+        source_matchers = ["severity=\"critical\""]
+        target_matchers = ["severity=\"warning\""]
+        equal           = ["not a label"]
+      },
+    ]
+  }
+
+  expect_failures = [var.inhibit_rules]
+}
+
 run "rejects_resolve_timeout" {
   command = plan
 
@@ -183,6 +383,16 @@ run "rejects_resolve_timeout" {
   }
 
   expect_failures = [var.resolve_timeout]
+}
+
+run "rejects_smtp" {
+  command = plan
+
+  variables {
+    smtp = { smarthost = "smtp.example.com", from = "ops@example.com" }
+  }
+
+  expect_failures = [var.smtp]
 }
 
 run "rejects_smtp_auth_password" {
