@@ -71,9 +71,6 @@ const OIDS = {
   ed25519: '1.3.101.112',
 } as const;
 
-export type KeyUse =
-  'digital_signature' | 'key_encipherment' | 'cert_signing' | 'server_auth' | 'client_auth';
-
 export interface CertificateRequest {
   readonly commonName: string;
   readonly organization?: string;
