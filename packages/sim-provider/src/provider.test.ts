@@ -122,7 +122,7 @@ describe.skipIf(!engine)(`the simulated providers under ${engine?.name}`, () => 
     expect(result.stderr).toContain('type value must be one of: "container", "virtual-machine"');
   });
 
-  it('imports an object it applied, and a moved block keeps it', async () => {
+  it('imports an object it applied, a moved block keeps it, and state moves across types', async () => {
     const cwd = await project('kept', ESTATE);
     await ok(cwd, ['init']);
     await ok(cwd, ['apply', '-auto-approve']);
@@ -136,6 +136,21 @@ describe.skipIf(!engine)(`the simulated providers under ${engine?.name}`, () => 
     const plan = await ws.run(cwd, ['plan', '-detailed-exitcode', '-no-color']);
     expect(plan.stdout).toContain('has moved to incus_instance.site');
     expect(plan.stdout).toContain('0 to destroy');
+
+    // Across resource types the engine asks the provider to convert the state (MoveResourceState).
+    const pool = `${PROVIDERS}\nresource "incus_storage_pool" "data" {\n  name   = "data"\n  driver = "dir"\n}\n`;
+    const moving = await project('moving', pool);
+    await ok(moving, ['init']);
+    await ok(moving, ['apply', '-auto-approve']);
+    await writeFile(
+      join(moving, 'main.tf'),
+      `${PROVIDERS}\nmoved {\n  from = incus_storage_pool.data\n  to   = incus_storage_bucket.data\n}\n\n` +
+        `resource "incus_storage_bucket" "data" {\n  name = "data"\n  pool = "data"\n}\n`,
+    );
+    const moved = await ws.run(moving, ['plan', '-no-color']);
+    expect(moved.code, moved.stderr).toBe(0);
+    // Converted by the provider, not refused: a pool is no bucket, so it is then replaced.
+    expect(moved.stdout).toContain('# (moved from incus_storage_pool.data)');
     expect(plan.stdout).not.toContain('must be replaced');
   });
 });
