@@ -214,7 +214,7 @@ describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over gener
   }, 60_000);
 
   it.concurrent(
-    "validates every module and both bootstraps, and runs the modules' own tests",
+    "validates every module and both bootstraps, runs the modules' own tests and validates their README usage",
     async () => {
       const ws = await workspace();
       const tree = await scratchDir('atlas-modules-');
@@ -237,7 +237,9 @@ describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over gener
           valid &&
           (!root.startsWith('modules/') ||
             (await step(root, ws, cwd, 'test', ['test', '-no-color'])).ok);
-        if (!tested) failures.push(root);
+        const documented =
+          tested && (!root.startsWith('modules/') || (await validateUsage(root, ws, tree)));
+        if (!documented) failures.push(root);
       };
       await Promise.all([lane(), lane(), lane()]);
       failures.sort();
@@ -354,6 +356,56 @@ describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over gener
     TIMEOUT_MS,
   );
 });
+
+const USAGE = /```hcl\n(module "[^"]+" \{\n {2}source\s+= "\.\.\/\.\.\/modules\/[^]*?)```/;
+
+/**
+ * The README's usage example, validated as the fragment of a root module it is: the
+ * variables it reads are declared, and the other modules it refers to are stand-ins whose
+ * outputs are unknown (as they are to `validate`).
+ */
+async function validateUsage(root: string, ws: EngineWorkspace, tree: string): Promise<boolean> {
+  const name = root.slice('modules/'.length);
+  const usage = (await readFile(join(tree, root, 'README.md'), 'utf8')).match(USAGE)?.[1];
+  const dir = join(tree, 'environments', `readme-${name}`);
+  await mkdir(dir, { recursive: true });
+  const distinct = (pattern: RegExp) => [
+    ...new Set([...(usage ?? '').matchAll(pattern)].map((m) => m.slice(1).join('.'))),
+  ];
+  const variables = distinct(/\bvar\.([a-z0-9_]+)/g).map((v) => `variable "${v}" {}\n`);
+  const others = new Map<string, Set<string>>();
+  for (const reference of distinct(/\bmodule\.([a-z0-9_-]+)\.([a-z0-9_]+)/g)) {
+    const [module, output] = reference.split('.') as [string, string];
+    others.set(module, (others.get(module) ?? new Set()).add(output));
+  }
+  for (const [module, outputs] of others) {
+    await mkdir(join(dir, `stand-in-${module}`), { recursive: true });
+    await writeFile(
+      join(dir, `stand-in-${module}`, 'main.tf'),
+      `resource "terraform_data" "unknown" {}\n` +
+        [...outputs]
+          .map((o) => `\noutput "${o}" {\n  value = terraform_data.unknown.output\n}\n`)
+          .join(''),
+    );
+  }
+  await writeFile(
+    join(dir, 'main.tf'),
+    [
+      usage ?? '',
+      ...variables,
+      ...[...others.keys()].map((m) => `module "${m}" {\n  source = "./stand-in-${m}"\n}\n`),
+    ].join('\n'),
+  );
+  const row = `${root} README`;
+  if (usage === undefined) {
+    report.set(row, [{ what: 'usage', ok: false, detail: 'no usage example found', ms: 0 }]);
+    return false;
+  }
+  return (
+    (await step(row, ws, dir, 'init', ['init', '-backend=false', '-no-color'])).ok &&
+    (await step(row, ws, dir, 'validate', ['validate', '-no-color'])).ok
+  );
+}
 
 interface PlannedResource {
   readonly address: string;
