@@ -229,10 +229,12 @@ export const alertmanagerModule = incusServiceModule({
             ),
             errorMessage:
               'Each group_wait, group_interval and repeat_interval must be a duration such as 30s, 5m or 4h.',
+            rejects: { receiver: 'default', group_wait: '30 seconds' },
           },
           {
             condition: everySet(allOf(children, 'matchers'), matcher),
             errorMessage: `Each child route matcher must be ${matcher.what}.`,
+            rejects: { receiver: 'default', routes: [{ matchers: ['severity is critical'] }] },
           },
           {
             condition: everySet(
@@ -240,6 +242,7 @@ export const alertmanagerModule = incusServiceModule({
               groupByLabel,
             ),
             errorMessage: `Each group_by entry must be ${groupByLabel.what}.`,
+            rejects: { receiver: 'default', group_by: ['not a label'] },
           },
           {
             condition: everySet(
@@ -250,6 +253,7 @@ export const alertmanagerModule = incusServiceModule({
               receiverName,
             ),
             errorMessage: `Each route receiver must be ${receiverName.what}.`,
+            rejects: { receiver: 'bad receiver!' },
           },
         ];
       },
@@ -266,10 +270,12 @@ export const alertmanagerModule = incusServiceModule({
           {
             condition: binary('>', call('length', [self]), num(0)),
             errorMessage: 'Define at least one receiver.',
+            rejects: [],
           },
           {
             condition: everySet(forList('r', self, ref('r.name')), receiverName),
             errorMessage: `Each receiver name must be ${receiverName.what}.`,
+            rejects: [{ name: 'default' }, { name: 'bad name!' }],
           },
           {
             condition: binary(
@@ -278,10 +284,12 @@ export const alertmanagerModule = incusServiceModule({
               call('length', [self]),
             ),
             errorMessage: 'Receiver names must be unique.',
+            rejects: [{ name: 'default' }, { name: 'default' }],
           },
           {
             condition: everySet(field('webhook_configs', 'url'), httpUrl),
             errorMessage: `Each webhook url must be ${httpUrl.what}.`,
+            rejects: [{ name: 'default', webhook_configs: [{ url: 'not a url' }] }],
           },
           {
             condition: everySet(
@@ -289,14 +297,22 @@ export const alertmanagerModule = incusServiceModule({
               emailAddress,
             ),
             errorMessage: `Each email "to" and "from" must be ${emailAddress.what}.`,
+            rejects: [{ name: 'default', email_configs: [{ to: 'ops at example.com' }] }],
           },
           {
             condition: everySet(field('email_configs', 'smarthost'), smarthost),
             errorMessage: `Each email smarthost must be ${smarthost.what}.`,
+            rejects: [
+              {
+                name: 'default',
+                email_configs: [{ to: 'ops@example.com', smarthost: 'smtp.example.com' }],
+              },
+            ],
           },
           {
             condition: everySet(field('slack_configs', 'channel'), slackChannel),
             errorMessage: `Each Slack channel must be ${slackChannel.what}.`,
+            rejects: [{ name: 'default', slack_configs: [{ channel: 'alerts channel' }] }],
           },
         ];
       },
@@ -320,6 +336,7 @@ export const alertmanagerModule = incusServiceModule({
             ),
           ]),
           errorMessage: 'Each inhibit rule needs at least one source and one target matcher.',
+          rejects: [{ source_matchers: [], target_matchers: ['severity="warning"'] }],
         },
         {
           condition: everySet(
@@ -327,10 +344,20 @@ export const alertmanagerModule = incusServiceModule({
             matcher,
           ),
           errorMessage: `Each inhibit rule matcher must be ${matcher.what}.`,
+          rejects: [
+            { source_matchers: ['severity is critical'], target_matchers: ['severity="warning"'] },
+          ],
         },
         {
           condition: everySet(allOf(self, 'equal'), labelName),
           errorMessage: `Each "equal" entry must be ${labelName.what}.`,
+          rejects: [
+            {
+              source_matchers: ['severity="critical"'],
+              target_matchers: ['severity="warning"'],
+              equal: ['not a label'],
+            },
+          ],
         },
       ],
     }),
@@ -355,6 +382,7 @@ export const alertmanagerModule = incusServiceModule({
             nullable(emailAddress).validation(get(self, 'from')).condition,
           ),
           errorMessage: `The smarthost must be ${smarthost.what}, and "from" ${emailAddress.what}.`,
+          rejects: { smarthost: 'smtp.example.com', from: 'ops@example.com' },
         },
       ],
     }),
@@ -372,6 +400,7 @@ export const alertmanagerModule = incusServiceModule({
             binary('>', call('length', [self]), num(0)),
           ),
           errorMessage: 'Must be null or a non-empty password.',
+          rejects: '',
         },
       ],
     }),

@@ -95,8 +95,9 @@ export const atlantisModule = incusServiceModule({
         {
           condition: binary('>', call('length', [self]), num(0)),
           errorMessage: 'List at least one repository pattern.',
+          rejects: [],
         },
-        eachElement(repoPattern, self, 'entry'),
+        eachElement(repoPattern, self, 'entry', ['example-org/infrastructure']),
       ],
       example: ['github.com/example-org/infrastructure'],
     }),
@@ -114,6 +115,7 @@ export const atlantisModule = incusServiceModule({
         {
           condition: binary('>', call('length', [call('trimspace', [self])]), num(0)),
           errorMessage: 'Must not be empty.',
+          rejects: '',
         },
       ],
       example: ref('var.atlantis_github_token'),
@@ -127,6 +129,7 @@ export const atlantisModule = incusServiceModule({
         {
           condition: binary('>', call('length', [self]), num(24)),
           errorMessage: 'Must be more than 24 characters.',
+          rejects: '<only 22 characters>',
         },
       ],
       example: ref('var.atlantis_github_webhook_secret'),
@@ -141,6 +144,7 @@ export const atlantisModule = incusServiceModule({
             forList('item', self, call('contains', [toExpr([...APPLY_REQUIREMENTS]), ref('item')])),
           ]),
           errorMessage: `Each requirement must be one of ${APPLY_REQUIREMENTS.join(', ')}.`,
+          rejects: ['approved', 'reviewed'],
         },
       ],
     }),
@@ -163,6 +167,7 @@ export const atlantisModule = incusServiceModule({
             num(1),
           ),
           errorMessage: 'Exactly one remote must have default = true.',
+          rejects: [{ name: 'iapetus', address: 'https://10.30.0.1:8443' }],
         },
         {
           condition: binary(
@@ -171,8 +176,14 @@ export const atlantisModule = incusServiceModule({
             call('length', [self]),
           ),
           errorMessage: 'Remote names must be unique.',
+          rejects: [
+            { name: 'iapetus', address: 'https://10.30.0.1:8443', default: true },
+            { name: 'iapetus', address: 'https://10.30.0.2:8443' },
+          ],
         },
-        eachElement(remoteName, forList('remote', self, remote('name')), 'remote name'),
+        eachElement(remoteName, forList('remote', self, remote('name')), 'remote name', [
+          { name: 'Iapetus', address: 'https://10.30.0.1:8443', default: true },
+        ]),
         {
           condition: call('alltrue', [
             forList(
@@ -182,8 +193,11 @@ export const atlantisModule = incusServiceModule({
             ),
           ]),
           errorMessage: `Remote names ${RESERVED_REMOTE_NAMES.join(', ')} are taken by the Incus client and the image servers.`,
+          rejects: [{ name: 'images', address: 'https://10.30.0.1:8443', default: true }],
         },
-        eachElement(remoteAddress, forList('remote', self, remote('address')), 'remote address'),
+        eachElement(remoteAddress, forList('remote', self, remote('address')), 'remote address', [
+          { name: 'iapetus', address: 'http://10.30.0.1:8443', default: true },
+        ]),
         {
           condition: call('alltrue', [
             forList(
@@ -197,6 +211,14 @@ export const atlantisModule = incusServiceModule({
             ),
           ]),
           errorMessage: 'Each server_certificate must be null or a PEM certificate.',
+          rejects: [
+            {
+              name: 'iapetus',
+              address: 'https://10.30.0.1:8443',
+              default: true,
+              server_certificate: 'not a certificate',
+            },
+          ],
         },
       ],
       example: tuple([

@@ -73,6 +73,7 @@ const networksVariable = variable({
     {
       condition: allNetworks(self, call('contains', [toExpr([...NETWORK_TYPES]), net('type')])),
       errorMessage: 'Each network "type" must be one of bridge, physical or ovn.',
+      rejects: { management: { type: 'macvlan' } },
     },
     {
       condition: allNetworks(
@@ -81,6 +82,7 @@ const networksVariable = variable({
       ),
       errorMessage:
         'Physical and OVN networks need "parent": the LAN interface or the OVN uplink network.',
+      rejects: { lan: { type: 'physical' } },
     },
     {
       condition: allNetworks(
@@ -93,6 +95,7 @@ const networksVariable = variable({
       ),
       errorMessage:
         'Each "ipv4_address" must be an address with prefix length such as 10.10.0.1/24.',
+      rejects: { management: { ipv4_address: '10.10.0.1' } },
     },
     {
       condition: allNetworks(
@@ -105,6 +108,7 @@ const networksVariable = variable({
       ),
       errorMessage:
         'Each "ipv6_address" must be an address with prefix length such as fd00:10:10::1/64.',
+      rejects: { management: { ipv6_address: 'fd00:10:10::1' } },
     },
   ],
   example: object(

@@ -54,6 +54,7 @@ export const cloudflaredModule = incusServiceModule({
           condition: call('can', [call('regex', [str(TUNNEL_TOKEN_PATTERN), self])]),
           errorMessage:
             'Must be a tunnel token as the Cloudflare dashboard shows it (base64 text starting with "eyJ").',
+          rejects: 'not-a-token',
         },
       ],
       example: ref('var.cloudflared01_tunnel_token'),

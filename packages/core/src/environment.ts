@@ -170,6 +170,14 @@ export function defineEnvironment(spec: EnvironmentSpec): Environment {
       } else instanceNames.set(instance.value, call.name);
     }
   });
+  for (const call of calls.values()) {
+    if (call.renamedFrom !== undefined && calls.has(call.renamedFrom)) {
+      issues.push({
+        path: at(call.name, 'renamedFrom'),
+        message: `"${call.renamedFrom}" is still a module of this environment; a service can only be renamed from a name no longer in use`,
+      });
+    }
+  }
 
   const variables = new Map<string, EnvVariable>();
   const addVariable = (v: EnvVariable, path: IssuePath) => {

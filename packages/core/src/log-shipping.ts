@@ -160,6 +160,7 @@ export function logShippingVariables(http: { port: number; description: string }
           condition: can(PUSH_URL, self),
           errorMessage:
             'Must be an http:// or https:// URL such as http://loki01.incus:3100/loki/api/v1/push.',
+          rejects: 'loki01.incus:3100/loki/api/v1/push',
         },
       ],
     }),
@@ -172,6 +173,7 @@ export function logShippingVariables(http: { port: number; description: string }
         {
           condition: allOf('name', call('keys', [self]), can(LABEL_NAME, ref('name'))),
           errorMessage: `Label names must be ${LABEL_NAME_MESSAGE}.`,
+          rejects: { '1env': 'x' },
         },
         {
           condition: allOf(
@@ -184,6 +186,7 @@ export function logShippingVariables(http: { port: number; description: string }
             ),
           ),
           errorMessage: `Label ${RESERVED_MESSAGE}.`,
+          rejects: { __name__: 'x' },
         },
       ],
     }),
@@ -202,6 +205,7 @@ export function logShippingVariables(http: { port: number; description: string }
         {
           condition: allOf('u', self, can(UNIT_NAME, ref('u.unit'))),
           errorMessage: `Each "unit" must be ${UNIT_MESSAGE}.`,
+          rejects: [{ unit: 'my app.service', service: 'app' }],
         },
         {
           condition: binary(
@@ -210,10 +214,15 @@ export function logShippingVariables(http: { port: number; description: string }
             call('length', [self]),
           ),
           errorMessage: 'Each unit may be listed only once.',
+          rejects: [
+            { unit: 'a.service', service: 'a' },
+            { unit: 'a.service', service: 'b' },
+          ],
         },
         {
           condition: allOf('u', self, binary('!=', ref('u.service'), str(''))),
           errorMessage: 'Each "service" label must be non-empty.',
+          rejects: [{ unit: 'a.service', service: '' }],
         },
       ],
     }),
@@ -226,6 +235,7 @@ export function logShippingVariables(http: { port: number; description: string }
         {
           condition: allOf('path', self, call('startswith', [ref('path'), str('/')])),
           errorMessage: 'Each log file must be an absolute path or glob such as /var/log/*.log.',
+          rejects: ['var/log/*.log'],
         },
       ],
     }),

@@ -116,6 +116,13 @@ export interface ModuleDefinition<
   refs(name: string): OutputRefs<Os>;
 }
 
+/**
+ * Where the standard service arguments carry a rename (see `renamedFrom` in the service
+ * options) into `call()`: a symbol key, so spreading them into a builder's arguments keeps
+ * it and no module variable is involved.
+ */
+export const RENAMED_FROM: unique symbol = Symbol('renamedFrom');
+
 export interface CallOptions {
   /** Comment lines printed above the `module` block. */
   readonly comment?: string | readonly string[];
@@ -136,6 +143,8 @@ export interface ModuleCall<
   readonly args: ReadonlyMap<string, Expr>;
   readonly outputs: OutputRefs<Os>;
   readonly options: CallOptions;
+  /** The call's name before a rename: the environment moves its state with a `moved` block. */
+  readonly renamedFrom?: string;
 }
 
 const MODULE_NAME = /^[a-z][a-z0-9_-]*$/;
@@ -233,6 +242,7 @@ function moduleCall<Vs extends VariableSpecs, Os extends OutputSpecs>(
       ]);
     }
   }
+  const renamedFrom = (args as { [RENAMED_FROM]?: string })[RENAMED_FROM];
   return {
     kind: 'module-call',
     name,
@@ -240,6 +250,7 @@ function moduleCall<Vs extends VariableSpecs, Os extends OutputSpecs>(
     args: converted,
     outputs: outputRefs(definition, name, options),
     options,
+    ...(renamedFrom === undefined ? {} : { renamedFrom }),
   };
 }
 

@@ -185,6 +185,9 @@ export function renderEnvironment(
           body: [
             ...env.remoteStates.map((r) => remoteStateBlock(r, options.state ?? DEFAULT_STATE)),
             ...env.modules.map((m) => moduleBlock(m, source(m.definition))),
+            ...env.modules.flatMap((m) =>
+              m.renamedFrom ? [movedBlock(m.renamedFrom, m.name)] : [],
+            ),
           ],
         },
       ],
@@ -199,6 +202,15 @@ export function renderEnvironment(
     ]),
     templates: new Map(),
   };
+}
+
+function movedBlock(from: string, to: string): Block {
+  return block(
+    'moved',
+    [],
+    [attr('from', ref(`module.${from}`)), attr('to', ref(`module.${to}`))],
+    `${to} was ${from}: its state moves, and its instance and data volume keep their Incus names.`,
+  );
 }
 
 /** terraform.tfvars.example: every variable without a default, with a placeholder value. */

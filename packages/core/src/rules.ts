@@ -7,6 +7,8 @@ import { z } from 'zod';
 export interface Validation {
   readonly condition: Expr;
   readonly errorMessage: string;
+  /** A value this validation rejects: the generated module tests expect it to fail. */
+  readonly rejects?: unknown;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { isExpr, type Expr } from '@atlas/hcl';
 import { z } from 'zod';
 import type { EnvVariable } from './environment.js';
+import { RENAMED_FROM } from './module.js';
 import { byteSize, cpuCount, instanceName, snapshotExpiry, snapshotSchedule } from './rules.js';
 import { DEFAULT_IMAGE, DEFAULT_SNAPSHOT_PATTERN, type ServiceDefaults } from './service.js';
 
@@ -40,6 +41,12 @@ export function serviceOptionsSchema(d: ServiceDefaults) {
   return z.object({
     /** Module and instance name, e.g. `grafana01`. */
     name: instanceName.schema.default(d.instanceName),
+    /**
+     * The name this service had before a rename. Its state moves to the new name (a `moved`
+     * block) and its Incus instance and data volume keep their names, so nothing is rebuilt
+     * and no data is lost; only the Atlas names (module, outputs, variables) change.
+     */
+    renamedFrom: instanceName.schema.optional(),
     profileName: instanceName.schema.default(d.profileName),
     /** The network to join: `base.attach('management')` (profiles, and the mode that decides how ports are published). */
     network: networkAttachmentSchema,
@@ -67,7 +74,7 @@ export type ServiceOptions = z.output<ReturnType<typeof serviceOptionsSchema>>;
 export function serviceArgs(o: ServiceOptions, d: ServiceDefaults): Record<string, unknown> {
   const differs = <T>(value: T, dflt: T): T | undefined => (value === dflt ? undefined : value);
   const args: Record<string, unknown> = {
-    instance_name: o.name,
+    instance_name: o.renamedFrom ?? o.name,
     profile_name: differs(o.profileName, d.profileName),
     image: differs(o.image, d.image ?? DEFAULT_IMAGE),
     profiles: o.network.profiles,
@@ -92,7 +99,8 @@ export function serviceArgs(o: ServiceOptions, d: ServiceDefaults): Record<strin
       ),
     });
   }
-  return Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined));
+  const present = Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined));
+  return o.renamedFrom === undefined ? present : { ...present, [RENAMED_FROM]: o.renamedFrom };
 }
 
 /** How an environment attaches its networks (C5): NAT bridge, the physical LAN, or an OVN overlay. */

@@ -357,6 +357,7 @@ function standardVariables(d: ServiceDefaults, proxyDevices: boolean): VariableS
           condition: not(call('contains', [self, str('default')])),
           errorMessage:
             'Do not use the "default" profile; pass the base and network profiles explicitly.',
+          rejects: ['default', 'management-network'],
         },
       ],
     }),
@@ -457,6 +458,7 @@ function standardVariables(d: ServiceDefaults, proxyDevices: boolean): VariableS
               ]),
               errorMessage:
                 'Each proxy device needs "listen" and "connect" of the form "tcp:ADDRESS:PORT" or "udp:ADDRESS:PORT".',
+              rejects: { web: { listen: '0.0.0.0:80', connect: 'tcp:127.0.0.1:80' } },
             },
           ],
         }),

@@ -84,6 +84,7 @@ export function renderBootstrap(
           condition: call('can', [call('regex', [str('^https?://[^/\\s]+$'), self])]),
           errorMessage:
             'Must be an http(s) URL with no path, such as https://incus.example.net:8555.',
+          rejects: 'https://incus.example.net:8555/state',
         },
       ],
       example: `https://${env.name}.example.net${settings.listenAddress}`,

@@ -192,6 +192,7 @@ export const corednsModule = incusServiceModule({
           condition: matches(ZONE_PATTERN, self),
           errorMessage:
             'Must be a lower-case domain of at least two labels without the trailing dot, such as accuser.dev.',
+          rejects: 'accuser.dev.',
         },
       ],
       example: 'accuser.dev',
@@ -206,16 +207,19 @@ export const corednsModule = incusServiceModule({
         {
           condition: everyRecord(self, call('contains', [toExpr([...RECORD_TYPES]), r('type')])),
           errorMessage: 'Each record "type" must be A, AAAA, CNAME or TXT.',
+          rejects: [{ name: 'www', type: 'MX', value: 'mail.accuser.dev.' }],
         },
         {
           condition: everyRecord(self, matches(RECORD_NAME_PATTERN, r('name'))),
           errorMessage:
             'Each record "name" must be "@" or a lower-case name relative to the zone, such as "grafana", "*.apps" or "_acme-challenge".',
+          rejects: [{ name: 'Grafana', type: 'A', value: '10.10.0.20' }],
         },
         {
           condition: everyRecord(self, valueSuitsType()),
           errorMessage:
             'Each record "value" must suit its type: an IPv4 address for A, an IPv6 address for AAAA, a domain name for CNAME, at most 255 printable ASCII characters for TXT.',
+          rejects: [{ name: 'grafana', type: 'A', value: 'grafana.accuser.dev' }],
         },
         {
           condition: everyRecord(
@@ -223,6 +227,7 @@ export const corednsModule = incusServiceModule({
             cond(binary('==', r('ttl'), nil), toExpr(true), wholeInRange(r('ttl'), 0, MAX_SECONDS)),
           ),
           errorMessage: `Each record "ttl" must be null or whole seconds from 0 to ${MAX_SECONDS}.`,
+          rejects: [{ name: 'grafana', type: 'A', value: '10.10.0.20', ttl: -1 }],
         },
         {
           // A CNAME owns its name alone (RFC 1034), so neither the apex nor a name with other records can have one.
@@ -248,6 +253,10 @@ export const corednsModule = incusServiceModule({
           ),
           errorMessage:
             'A CNAME record must be the only record of its name, and the zone apex ("@") cannot have one.',
+          rejects: [
+            { name: 'www', type: 'CNAME', value: 'grafana' },
+            { name: 'www', type: 'A', value: '10.10.0.20' },
+          ],
         },
       ],
       example: tuple(
@@ -282,12 +291,14 @@ export const corednsModule = incusServiceModule({
             binary('<=', call('length', [self]), num(MAX_UPSTREAMS)),
           ),
           errorMessage: `Must list from 1 to ${MAX_UPSTREAMS} upstream resolvers.`,
+          rejects: [],
         },
         {
           condition: call('alltrue', [
             forList('server', self, ipv4Address.validation(ref('server')).condition),
           ]),
           errorMessage: 'Each upstream resolver must be an IPv4 address such as 1.1.1.1.',
+          rejects: ['dns.google'],
         },
       ],
     }),
@@ -311,6 +322,7 @@ export const corednsModule = incusServiceModule({
         {
           condition: wholeInRange(self, 0, MAX_SECONDS),
           errorMessage: `Must be whole seconds from 0 to ${MAX_SECONDS}.`,
+          rejects: -1,
         },
       ],
     }),
@@ -335,6 +347,7 @@ export const corednsModule = incusServiceModule({
           ]),
           errorMessage:
             'SOA "mname" and "rname" must be null or lower-case names of at least two labels, such as ns1.accuser.dev.',
+          rejects: { mname: 'NS1' },
         },
         {
           condition: call('alltrue', [
@@ -345,6 +358,7 @@ export const corednsModule = incusServiceModule({
             ),
           ]),
           errorMessage: `SOA "refresh", "retry", "expire" and "minimum" must be whole seconds from 1 to ${MAX_SECONDS}.`,
+          rejects: { refresh: 0 },
         },
       ],
     }),
@@ -357,6 +371,7 @@ export const corednsModule = incusServiceModule({
         {
           condition: matches(VERSION_PATTERN, self),
           errorMessage: 'Must be a release version such as 1.11.1.',
+          rejects: 'v1.11.1',
         },
       ],
     }),
@@ -369,6 +384,7 @@ export const corednsModule = incusServiceModule({
         {
           condition: matches(SHA256_PATTERN, self),
           errorMessage: 'Must be 64 lower-case hexadecimal digits.',
+          rejects: 'ABC123',
         },
       ],
     }),

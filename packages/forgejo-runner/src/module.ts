@@ -65,8 +65,9 @@ export const forgejoRunnerModule = incusServiceModule({
         {
           condition: binary('>', call('length', [self]), num(0)),
           errorMessage: 'List at least one label.',
+          rejects: [],
         },
-        eachElement(runnerLabel, self, 'label'),
+        eachElement(runnerLabel, self, 'label', ['not a label']),
         {
           condition: binary(
             '==',
@@ -82,6 +83,7 @@ export const forgejoRunnerModule = incusServiceModule({
             call('length', [self]),
           ),
           errorMessage: 'Label names (before the first ":") must be unique.',
+          rejects: ['docker:docker://node:20-bookworm', 'docker:host'],
         },
       ],
       example: ['docker:docker://node:20-bookworm', 'trixie:docker://debian:trixie'],

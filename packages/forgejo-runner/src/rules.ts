@@ -1,12 +1,16 @@
 import { regexRule, type Rule, type Validation } from '@atlas/core';
 import { call, forList, ref, type Expr } from '@atlas/hcl';
 
-/** The validation of `rule` applied to every element of the list `self`. */
-export function eachElement(rule: Rule, self: Expr, noun: string): Validation {
+/**
+ * The validation of `rule` applied to every element of the list `self`; `rejects` is a value
+ * of the whole variable it rejects, for the generated module tests.
+ */
+export function eachElement(rule: Rule, self: Expr, noun: string, rejects?: unknown): Validation {
   const inner = rule.validation(ref('item'));
   return {
     condition: call('alltrue', [forList('item', self, inner.condition)]),
     errorMessage: `Each ${noun} ${inner.errorMessage.replace(/^Must/, 'must')}`,
+    ...(rejects === undefined ? {} : { rejects }),
   };
 }
 

@@ -23,6 +23,7 @@ import { printFile, printTemplate, type Expr } from '@atlas/hcl';
 import { createRequire } from 'node:module';
 import { withHeader, type Producer } from './header.js';
 import { atlantisConfig } from './atlantis.js';
+import { MODULE_TEST_PATH, moduleTests } from './module-tests.js';
 import { backupScript, estateSummary, inventoryScript } from './operations.js';
 import { environmentReadme, moduleReadme, releaseTag } from './readme.js';
 
@@ -113,6 +114,8 @@ function addModules(
   for (const def of defs) {
     const prefix = `modules/${def.name}`;
     printFiles(renderModule(def), prefix, def.package, out);
+    const tests = printFile(moduleTests(def, out.get(`${prefix}/main.tf`) ?? ''));
+    out.set(`${prefix}/${MODULE_TEST_PATH}`, withHeader(MODULE_TEST_PATH, tests, def.package));
     out.set(
       `${prefix}/README.md`,
       withHeader('README.md', moduleReadme(def, { repository }), def.package),

@@ -17,6 +17,7 @@ export {
   type Producer,
 } from './header.js';
 export { environmentReadme, moduleReadme, releaseTag } from './readme.js';
+export { removedStatefulServices } from './removals.js';
 export {
   diffTree,
   JOURNAL,

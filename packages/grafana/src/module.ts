@@ -66,6 +66,7 @@ export const grafanaModule = incusServiceModule({
             ]),
           ]),
           errorMessage: 'Must be a lower-case DNS name such as grafana.example.com.',
+          rejects: 'Grafana.Example.com',
         },
       ],
       example: 'grafana.example.com',
@@ -83,6 +84,7 @@ export const grafanaModule = incusServiceModule({
         {
           condition: binary('>=', call('length', [self]), num(12)),
           errorMessage: 'Must be at least 12 characters.',
+          rejects: '<short>',
         },
       ],
       example: ref('var.grafana_admin_password'),
@@ -104,6 +106,7 @@ export const grafanaModule = incusServiceModule({
             forList('ds', self, call('contains', [toExpr([...DATASOURCE_TYPES]), ds('type')])),
           ]),
           errorMessage: `Each datasource "type" must be one of ${DATASOURCE_TYPES.join(', ')}.`,
+          rejects: [{ name: 'influx', type: 'influxdb', url: 'http://influx01.incus:8086' }],
         },
         {
           condition: binary(
@@ -112,6 +115,10 @@ export const grafanaModule = incusServiceModule({
             num(1),
           ),
           errorMessage: 'At most one datasource can be the default.',
+          rejects: [
+            { name: 'a', type: 'prometheus', url: 'http://a.incus:9090', is_default: true },
+            { name: 'b', type: 'prometheus', url: 'http://b.incus:9090', is_default: true },
+          ],
         },
         {
           condition: binary(
@@ -120,6 +127,10 @@ export const grafanaModule = incusServiceModule({
             call('length', [self]),
           ),
           errorMessage: 'Datasource names must be unique.',
+          rejects: [
+            { name: 'a', type: 'prometheus', url: 'http://a.incus:9090' },
+            { name: 'a', type: 'loki', url: 'http://a.incus:3100' },
+          ],
         },
       ],
       example: tuple([

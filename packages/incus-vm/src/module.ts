@@ -39,6 +39,7 @@ export const incusVmModule = incusServiceModule({
           condition: call('startswith', [self, str(EMPTY_USER_DATA)]),
           errorMessage:
             'Must be a cloud-config document: its first line is exactly "#cloud-config", without which cloud-init does not read the YAML.',
+          rejects: 'packages: [curl]',
         },
       ],
     }),

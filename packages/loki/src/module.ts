@@ -63,6 +63,7 @@ export const lokiModule = incusServiceModule({
         {
           condition: wholeHoursAtLeast(self, MIN_RETENTION_HOURS),
           errorMessage: `Must be whole hours such as 720h, and at least ${MIN_RETENTION_HOURS}h.`,
+          rejects: '30d',
         },
       ],
     }),
@@ -74,6 +75,7 @@ export const lokiModule = incusServiceModule({
         {
           condition: wholeHoursAtLeast(self, MIN_DELETE_DELAY_HOURS),
           errorMessage: `Must be whole hours such as 2h, and at least ${MIN_DELETE_DELAY_HOURS}h.`,
+          rejects: '1h',
         },
       ],
     }),

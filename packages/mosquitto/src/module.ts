@@ -75,6 +75,7 @@ export const usersValidations = (self: Expr): Validation[] => [
     ]),
     errorMessage:
       'User names must be letters, digits, ".", "_", "-" and "@" (at most 64), starting with a letter or digit.',
+    rejects: { 'bad user': 'correct-horse-battery' },
   },
   {
     condition: call('alltrue', [
@@ -89,6 +90,7 @@ export const usersValidations = (self: Expr): Validation[] => [
       ),
     ]),
     errorMessage: `Passwords must be at least ${MIN_PASSWORD_LENGTH} characters on a single line.`,
+    rejects: { operator: '<short>' },
   },
 ];
 
@@ -266,6 +268,11 @@ export const mosquittoModule = incusServiceModule({
             ),
           ),
           errorMessage: 'Must be null, or have "ca_url" and "acme_directory_url" as https:// URLs.',
+          rejects: {
+            ca_url: 'http://step-ca01.incus:9000',
+            acme_directory_url: 'https://step-ca01.incus:9000/acme/acme/directory',
+            ca_fingerprint: 'ab'.repeat(32),
+          },
         },
         {
           condition: cond(
@@ -275,6 +282,11 @@ export const mosquittoModule = incusServiceModule({
           ),
           errorMessage:
             'Must be null, or have "ca_fingerprint" as a SHA-256 fingerprint: 64 lower-case hexadecimal digits.',
+          rejects: {
+            ca_url: 'https://step-ca01.incus:9000',
+            acme_directory_url: 'https://step-ca01.incus:9000/acme/acme/directory',
+            ca_fingerprint: 'ABC',
+          },
         },
       ],
     }),

@@ -101,12 +101,14 @@ export const ovnLbModule = defineModule({
         {
           condition: binary('>', call('length', [self]), num(0)),
           errorMessage: 'Needs at least one backend.',
+          rejects: {},
         },
         {
           condition: call('alltrue', [
             forList('name', call('keys', [self]), lbName.validation(ref('name')).condition),
           ]),
           errorMessage: 'Each backend name must be letters, digits, "_" and "-".',
+          rejects: { 'bad name': '10.10.0.20' },
         },
         {
           condition: call('alltrue', [
@@ -117,6 +119,7 @@ export const ovnLbModule = defineModule({
             ),
           ]),
           errorMessage: 'Each backend address must be an IPv4 address.',
+          rejects: { mosquitto01: 'mosquitto01.incus' },
         },
       ],
       example: object({ mosquitto01: str('10.10.0.20') }),
@@ -136,10 +139,12 @@ export const ovnLbModule = defineModule({
         {
           condition: binary('>', call('length', [self]), num(0)),
           errorMessage: 'Needs at least one port.',
+          rejects: [],
         },
         {
           condition: allPorts(self, lbName.validation(portField('name')).condition),
           errorMessage: 'Each port name must be letters, digits, "_" and "-".',
+          rejects: [{ name: 'bad name', listen_port: 1883 }],
         },
         {
           condition: binary(
@@ -148,6 +153,10 @@ export const ovnLbModule = defineModule({
             call('length', [call('distinct', [forList('port', self, portField('name'))])]),
           ),
           errorMessage: 'Port names must be unique.',
+          rejects: [
+            { name: 'mqtt', listen_port: 1883 },
+            { name: 'mqtt', listen_port: 8883 },
+          ],
         },
         {
           condition: allPorts(
@@ -155,10 +164,12 @@ export const ovnLbModule = defineModule({
             call('contains', [toExpr([...PROTOCOLS]), portField('protocol')]),
           ),
           errorMessage: 'Each port "protocol" must be tcp or udp.',
+          rejects: [{ name: 'mqtt', protocol: 'sctp', listen_port: 1883 }],
         },
         {
           condition: allPorts(self, port.validation(portField('listen_port')).condition),
           errorMessage: 'Each "listen_port" must be a port number from 1 to 65535.',
+          rejects: [{ name: 'mqtt', listen_port: 0 }],
         },
         {
           condition: allPorts(
@@ -170,6 +181,7 @@ export const ovnLbModule = defineModule({
             ),
           ),
           errorMessage: 'Each "target_port" must be null or a port number from 1 to 65535.',
+          rejects: [{ name: 'mqtt', listen_port: 1883, target_port: 70000 }],
         },
         {
           condition: binary(
@@ -182,6 +194,10 @@ export const ovnLbModule = defineModule({
             ]),
           ),
           errorMessage: 'A protocol and listen port may be used only once.',
+          rejects: [
+            { name: 'a', listen_port: 1883 },
+            { name: 'b', listen_port: 1883 },
+          ],
         },
       ],
       example: tuple([object({ name: str('mqtt'), listen_port: num(1883) })]),
@@ -206,6 +222,7 @@ export const ovnLbModule = defineModule({
             ]),
           ),
           errorMessage: 'Each health check setting must be a whole number, 1 or more.',
+          rejects: { interval: 0 },
         },
       ],
     }),

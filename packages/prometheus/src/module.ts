@@ -106,6 +106,7 @@ export const prometheusModule = incusServiceModule({
           ),
           errorMessage:
             'Must be null or a size in Prometheus units such as 90GB (B, KB, MB, GB, TB, PB, EB).',
+          rejects: '90 GB',
         },
       ],
     }),
@@ -134,12 +135,17 @@ export const prometheusModule = incusServiceModule({
             call('length', [call('distinct', [forList('job', self, job('name'))])]),
           ),
           errorMessage: 'Scrape job names must be unique.',
+          rejects: [
+            { name: 'node', targets: ['10.0.0.1:9100'] },
+            { name: 'node', targets: ['10.0.0.2:9100'] },
+          ],
         },
         {
           condition: call('alltrue', [
             forList('job', self, call('contains', [toExpr(['http', 'https']), job('scheme')])),
           ]),
           errorMessage: 'Each scrape job "scheme" must be http or https.',
+          rejects: [{ name: 'node', targets: ['10.0.0.1:9100'], scheme: 'ftp' }],
         },
       ],
       example: tuple([
@@ -166,6 +172,16 @@ export const prometheusModule = incusServiceModule({
             ),
           ]),
           errorMessage: 'Each alert rule "severity" must be critical, warning or info.',
+          rejects: [
+            {
+              alert: 'Down',
+              expr: 'up == 0',
+              for_duration: '5m',
+              severity: 'page',
+              summary: 'Down',
+              description: 'A target is down.',
+            },
+          ],
         },
       ],
     }),

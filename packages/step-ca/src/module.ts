@@ -140,6 +140,7 @@ const certDurationValidations = (self: Expr): Validation[] => [
       bool(true),
     ]),
     errorMessage: `Must be ${TOO_SHORT}.`,
+    rejects: '1m',
   },
 ];
 
@@ -156,6 +157,7 @@ export const caPasswordValidations = (self: Expr): Validation[] => [
   {
     condition: binary('>=', call('length', [self]), num(MIN_PASSWORD_LENGTH)),
     errorMessage: `Must be at least ${MIN_PASSWORD_LENGTH} characters.`,
+    rejects: '<short>',
   },
 ];
 
@@ -273,6 +275,7 @@ export const stepCaModule = incusServiceModule({
           ),
           errorMessage:
             'Must be null or a non-empty list of DNS names (such as step-ca01.incus) or IPv4 addresses.',
+          rejects: [],
         },
       ],
     }),

@@ -1,0 +1,116 @@
+import { baseInfrastructure } from '@atlas/base';
+import { ConfigError, defineEnvironment } from '@atlas/core';
+import { defineEstate, main, renderEstate } from '@atlas/generator';
+import { loki } from '@atlas/loki';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// Renames keep data (moved {}), and removing a stateful service is called out. The engine
+// proof (apply, rename, plan: zero destroys) is in engine.test.ts.
+
+const base = baseInfrastructure({ networks: { management: { ipv4: '10.40.0.1/24' } } });
+const network = base.attach('management');
+const lab = (modules: Parameters<typeof defineEnvironment>[0]['modules']) =>
+  defineEnvironment({ name: 'lab', description: 'Test.', modules });
+
+describe('a renamed service', () => {
+  const files = renderEstate(
+    defineEstate({
+      repository: 'https://example.com/atlas.git',
+      environments: [lab([base.call, loki({ name: 'logs01', renamedFrom: 'loki01', network })])],
+    }),
+  );
+  const main_tf = files.get('environments/lab/main.tf')!;
+
+  it('moves its state to the new name', () => {
+    expect(main_tf).toContain(
+      '# logs01 was loki01: its state moves, and its instance and data volume keep their Incus names.\nmoved {\n  from = module.loki01\n  to   = module.logs01\n}\n',
+    );
+  });
+
+  it('keeps its Incus instance name, and with it the data volume name', () => {
+    expect(main_tf).toMatch(/module "logs01" \{[^}]*instance_name\s+= "loki01"/);
+  });
+
+  it('cannot take the name of a service that is still there', () => {
+    const both = () =>
+      lab([
+        base.call,
+        loki({ name: 'loki01', network }),
+        loki({ name: 'logs01', renamedFrom: 'loki01', network, profileName: 'logs' }),
+      ]);
+    expect(both).toThrow(ConfigError);
+    try {
+      both();
+    } catch (error) {
+      expect((error as ConfigError).issues).toContainEqual({
+        path: ['lab', 'logs01', 'renamedFrom'],
+        message: expect.stringContaining('"loki01" is still a module of this environment'),
+      });
+    }
+  });
+});
+
+describe('pnpm generate after removing a stateful service', () => {
+  // Inside the workspace so the fixtures' `@atlas/*` imports resolve; git ignores `.generated-*/`.
+  const fixtures = join(import.meta.dirname, '.generated-renames-fixtures');
+  const scratch: string[] = [fixtures];
+  afterAll(() => Promise.all(scratch.map((dir) => rm(dir, { recursive: true, force: true }))));
+
+  const estate = (services: string) => `
+import { baseInfrastructure } from '@atlas/base';
+import { defineEnvironment } from '@atlas/core';
+import { defineEstate } from '@atlas/generator';
+import { loki } from '@atlas/loki';
+
+const base = baseInfrastructure({ networks: { management: { ipv4: '10.40.0.1/24' } } });
+const network = base.attach('management');
+export default defineEstate({
+  repository: 'https://example.com/atlas.git',
+  environments: [defineEnvironment({ name: 'lab', description: 'Test.', modules: [base.call, ${services}] })],
+});
+`;
+  async function generate(name: string, source: string, out: string) {
+    await mkdir(fixtures, { recursive: true });
+    const file = join(fixtures, `${name}.ts`);
+    await writeFile(file, source);
+    const errors: string[] = [];
+    const code = await main(['generate', '--config', file, '--out', out], {
+      log() {},
+      error: (...args: unknown[]) => errors.push(args.join(' ')),
+    });
+    return { code, errors };
+  }
+
+  it('warns that the next apply destroys its data volume, and says how a rename keeps it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'atlas-removal-'));
+    scratch.push(dir);
+    const out = join(dir, 'generated');
+    const services =
+      "loki({ name: 'loki01', network }), loki({ name: 'loki02', network, profileName: 'loki2', data: { enabled: false } })";
+    expect((await generate('before', estate(services), out)).code).toBe(0);
+    const after = await generate('after', estate(''), out);
+    expect(after.code).toBe(0);
+    // loki02 kept no data, so only loki01 is called out.
+    expect(after.errors).toEqual([
+      `warning: environments/lab/main.tf: loki01 is no longer in the estate, so the next apply destroys its data volume "loki01-data". If it was renamed, give the new service renamedFrom: 'loki01' to keep it.`,
+    ]);
+  });
+
+  it('says nothing when the service was renamed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'atlas-removal-'));
+    scratch.push(dir);
+    const out = join(dir, 'generated');
+    expect((await generate('named', estate("loki({ name: 'loki01', network })"), out)).code).toBe(
+      0,
+    );
+    const renamed = await generate(
+      'renamed',
+      estate("loki({ name: 'logs01', renamedFrom: 'loki01', network })"),
+      out,
+    );
+    expect(renamed).toEqual({ code: 0, errors: [] });
+  });
+});
