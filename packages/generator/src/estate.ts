@@ -110,6 +110,11 @@ function addModules(
       `${prefix}/README.md`,
       withHeader('README.md', moduleReadme(def, { repository }), def.package),
     );
+    if (def.package.changelog !== undefined)
+      out.set(
+        `${prefix}/CHANGELOG.md`,
+        withHeader('CHANGELOG.md', def.package.changelog, def.package),
+      );
   }
 }
 
