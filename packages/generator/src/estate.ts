@@ -5,6 +5,7 @@ import {
   renderBootstrap,
   renderEnvironment,
   s3Backend,
+  S3_BACKEND_TOFU_VERSION,
   renderModule,
   tfvarsExample,
   remoteOutputName,
@@ -141,6 +142,7 @@ export function renderEstate(estate: Estate, options: RenderOptions = {}): Map<s
     const renderOptions: EnvironmentRenderOptions = {
       moduleSource: source,
       terraformExtra: [s3Backend(env)],
+      requiredVersion: S3_BACKEND_TOFU_VERSION,
     };
     printFiles(renderEnvironment(env, renderOptions), prefix, generatorPackage, out);
     printFiles(renderBootstrap(env), `${prefix}/bootstrap`, generatorPackage, out);
