@@ -21,6 +21,7 @@ import { printFile, printTemplate, type Expr } from '@atlas/hcl';
 import { createRequire } from 'node:module';
 import { withHeader, type Producer } from './header.js';
 import { atlantisConfig } from './atlantis.js';
+import { ansibleFiles } from './ansible.js';
 import { backupScript, estateSummary, inventoryScript } from './operations.js';
 import { environmentReadme, moduleReadme, releaseTag } from './readme.js';
 
@@ -164,6 +165,8 @@ export function renderEstate(estate: Estate, options: RenderOptions = {}): Map<s
       `${prefix}/inventory.sh`,
       withHeader('inventory.sh', inventoryScript(env), generatorPackage),
     );
+    for (const [name, content] of ansibleFiles(env))
+      out.set(`${prefix}/ansible/${name}`, withHeader(name, content, generatorPackage));
   }
   return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
