@@ -1,5 +1,5 @@
 import { ansibleInventory, renderEstate, tofuOutputsSchema, writeTree } from '@atlas/generator';
-import { hasChecker, runChecker } from '@atlas/verify';
+import { hasChecker } from '@atlas/verify';
 import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
