@@ -276,6 +276,7 @@ tofu output -raw backend_config > ../backend.hcl   # never commit backend.hcl
 cd ..
 cp terraform.tfvars.example terraform.tfvars        # fill in the secrets; never commit it
 tofu init -backend-config=backend.hcl
+tofu providers lock -platform=linux_amd64 -platform=darwin_arm64  # then commit .terraform.lock.hcl
 tofu plan
 tofu apply
 \`\`\`
