@@ -170,19 +170,19 @@ describe('the command line', () => {
     [['generate', '--wait', 'soon'], '--wait: expected a number of seconds'],
     [['generate', '--wait', '-1'], '--wait'],
     [['generate', '--file', 'x.json'], '--file: is an option of `atlas inventory`'],
-    [['inventory', '--check'], '--check: is an option of `atlas generate`'],
+    [['inventory', '--check'], '--check: is an option of `atlas-incus generate`'],
     [['generate', '--config', ''], '--config: is empty'],
     [['generate', '--env', ''], '--env: is empty'],
     [['generate', '--out', ''], '--out: is empty'],
   ])('%j: exits 2 and says what is wrong', async (args, message) => {
     const result = await cli(args);
     expectUserError(result, `error: ${message}`);
-    if (message.includes('unknown')) expect(result.stderr).toContain('atlas --help');
+    if (message.includes('unknown')) expect(result.stderr).toContain('atlas-incus --help');
   });
 
   it('an unknown flag of the real executable: exit 2, no trace, points at --help', () => {
     const result = bin(['generate', '--no-such-flag']);
-    expectUserError(result, /error: --no-such-flag: unknown option\nhint: run `atlas --help`/);
+    expectUserError(result, /error: --no-such-flag: unknown option\nhint: run `atlas-incus --help`/);
   });
 });
 
@@ -312,7 +312,7 @@ describe('--config', () => {
     expect(explained.message).toMatch(
       /f\d+\.ts: is TypeScript, and no TypeScript loader is active/,
     );
-    expect(explained.hint).toContain('node --import tsx node_modules/.bin/atlas generate');
+    expect(explained.hint).toContain('node --import tsx node_modules/.bin/atlas-incus generate');
   });
 });
 

@@ -132,8 +132,8 @@ describe('generated module', () => {
       slack_api_url: { required: false, sensitive: true },
     });
     const readme = await readFile(join(dir, 'generated/modules/alertmanager/README.md'), 'utf8');
-    expect(readme).toContain('[inhibit_rules](#input_inhibit_rules)');
-    expect(readme).toContain('[alerting_target](#output_alerting_target)');
+    expect(readme).toContain('[inhibit\\_rules](#input\\_inhibit\\_rules)');
+    expect(readme).toContain('[alerting\\_target](#output\\_alerting\\_target)');
   });
 
   it('makes the environment ask for the secrets as required sensitive variables', async () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { call, isExpr, ref, toExpr, type BodyItem, type Expr, type TemplatePart } from '@atlas/hcl';
 import type { HclType } from './hcl-type.js';
@@ -8,6 +9,8 @@ import type { Rule, Validation } from './rules.js';
 export interface PackageInfo {
   readonly name: string;
   readonly version: string;
+  /** The package's CHANGELOG.md, published beside its module as `modules/<name>/CHANGELOG.md`. */
+  readonly changelog?: string;
 }
 
 export interface VariableSpec<V = unknown> {
@@ -279,5 +282,11 @@ export function isModuleCall(value: unknown): value is ModuleCall {
 /** Name and version from the package.json one folder above `moduleUrl` (works from src/ and dist/). */
 export function packageInfo(moduleUrl: string): PackageInfo {
   const { name, version } = createRequire(moduleUrl)('../package.json') as PackageInfo;
-  return { name, version };
+  let changelog: string;
+  try {
+    changelog = readFileSync(new URL('../CHANGELOG.md', moduleUrl), 'utf8');
+  } catch {
+    return { name, version };
+  }
+  return { name, version, changelog };
 }

@@ -2,12 +2,15 @@ import {
   attr,
   block,
   blank,
+  call,
   isExpr,
   nil,
+  not,
   object,
   ref,
   str,
   typeExpr,
+  typeLabel,
   toExpr,
   type Block,
   type BodyItem,
@@ -86,6 +89,7 @@ function localsBlock(locals: Readonly<Record<string, Expr | Local>>): Block {
 export function versionsBlock(
   providers: readonly ProviderName[],
   extra: readonly BodyItem[] = [],
+  requiredVersion = REQUIRED_TOFU_VERSION,
 ): Block {
   const required = providers.map((p) =>
     attr(
@@ -100,7 +104,7 @@ export function versionsBlock(
     'terraform',
     [],
     [
-      attr('required_version', REQUIRED_TOFU_VERSION),
+      attr('required_version', requiredVersion),
       block('required_providers', [], required),
       ...extra,
     ],
@@ -157,6 +161,8 @@ export interface EnvironmentRenderOptions {
   readonly moduleSource?: ModuleSource;
   /** Extra blocks inside `terraform { }` of versions.tf, e.g. the backend. */
   readonly terraformExtra?: readonly BodyItem[];
+  /** `required_version` of the root module, when the extra blocks need a newer OpenTofu. */
+  readonly requiredVersion?: string;
 }
 
 /** The root module of an environment: main.tf, variables.tf, outputs.tf, providers.tf, versions.tf, locals.tf. */
@@ -191,13 +197,16 @@ export function renderEnvironment(
           ],
         },
       ],
-      ['variables.tf', { body: env.variables.map((v) => variableBlock(v.name, v.spec, v.ref)) }],
+      ['variables.tf', { body: env.variables.map(rootVariableBlock) }],
       [
         'outputs.tf',
         { body: Object.entries(env.outputs).map(([name, spec]) => outputBlock(name, spec)) },
       ],
       ['providers.tf', { body: providers }],
-      ['versions.tf', { body: [versionsBlock(env.providers, options.terraformExtra)] }],
+      [
+        'versions.tf',
+        { body: [versionsBlock(env.providers, options.terraformExtra, options.requiredVersion)] },
+      ],
       ['locals.tf', { body: Object.keys(env.locals).length ? [localsBlock(env.locals)] : [] }],
     ]),
     templates: new Map(),
@@ -213,6 +222,37 @@ function movedBlock(from: string, to: string): Block {
   );
 }
 
+/** A required string root variable: what the operator must fill in from terraform.tfvars.example. */
+const fillIn = (v: EnvVariable) =>
+  !('default' in v.spec) && typeLabel(v.spec.type.expr) === 'string';
+
+/** The "<…>" form of terraform.tfvars.example's string placeholders. */
+const placeholder = (text: string) => (/^<.*>$/.test(text) ? text : `<${text}>`);
+
+/**
+ * A root variable. One the operator fills in also refuses the "<…>" placeholder,
+ * so a copied terraform.tfvars.example fails at plan until each value is replaced,
+ * instead of deploying the placeholder as a password.
+ */
+function rootVariableBlock(v: EnvVariable): Block {
+  if (!fillIn(v)) return variableBlock(v.name, v.spec, v.ref);
+  const own = v.spec.validations;
+  return variableBlock(
+    v.name,
+    {
+      ...v.spec,
+      validations: (self) => [
+        ...(own?.(self) ?? []),
+        {
+          condition: not(call('can', [call('regex', [str('^<.*>$'), self])])),
+          errorMessage: `Still the placeholder from terraform.tfvars.example: set the real value of ${v.name}.`,
+        },
+      ],
+    },
+    v.ref,
+  );
+}
+
 /** terraform.tfvars.example: every variable without a default, with a placeholder value. */
 export function tfvarsExample(env: Environment): File {
   const required = env.variables.filter((v) => !('default' in v.spec));
@@ -220,12 +260,18 @@ export function tfvarsExample(env: Environment): File {
     // A blank line between entries keeps each comment with its own value.
     body: required.flatMap((v: EnvVariable, i) => [
       ...(i > 0 ? [blank] : []),
-      attr(v.name, v.example ?? `<${v.name}>`, [
-        v.spec.description,
-        ...(v.spec.sensitive
-          ? [`Sensitive: keep the real value out of git (or set TF_VAR_${v.name}).`]
-          : []),
-      ]),
+      attr(
+        v.name,
+        fillIn(v)
+          ? placeholder(typeof v.example === 'string' ? v.example : v.name)
+          : (v.example ?? `<${v.name}>`),
+        [
+          v.spec.description,
+          ...(v.spec.sensitive
+            ? [`Sensitive: keep the real value out of git (or set TF_VAR_${v.name}).`]
+            : []),
+        ],
+      ),
     ]),
   };
 }

@@ -40,6 +40,9 @@ export const DEFAULT_STATE: StateSettings = {
 /** The object key of an environment's state in its bucket. */
 export const stateKey = (env: Pick<Environment, 'name'>) => `${env.name}/terraform.tfstate`;
 
+/** OpenTofu (and Terraform) 1.10 added S3-native state locking, `use_lockfile`. */
+export const S3_BACKEND_TOFU_VERSION = '>= 1.10.0';
+
 /**
  * The partial S3 backend of a main project. Bucket, endpoint and keys are
  * not written here: they come from backend.hcl, which bootstrap prints.
@@ -58,6 +61,9 @@ export function s3Backend(env: Pick<Environment, 'name'>): Block {
       attr('skip_requesting_account_id', true),
       attr('skip_metadata_api_check', true),
       attr('skip_s3_checksum', true),
+      // A lock object beside the state in the bucket: no DynamoDB, and two
+      // applies (an operator's and Atlantis's) cannot interleave.
+      attr('use_lockfile', true),
     ],
     [
       'State lives in the Incus storage bucket that bootstrap/ creates. Bucket, endpoint and keys',

@@ -264,7 +264,7 @@ export const corednsModule = incusServiceModule({
           object({
             name: str('grafana'),
             type: str('A'),
-            value: ref('module.grafana01.ipv4_address'),
+            value: str('10.10.0.20'),
           }),
           object({ name: str('dashboards'), type: str('CNAME'), value: str('grafana') }),
         ],
@@ -276,7 +276,7 @@ export const corednsModule = incusServiceModule({
       description:
         "IPv4 address of the Incus DNS resolver that answers for .incus (the gateway of the instance's bridge network, e.g. 10.10.0.1); null when there is none (a physical network).",
       rules: [nullable(ipv4Address)],
-      example: get(ref('module.base.gateways'), str('production')),
+      example: '10.10.0.1',
     }),
     upstream_servers: variable({
       type: T.list(T.string),

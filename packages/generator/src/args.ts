@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 
-export const USAGE = `usage: atlas generate [--check [--diff]] [--env NAME] [--config FILE] [--out DIR]
-                      [--pinned-sources] [--wait SECONDS] [--quiet] [--allow-delete-all]
-       atlas inventory [--file FILE]
-       atlas --version | --help
+export const USAGE = `usage: atlas-incus generate [--check [--diff]] [--env NAME] [--config FILE] [--out DIR]
+                            [--pinned-sources] [--wait SECONDS] [--quiet] [--allow-delete-all]
+       atlas-incus inventory [--file FILE]
+       atlas-incus --version | --help
 
   --check            write nothing; list files that differ and exit 1 if any do
   --diff             with --check: print a unified diff of every difference
@@ -24,7 +24,7 @@ export class UsageError extends Error {
   constructor(
     readonly subject: string,
     message: string,
-    readonly hint = 'run `atlas --help` for usage',
+    readonly hint = 'run `atlas-incus --help` for usage',
   ) {
     super(`${subject}: ${message}`);
   }
@@ -106,7 +106,7 @@ export function parseCommand(argv: readonly string[]): Command {
   if (command === 'inventory') {
     const misplaced = GENERATE_ONLY.find((name) => name in values);
     if (misplaced)
-      throw new UsageError(`--${misplaced}`, 'is an option of `atlas generate`, not of inventory');
+      throw new UsageError(`--${misplaced}`, 'is an option of `atlas-incus generate`, not of inventory');
     return { command, file: values.file };
   }
   if (command !== 'generate')
@@ -114,13 +114,13 @@ export function parseCommand(argv: readonly string[]): Command {
   if (values.file !== undefined)
     throw new UsageError(
       '--file',
-      'is an option of `atlas inventory`; use --config for the estate',
+      'is an option of `atlas-incus inventory`; use --config for the estate',
     );
   if (values.diff && !values.check)
     throw new UsageError(
       '--diff',
       'only works with --check',
-      'run `atlas generate --check --diff`',
+      'run `atlas-incus generate --check --diff`',
     );
   let waitMs = 30_000;
   if (values.wait !== undefined) {

@@ -224,7 +224,7 @@ export async function main(argv: readonly string[], log: Logger = console): Prom
         log.log(USAGE);
         return EXIT.ok;
       case 'version':
-        log.log(`atlas ${VERSION}`);
+        log.log(`atlas-incus ${VERSION}`);
         return EXIT.ok;
       case 'inventory':
         return await inventory(command.file, log);

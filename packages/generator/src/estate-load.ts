@@ -95,7 +95,7 @@ function syntaxErrorLine(file: string): string | undefined {
 }
 
 const TS_HINT =
-  'this Node cannot load TypeScript by itself: run `node --import tsx node_modules/.bin/atlas generate …` (npm install -D tsx), or compile the estate to JavaScript first';
+  'this Node cannot load TypeScript by itself: run `node --import tsx node_modules/.bin/atlas-incus generate …` (npm install -D tsx), or compile the estate to JavaScript first';
 
 /**
  * Explain an error thrown while importing the estate module `config`, or

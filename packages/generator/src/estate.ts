@@ -8,6 +8,7 @@ import {
   renderBootstrap,
   renderEnvironment,
   s3Backend,
+  S3_BACKEND_TOFU_VERSION,
   renderModule,
   tfvarsExample,
   remoteOutputName,
@@ -24,6 +25,7 @@ import { createRequire } from 'node:module';
 import { withHeader, type Producer } from './header.js';
 import { atlantisConfig } from './atlantis.js';
 import { MODULE_TEST_PATH, moduleTests } from './module-tests.js';
+import { ansibleFiles } from './ansible.js';
 import { backupScript, estateSummary, inventoryScript } from './operations.js';
 import { environmentReadme, moduleReadme, releaseTag } from './readme.js';
 
@@ -120,6 +122,11 @@ function addModules(
       `${prefix}/README.md`,
       withHeader('README.md', moduleReadme(def, { repository }), def.package),
     );
+    if (def.package.changelog !== undefined)
+      out.set(
+        `${prefix}/CHANGELOG.md`,
+        withHeader('CHANGELOG.md', def.package.changelog, def.package),
+      );
   }
 }
 
@@ -163,6 +170,7 @@ export function renderEstate(estate: Estate, options: RenderOptions = {}): Map<s
     const renderOptions: EnvironmentRenderOptions = {
       moduleSource: source,
       terraformExtra: [s3Backend(env)],
+      requiredVersion: S3_BACKEND_TOFU_VERSION,
     };
     printFiles(renderEnvironment(env, renderOptions), prefix, generatorPackage, out);
     printFiles(renderBootstrap(env), `${prefix}/bootstrap`, generatorPackage, out);
@@ -186,6 +194,8 @@ export function renderEstate(estate: Estate, options: RenderOptions = {}): Map<s
       `${prefix}/inventory.sh`,
       withHeader('inventory.sh', inventoryScript(env), generatorPackage),
     );
+    for (const [name, content] of ansibleFiles(env))
+      out.set(`${prefix}/ansible/${name}`, withHeader(name, content, generatorPackage));
   }
   return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

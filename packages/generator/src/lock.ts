@@ -24,7 +24,7 @@ export class LockBusy extends Error {
     readonly holder: number | undefined,
   ) {
     super(
-      `another \`atlas generate\`${holder ? ` (process ${holder})` : ''} is writing here and holds ${lockPath}`,
+      `another \`atlas-incus generate\`${holder ? ` (process ${holder})` : ''} is writing here and holds ${lockPath}`,
     );
   }
 }

@@ -326,7 +326,7 @@ describe('syncTree', () => {
     const unlock = lockOutput(root, 0);
     try {
       expect(() => syncTree(root, { files: tree({ 'x.tf': '1\n' }) }, { lockWaitMs: 50 })).toThrow(
-        /another `atlas generate` \(process \d+\) is writing here/,
+        /another `atlas-incus generate` \(process \d+\) is writing here/,
       );
     } finally {
       unlock();

@@ -137,7 +137,7 @@ export const grafanaModule = incusServiceModule({
         object({
           name: str('Prometheus'),
           type: str('prometheus'),
-          url: ref('module.prometheus01.endpoint'),
+          url: str('http://prometheus01.incus:9090'),
           is_default: toExpr(true),
         }),
       ]),

@@ -1,5 +1,5 @@
-import { format } from '@cdktf/hcl-tools';
-import { parse } from '@cdktf/hcl2json';
+import { format } from '@cdktn/hcl-tools';
+import { parse } from '@cdktn/hcl2json';
 import { describe, expect, it } from 'vitest';
 import { attr, block } from './build.js';
 import { printFile } from './print.js';

@@ -1,5 +1,5 @@
 import { get, printFile, ref } from '@atlas/hcl';
-import { parse } from '@cdktf/hcl2json';
+import { parse } from '@cdktn/hcl2json';
 import { expect, it } from 'vitest';
 import { checkAgainstSchema, dataSource, dynamic, resource } from './index.js';
 

@@ -45,7 +45,7 @@ const isExpression = (value: unknown): boolean => typeof value === 'string' && /
  * blocks, missing required ones, computed-only attributes that are set, and
  * literal values outside an attribute's allowed values.
  *
- * `parsed` is what `parse(filename, hcl)` from `@cdktf/hcl2json` returns:
+ * `parsed` is what `parse(filename, hcl)` from `@cdktn/hcl2json` returns:
  * `{ resource: { <type>: { <name>: [body] } }, data: { … } }`, where a body
  * maps attributes to values and blocks to arrays of bodies, and
  * `dynamic: { <block>: [{ for_each, iterator?, content: [body] }] }`.

@@ -7,18 +7,18 @@
 
 export type ParsedHcl = Readonly<Record<string, unknown>>;
 
-let hcl2json: Promise<typeof import('@cdktf/hcl2json')> | undefined;
-let hclTools: Promise<typeof import('@cdktf/hcl-tools')> | undefined;
+let hcl2json: Promise<typeof import('@cdktn/hcl2json')> | undefined;
+let hclTools: Promise<typeof import('@cdktn/hcl-tools')> | undefined;
 
 /** The JSON hcl2json makes of one file; rejects with HCL's diagnostics when it does not parse. */
 export async function parseHcl(fileName: string, content: string): Promise<ParsedHcl> {
-  hcl2json ??= import('@cdktf/hcl2json');
+  hcl2json ??= import('@cdktn/hcl2json');
   const parsed: unknown = await (await hcl2json).parse(fileName, content);
   return parsed as ParsedHcl;
 }
 
 /** The text `hclwrite.Format` (the formatting half of `tofu fmt`) makes of `content`. */
 export async function formatHcl(content: string): Promise<string> {
-  hclTools ??= import('@cdktf/hcl-tools');
+  hclTools ??= import('@cdktn/hcl-tools');
   return (await hclTools).format(content);
 }
