@@ -1,4 +1,4 @@
-import type { NetworkMode } from '@atlas/core';
+import { defineSite, type HostDeclaration, type NetworkMode, type Site } from '@atlas/core';
 
 /** How an environment attaches its networks: the one field that switches bridge, physical and OVN (C5). */
 export interface NetworkChoice {
@@ -16,4 +16,25 @@ export function networkSettings(choice: NetworkChoice) {
     mode: choice.mode,
     parent: choice.parent ?? (choice.mode === 'ovn' ? 'uplink' : 'eno1'),
   };
+}
+
+/**
+ * Where an environment's hosts are on the LAN, and in OVN mode which LAN
+ * addresses its uplink routes to it (for network forwards). Links between
+ * environments are resolved from these addresses (issue 9).
+ */
+export function siteFor(
+  environment: string,
+  choice: NetworkChoice,
+  hosts: readonly HostDeclaration[],
+  forwardAddresses: readonly string[],
+): Site {
+  const uplink = networkSettings(choice).parent;
+  return defineSite({
+    environment,
+    hosts: [...hosts],
+    ...(choice.mode === 'ovn' && uplink
+      ? { ovn: { network: uplink, vips: [...forwardAddresses] } }
+      : {}),
+  });
 }

@@ -38,20 +38,3 @@ variable "step_ca01_root_fingerprint" {
     error_message = "Must be a SHA-256 fingerprint: 64 lower-case hexadecimal digits."
   }
 }
-
-variable "iapetus_state_endpoint" {
-  description = "S3 endpoint of iapetus's state bucket (its bootstrap's s3_endpoint)."
-  type        = string
-}
-
-variable "iapetus_state_access_key" {
-  description = "Access key for reading iapetus's state (from its bootstrap outputs)."
-  type        = string
-  sensitive   = true
-}
-
-variable "iapetus_state_secret_key" {
-  description = "Secret key for reading iapetus's state (from its bootstrap outputs)."
-  type        = string
-  sensitive   = true
-}

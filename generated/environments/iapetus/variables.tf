@@ -47,20 +47,3 @@ variable "atlantis01_incus_client_key" {
   type        = string
   sensitive   = true
 }
-
-variable "cluster01_state_endpoint" {
-  description = "S3 endpoint of cluster01's state bucket (its bootstrap's s3_endpoint)."
-  type        = string
-}
-
-variable "cluster01_state_access_key" {
-  description = "Access key for reading cluster01's state (from its bootstrap outputs)."
-  type        = string
-  sensitive   = true
-}
-
-variable "cluster01_state_secret_key" {
-  description = "Secret key for reading cluster01's state (from its bootstrap outputs)."
-  type        = string
-  sensitive   = true
-}

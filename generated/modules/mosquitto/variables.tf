@@ -167,6 +167,16 @@ variable "proxy_devices" {
   }
 }
 
+variable "network_forward" {
+  description = "OVN mode: publish these ports on \"listen_address\" (an address the uplink routes to \"network\") through an Incus network forward; null for none."
+  type = object({
+    network        = string
+    listen_address = string
+    ports          = list(object({ protocol = string, port = number }))
+  })
+  default = null
+}
+
 variable "users" {
   description = "MQTT users and their passwords (user name → password), hashed into the password file at first boot. With no users the broker accepts anonymous clients."
   type        = map(string)

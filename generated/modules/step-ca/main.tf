@@ -57,6 +57,16 @@ resource "incus_profile" "service" {
       properties = { source = device.value.name, pool = var.storage_pool, path = "/home/step" }
     }
   }
+
+  dynamic "device" {
+    for_each = var.proxy_devices
+
+    content {
+      name       = device.key
+      type       = "proxy"
+      properties = { listen = device.value.listen, connect = device.value.connect }
+    }
+  }
 }
 
 resource "incus_instance" "this" {
@@ -71,4 +81,20 @@ resource "incus_instance" "this" {
       init_script = local.init_script
     })
   }
+}
+
+# OVN networks publish through a forward on a routed LAN address instead of proxy devices.
+resource "incus_network_forward" "this" {
+  count = var.network_forward == null ? 0 : 1
+
+  network        = var.network_forward.network
+  listen_address = var.network_forward.listen_address
+  ports = [
+    for p in var.network_forward.ports : {
+      protocol       = p.protocol
+      listen_port    = tostring(p.port)
+      target_port    = tostring(p.port)
+      target_address = incus_instance.this.ipv4_address
+    }
+  ]
 }

@@ -10,6 +10,7 @@ import {
   type ModuleCall,
   type NetworkAttachment,
   type Ref,
+  type Site,
   type Validation,
 } from '@atlas/core';
 import {
@@ -252,11 +253,21 @@ export const baseConfigSchema = z
       .strict(),
     /** Name of the production network in physical mode; match the interface name to avoid ghost networks. */
     productionNetworkName: z.string().optional(),
+    /** Where the environment's hosts are (defineSite): every attachment carries it, so links can route. */
+    site: z
+      .custom<Site>((v) => typeof v === 'object' && v !== null && (v as Site).kind === 'site', {
+        message: 'expected a site (the value defineSite(…) returns)',
+      })
+      .optional(),
   })
   .strict()
   .refine((c) => c.mode === 'bridge' || c.parent !== undefined, {
     message: 'physical and ovn modes need "parent" (the LAN interface or OVN uplink)',
     path: ['parent'],
+  })
+  .refine((c) => c.mode !== 'ovn' || !c.site || c.site.ovn?.network === c.parent, {
+    message: 'ovn mode: the site must declare this uplink (site.ovn.network equal to "parent")',
+    path: ['site'],
   });
 
 export type BaseConfig = z.input<typeof baseConfigSchema>;
@@ -324,6 +335,7 @@ export function baseInfrastructure<const C extends BaseConfig>(
       mode: networkTypes[role] as NetworkType,
       profiles: [out.container_base_profile, get(out.network_profiles, role)],
       network: get(out.networks, role),
+      ...(c.site ? { site: c.site } : {}),
     }),
     gateway: (role: R) => get(out.gateways, role),
     addresses: addresses as Record<R, string>,

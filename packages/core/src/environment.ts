@@ -11,6 +11,8 @@ import {
   type VariableSpec,
 } from './module.js';
 import { expressionReferences } from './references.js';
+import type { Link } from './links.js';
+import type { Site } from './site.js';
 
 /** A variable of an environment's root module, e.g. a secret the operator supplies in terraform.tfvars. */
 export interface EnvVariable<V = unknown> {
@@ -78,6 +80,10 @@ export interface EnvironmentSpec {
   readonly locals?: Readonly<Record<string, Expr | Local>>;
   readonly outputs?: Readonly<Record<string, OutputSpec>>;
   readonly provider?: ProviderSettings;
+
+  // ---- where the environment runs and what it links to (issue 9) ----
+  /** Its hosts' LAN addresses and OVN uplink (defineSite); needed for links from other environments. */
+  readonly site?: Site;
 }
 
 export interface Environment {
@@ -92,6 +98,11 @@ export interface Environment {
   readonly remoteStates: readonly RemoteState[];
   readonly provider: ProviderSettings;
   readonly providers: readonly ProviderName[];
+
+  // ---- where the environment runs and what it links to (issue 9) ----
+  readonly site?: Site;
+  /** Every address its module calls are given, resolved for the consumer (see links.ts). */
+  readonly links: readonly Link[];
 }
 
 export interface RemoteState {
@@ -203,6 +214,11 @@ export function defineEnvironment(spec: EnvironmentSpec): Environment {
   for (const [name, out] of Object.entries(spec.outputs ?? {}))
     checkRefs(out.value, at('outputs', name));
 
+  if (spec.site && spec.site.environment !== spec.name)
+    issues.push({
+      path: at('site', 'environment'),
+      message: `the site belongs to environment "${spec.site.environment}", not "${spec.name}"`,
+    });
   if (!issues.length) issues.push(...dependencyCycles([...calls.values()], spec.name));
   if (issues.length) throw new ConfigError(issues);
 
@@ -233,6 +249,8 @@ export function defineEnvironment(spec: EnvironmentSpec): Environment {
     remoteStates,
     provider: spec.provider ?? {},
     providers: [...providers].sort(),
+    ...(spec.site ? { site: spec.site } : {}),
+    links: [...calls.values()].flatMap((c) => c.options.links ?? []),
   };
 }
 

@@ -12,3 +12,5 @@ export * from './state.js';
 export * from './inventory.js';
 export * from './remote.js';
 export * from './log-shipping.js';
+export * from './links.js';
+export * from './site.js';

@@ -100,6 +100,8 @@ export function fromEnvironment<T extends ModuleCall>(environment: string, insta
   const remapValue = (value: unknown): unknown => {
     if (isExpr(value)) return remapToRemote(value, environment);
     if (Array.isArray(value)) return value.map(remapValue);
+    // Where the producer lives stays as its own environment sees it; consumers resolve from there.
+    if ((value as { kind?: unknown } | null)?.kind === 'reachable') return value;
     if (
       typeof value === 'object' &&
       value !== null &&

@@ -138,7 +138,11 @@ export function moduleBlock(call: ModuleCall, source: string): Block {
   const body: BodyItem[] = [attr('source', source)];
   if (call.options.count) body.push(attr('count', call.options.count));
   if (call.args.size) body.push(blank);
-  for (const [name, value] of call.args) body.push(attr(name, value));
+  for (const [name, value] of call.args) {
+    // One line per link written to this argument: why its address reaches the producer.
+    const why = (call.options.links ?? []).filter((l) => l.arg === name).map((l) => l.reason);
+    body.push(attr(name, value, why.length ? [...new Set(why)] : undefined));
+  }
   if (call.options.dependsOn?.length) {
     body.push(
       blank,

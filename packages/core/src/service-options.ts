@@ -1,6 +1,8 @@
 import { isExpr, type Expr } from '@atlas/hcl';
 import { z } from 'zod';
 import type { EnvVariable } from './environment.js';
+import type { Reachable } from './links.js';
+import type { Site } from './site.js';
 import { byteSize, cpuCount, instanceName, snapshotExpiry, snapshotSchedule } from './rules.js';
 import { DEFAULT_IMAGE, DEFAULT_SNAPSHOT_PATTERN, type ServiceDefaults } from './service.js';
 
@@ -108,6 +110,8 @@ export interface NetworkAttachment {
   readonly profiles: readonly Expr[];
   /** The Incus network's name (an output of the base module). */
   readonly network: Expr;
+  /** Where the environment runs and how it is reached from outside (issue 9). */
+  readonly site?: Site;
 }
 
 export const networkAttachmentSchema = z.custom<NetworkAttachment>(
@@ -154,6 +158,8 @@ export interface MetricsSource {
     readonly target: Expr;
     readonly path?: string;
     readonly scheme?: 'http' | 'https';
+    /** Where the target lives, so each consumer can pick an address it reaches. */
+    readonly link?: Reachable;
   };
 }
 
@@ -163,6 +169,7 @@ export interface DatasourceSource {
   readonly datasource: {
     readonly type: 'prometheus' | 'loki' | 'alertmanager';
     readonly url: Expr;
+    readonly link?: Reachable;
   };
 }
 
@@ -190,6 +197,10 @@ export interface LogSink {
     readonly pushUrl: Expr;
     /** Base URL (`http://loki01.incus:3100`), for clients that add the path themselves (Incus). */
     readonly baseUrl: Expr;
+    /** Where the push URL's Loki lives, and the URL at another address. */
+    readonly link?: Reachable;
+    /** The same for the base URL. */
+    readonly baseLink?: Reachable;
   };
 }
 
@@ -200,7 +211,7 @@ export const logSinkSchema = z.custom<LogSink>(hasCapability('logs'), {
 /** Somewhere Prometheus sends alerts (Alertmanager). */
 export interface AlertReceiver {
   readonly name: string;
-  readonly alerting: { readonly target: Expr };
+  readonly alerting: { readonly target: Expr; readonly link?: Reachable };
 }
 
 export const alertReceiverSchema = z.custom<AlertReceiver>(hasCapability('alerting'), {
@@ -215,6 +226,8 @@ export interface CertificateAuthority {
     readonly directoryUrl: Expr;
     /** `module.<ca>.ca_url`, where clients download the root certificate. */
     readonly caUrl: Expr;
+    readonly directoryLink?: Reachable;
+    readonly caLink?: Reachable;
   };
   /**
    * Root-module variable holding the root certificate's fingerprint. Clients

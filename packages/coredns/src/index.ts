@@ -8,6 +8,8 @@ import {
   serviceOptionsSchema,
   type MetricsSource,
   type ModuleCall,
+  placement,
+  reachable,
 } from '@atlas/core';
 import { isExpr, nil, num, object, str, toExpr, tuple, type Expr } from '@atlas/hcl';
 import { z } from 'zod';
@@ -274,6 +276,9 @@ export function coredns(config: CorednsConfig): CorednsInstance {
   } as never);
   return Object.assign(call, {
     service: 'coredns' as const,
-    metrics: { target: call.outputs.metrics_target },
+    metrics: {
+      target: call.outputs.metrics_target,
+      link: reachable(placement(c), c.metricsPort, call.outputs.metrics_target),
+    },
   });
 }

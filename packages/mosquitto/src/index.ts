@@ -7,7 +7,9 @@ import {
   proxyDevicesFor,
   serviceArgs,
   serviceOptionsSchema,
+  linkedValue,
   type EnvVariable,
+  type Link,
   type ModuleCall,
   type ServicePort,
   type TcpService,
@@ -107,6 +109,7 @@ export function mosquitto(config: MosquittoConfig): MosquittoInstance {
       ? [{ name: 'mqtts', protocol: 'tcp' as const, port: MQTTS_PORT, hostPort: c.hostPorts.mqtts }]
       : []),
   ];
+  const links: Link[] = [];
   const broker = mosquittoModule.call(
     c.name,
     {
@@ -115,8 +118,14 @@ export function mosquitto(config: MosquittoConfig): MosquittoInstance {
       tls: c.tls
         ? object(
             {
-              ca_url: c.tls.ca.acme.caUrl,
-              acme_directory_url: c.tls.ca.acme.directoryUrl,
+              ca_url: linkedValue(c, c.tls.ca.acme.caLink, c.tls.ca.acme.caUrl, 'tls', links),
+              acme_directory_url: linkedValue(
+                c,
+                c.tls.ca.acme.directoryLink,
+                c.tls.ca.acme.directoryUrl,
+                'tls',
+                links,
+              ),
               ca_fingerprint: c.tls.ca.rootFingerprint.ref,
             },
             { multiline: true },
@@ -124,7 +133,10 @@ export function mosquitto(config: MosquittoConfig): MosquittoInstance {
         : undefined,
       proxy_devices: proxyDevicesFor(c.network, ports),
     } as never,
-    { inputs: [...(users ? [users] : []), ...(c.tls ? [c.tls.ca.rootFingerprint] : [])] },
+    {
+      inputs: [...(users ? [users] : []), ...(c.tls ? [c.tls.ca.rootFingerprint] : [])],
+      links,
+    },
   );
   return Object.assign(broker, {
     service: 'mosquitto' as const,

@@ -85,6 +85,8 @@ export const prometheusModule = incusServiceModule({
   description:
     'Prometheus in an Incus system container: scrape jobs (federation included) and alert rules from typed variables, Alertmanager targets, Incus metrics over mTLS, and time- and size-based retention on a persistent volume.',
   defaults: PROMETHEUS_DEFAULTS,
+  // Published when another environment federates it (issue 9).
+  proxyDevices: true,
   variables: {
     retention_time: variable({
       type: T.string,

@@ -2,6 +2,8 @@ import {
   T,
   instanceVariable,
   parseConfig,
+  placement,
+  reachable,
   port,
   serviceArgs,
   serviceOptionsSchema,
@@ -11,6 +13,7 @@ import {
 } from '@atlas/core';
 
 export { certificateAuthoritySchema, type CertificateAuthority } from '@atlas/core';
+import { tpl } from '@atlas/hcl';
 import { z } from 'zod';
 import {
   FINGERPRINT_PATH,
@@ -121,7 +124,22 @@ export function stepCa(config: StepCaConfig): StepCaInstance {
   return Object.assign(call, {
     service: 'step-ca' as const,
     caPassword,
-    acme: { directoryUrl: call.outputs.acme_directory_url, caUrl: call.outputs.ca_url },
+    acme: {
+      directoryUrl: call.outputs.acme_directory_url,
+      caUrl: call.outputs.ca_url,
+      directoryLink: reachable(
+        placement(c),
+        c.port,
+        call.outputs.acme_directory_url,
+        (hostPort) => tpl`https://${hostPort}/acme/${c.acmeProvisioner}/directory`,
+      ),
+      caLink: reachable(
+        placement(c),
+        c.port,
+        call.outputs.ca_url,
+        (hostPort) => tpl`https://${hostPort}`,
+      ),
+    },
     rootFingerprint: fingerprint,
   });
 }

@@ -247,6 +247,8 @@ export const stepCaModule = incusServiceModule({
   description:
     "step-ca in an Incus system container: a CA initialised on first boot with an ACME provisioner, its name, DNS names and certificate lifetimes from variables, keys encrypted with a sensitive password, and the root fingerprint published for clients' trust.",
   defaults: STEP_CA_DEFAULTS,
+  // Published when another environment takes certificates from it (issue 9).
+  proxyDevices: true,
   variables: {
     ca_name: variable({
       type: T.string,
