@@ -39,6 +39,7 @@ module "prometheus01" {
   proxy_devices = {
     link-9090-tcp = { listen = "tcp:0.0.0.0:9090", connect = "tcp:127.0.0.1:9090" }
   }
+  external_labels = { environment = "cluster01" }
   # alertmanager01: same network (management), Incus DNS answers alertmanager01.incus
   # coredns01: by address, the host routes to its production bridge (whose DNS management does not share)
   # node-exporter01: same network (management), Incus DNS answers node-exporter01.incus

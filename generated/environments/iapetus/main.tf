@@ -45,10 +45,11 @@ module "incus_metrics" {
 module "prometheus01" {
   source = "../../modules/prometheus"
 
-  instance_name = "prometheus01"
-  profiles      = [module.base.container_base_profile, module.base.network_profiles.management]
-  cpu_limit     = 2
-  memory_limit  = "2GB"
+  instance_name   = "prometheus01"
+  profiles        = [module.base.container_base_profile, module.base.network_profiles.management]
+  cpu_limit       = 2
+  memory_limit    = "2GB"
+  external_labels = { environment = "iapetus" }
   # grafana01: same network (management), Incus DNS answers grafana01.incus
   # loki01: same network (management), Incus DNS answers loki01.incus
   # cloudflared01: same network (management), Incus DNS answers cloudflared01.incus

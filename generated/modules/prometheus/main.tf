@@ -10,6 +10,7 @@ locals {
       global = {
         scrape_interval     = var.scrape_interval
         evaluation_interval = var.evaluation_interval
+        external_labels     = var.external_labels
       }
       rule_files = ["/etc/prometheus/rules/*.yml"]
       scrape_configs = concat(

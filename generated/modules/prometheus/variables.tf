@@ -223,6 +223,12 @@ variable "evaluation_interval" {
   }
 }
 
+variable "external_labels" {
+  description = "Labels added to every series, alert and federated sample this Prometheus sends out, e.g. { environment = \"cluster01\" }: they keep two environments' series apart once one federates the other."
+  type        = map(string)
+  default     = {}
+}
+
 variable "scrape_jobs" {
   description = "Scrape jobs beyond Prometheus itself. A federation job sets metrics_path = \"/federate\", honor_labels = true and params = { \"match[]\" = [...] }."
   type = list(object({
@@ -330,7 +336,7 @@ variable "alert_rules" {
     },
     {
       alert        = "HighCPUUsage"
-      expr         = "sum by (name) (rate(incus_cpu_seconds_total[5m])) / on (name) incus_cpu_effective_total * 100 > 80"
+      expr         = "sum by (environment, name) (rate(incus_cpu_seconds_total[5m])) / on (environment, name) max by (environment, name) (incus_cpu_effective_total) * 100 > 80"
       for_duration = "10m"
       severity     = "warning"
       summary      = "Container {{ $labels.name }} uses over 80% of its CPU"
@@ -338,7 +344,7 @@ variable "alert_rules" {
     },
     {
       alert        = "HighLoadAverage"
-      expr         = "node_load1 > on (instance) 2 * count by (instance) (node_cpu_seconds_total{mode=\"idle\"})"
+      expr         = "node_load1 > on (environment, instance) 2 * count by (environment, instance) (node_cpu_seconds_total{mode=\"idle\"})"
       for_duration = "5m"
       severity     = "warning"
       summary      = "Host {{ $labels.instance }} load is over twice its CPU count"

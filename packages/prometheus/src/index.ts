@@ -104,6 +104,10 @@ export const prometheusConfigSchema = serviceOptionsSchema(PROMETHEUS_DEFAULTS)
     scrapeInterval: duration.schema.default('15s'),
     evaluationInterval: duration.schema.default('15s'),
     scrapeJobs: z.array(scrapeJobSchema).default([]),
+    /** Added to what this Prometheus sends out; defaults to `{ environment: <its site's environment> }`. */
+    externalLabels: z
+      .record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'expected a label name'), z.string())
+      .optional(),
     alertmanagers: z.array(alertmanagerSchema).default([]),
     /** Replaces the standard alert rules when given. */
     alertRules: z
@@ -195,6 +199,9 @@ export function prometheus(config: PrometheusConfig): PrometheusInstance {
       retention_size: c.retention.size,
       scrape_interval: c.scrapeInterval === '15s' ? undefined : c.scrapeInterval,
       evaluation_interval: c.evaluationInterval === '15s' ? undefined : c.evaluationInterval,
+      external_labels:
+        c.externalLabels ??
+        (c.network.site ? { environment: c.network.site.environment } : undefined),
       scrape_jobs: c.scrapeJobs.length
         ? tuple(
             c.scrapeJobs.map((j) =>

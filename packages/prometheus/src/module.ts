@@ -123,6 +123,12 @@ export const prometheusModule = incusServiceModule({
       default: '15s',
       rules: [duration],
     }),
+    external_labels: variable({
+      type: T.map(T.string),
+      description:
+        'Labels added to every series, alert and federated sample this Prometheus sends out, e.g. { environment = "cluster01" }: they keep two environments\' series apart once one federates the other.',
+      default: {},
+    }),
     scrape_jobs: variable({
       type: T.list(scrapeJobType),
       description:
@@ -225,6 +231,7 @@ export const prometheusModule = incusServiceModule({
           global: object({
             scrape_interval: v.scrape_interval,
             evaluation_interval: v.evaluation_interval,
+            external_labels: v.external_labels,
           }),
           rule_files: tuple([str('/etc/prometheus/rules/*.yml')]),
           scrape_configs: call('concat', [

@@ -282,7 +282,7 @@ describe('step-ca first boot', () => {
 });
 
 describe('the step-ca module', () => {
-  it('is valid, tofu-fmt exact OpenTofu with no proxy devices', async () => {
+  it('is valid, tofu-fmt exact OpenTofu that publishes nothing unless a link needs it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'atlas-step-ca-'));
     try {
       await writeTree(join(dir, 'generated'), renderModules([stepCaModule]));
@@ -290,6 +290,7 @@ describe('the step-ca module', () => {
       const summary = await summarizeModule(join(dir, 'generated', 'modules', 'step-ca'));
       expect(summary.resources).toEqual([
         'incus_instance.this',
+        'incus_network_forward.this',
         'incus_profile.service',
         'incus_storage_volume.data',
       ]);
@@ -302,7 +303,9 @@ describe('the step-ca module', () => {
           'root_certificate_path',
         ]),
       );
-      expect(summary.variables.proxy_devices).toBeUndefined();
+      // Remote clients get a proxy device or network forward from the estate (issue 9); none by default.
+      expect(summary.variables.proxy_devices).toMatchObject({ required: false });
+      expect(summary.variables.network_forward).toMatchObject({ required: false });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
