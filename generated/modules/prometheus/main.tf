@@ -57,12 +57,12 @@ locals {
         ],
       )
     },
-    length(var.alertmanagers) == 0 ? {} : {
+    length(compact(var.alertmanagers)) == 0 ? {} : {
       alerting = {
         alertmanagers = [
           {
             static_configs = [
-              { targets = var.alertmanagers },
+              { targets = compact(var.alertmanagers) },
             ]
           },
         ]

@@ -254,7 +254,7 @@ variable "scrape_jobs" {
 }
 
 variable "alertmanagers" {
-  description = "Alertmanager addresses (host:port) that firing alerts are sent to."
+  description = "Alertmanager addresses (host:port) that firing alerts are sent to; null entries (not known yet) are left out."
   type        = list(string)
   default     = []
 }

@@ -156,7 +156,8 @@ export const prometheusModule = incusServiceModule({
     }),
     alertmanagers: variable({
       type: T.list(T.string),
-      description: 'Alertmanager addresses (host:port) that firing alerts are sent to.',
+      description:
+        'Alertmanager addresses (host:port) that firing alerts are sent to; null entries (not known yet) are left out.',
       default: [],
     }),
     alert_rules: variable({
@@ -249,13 +250,16 @@ export const prometheusModule = incusServiceModule({
         },
         { multiline: true },
       ),
+      // Nulls (an address another environment has not published yet) are dropped, never sent as targets.
       cond(
-        binary('==', call('length', [v.alertmanagers]), num(0)),
+        binary('==', call('length', [call('compact', [v.alertmanagers])]), num(0)),
         object({}),
         object({
           alerting: object({
             alertmanagers: tuple([
-              object({ static_configs: tuple([object({ targets: v.alertmanagers })]) }),
+              object({
+                static_configs: tuple([object({ targets: call('compact', [v.alertmanagers]) })]),
+              }),
             ]),
           }),
         }),
