@@ -314,7 +314,9 @@ function remoteStatesUsed(exprs: readonly Expr[]): RemoteState[] {
   for (const expr of exprs) {
     for (const r of expressionReferences(expr)) {
       if (r.root !== 'data' || r.name !== 'terraform_remote_state') continue;
-      const [, env, outputs, name] = r.steps;
+      // data.terraform_remote_state.<env>[*].outputs.<name> (counted), or without the splat.
+      const steps = r.steps.filter((s) => !('splat' in s));
+      const [, env, outputs, name] = steps;
       if (
         env &&
         'attr' in env &&
@@ -333,25 +335,40 @@ function remoteStatesUsed(exprs: readonly Expr[]): RemoteState[] {
     .map(([environment, names]) => ({ environment, outputs: [...names].sort() }));
 }
 
-/** Where and how to read another environment's state bucket. */
-export function remoteStateVariables(environment: string): EnvVariable<string>[] {
+/**
+ * Whether and how to read another environment's state bucket. Until that
+ * environment is first applied its state object does not exist, and
+ * terraform_remote_state fails on a missing object whatever its defaults, so
+ * reading is switched on by `<env>_applied` once there is something to read.
+ */
+export function remoteStateVariables(environment: string): EnvVariable[] {
   const prefix = environment.replace(/-/g, '_');
+  const optionalSecret = (suffix: string, description: string) =>
+    envVariable<string>(`${prefix}_state_${suffix}`, {
+      type: T.string,
+      description,
+      sensitive: true,
+      default: null,
+    });
   return [
-    envVariable<string>(
-      `${prefix}_state_endpoint`,
-      {
-        type: T.string,
-        description: `S3 endpoint of ${environment}'s state bucket (its bootstrap's s3_endpoint).`,
-      },
-      `https://${environment}.example.net:8555`,
+    envVariable<boolean>(`${prefix}_applied`, {
+      type: T.bool,
+      description: `Set to true once ${environment} has been applied: only then is its state read (its outputs are null until then).`,
+      default: false,
+    }),
+    envVariable<string>(`${prefix}_state_endpoint`, {
+      type: T.string,
+      description: `S3 endpoint of ${environment}'s state bucket (its bootstrap's s3_endpoint); needed once ${prefix}_applied is true.`,
+      default: null,
+      example: `https://${environment}.example.net:8555`,
+    }),
+    optionalSecret(
+      'access_key',
+      `Access key for reading ${environment}'s state (from its bootstrap outputs); needed once ${prefix}_applied is true.`,
     ),
-    secret(
-      `${prefix}_state_access_key`,
-      `Access key for reading ${environment}'s state (from its bootstrap outputs).`,
-    ),
-    secret(
-      `${prefix}_state_secret_key`,
-      `Secret key for reading ${environment}'s state (from its bootstrap outputs).`,
+    optionalSecret(
+      'secret_key',
+      `Secret key for reading ${environment}'s state (from its bootstrap outputs); needed once ${prefix}_applied is true.`,
     ),
   ];
 }

@@ -5,9 +5,15 @@ import { isModuleCall, type ModuleCall } from './module.js';
 export const remoteOutputName = (callName: string, output: string) =>
   `${callName}_${output}`.replace(/-/g, '_');
 
-/** `data.terraform_remote_state.<environment>.outputs.<name>` */
+/**
+ * `one(data.terraform_remote_state.<environment>[*].outputs.<name>)`: the data
+ * source is counted (read only once that environment has been applied), so
+ * the output is null until then instead of failing the plan.
+ */
 export const remoteOutput = (environment: string, name: string): Expr =>
-  ref(`data.terraform_remote_state.${environment.replace(/-/g, '_')}.outputs.${name}`);
+  call('one', [
+    ref(`data.terraform_remote_state.${environment.replace(/-/g, '_')}`, '*', 'outputs', name),
+  ]);
 
 /** Rewrite every reference to a module output into a lookup in `environment`'s state. */
 export function remapToRemote(expr: Expr, environment: string): Expr {

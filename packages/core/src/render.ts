@@ -2,8 +2,10 @@ import {
   attr,
   block,
   blank,
+  cond,
   isExpr,
   nil,
+  num,
   object,
   ref,
   str,
@@ -232,6 +234,11 @@ export function remoteStateBlock(remote: RemoteState, state: StateSettings): Blo
     'data',
     ['terraform_remote_state', prefix],
     [
+      attr(
+        'count',
+        cond(ref(`var.${prefix}_applied`), num(1), num(0)),
+        `A state object that does not exist yet fails the read, defaults or not: read it once ${remote.environment} is applied.`,
+      ),
       attr('backend', 's3'),
       attr(
         'config',
@@ -257,7 +264,7 @@ export function remoteStateBlock(remote: RemoteState, state: StateSettings): Blo
       attr(
         'defaults',
         object(Object.fromEntries(remote.outputs.map((o) => [o, nil])), { multiline: true }),
-        `Until ${remote.environment} is first applied its state has no outputs; plans still work.`,
+        `Outputs ${remote.environment} does not have (yet) read as null.`,
       ),
     ],
     `What this environment uses of ${remote.environment}: ${remote.outputs.join(', ')}.`,

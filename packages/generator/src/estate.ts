@@ -24,6 +24,7 @@ import { withHeader, type Producer } from './header.js';
 import { atlantisConfig } from './atlantis.js';
 import { backupScript, estateSummary, inventoryScript } from './operations.js';
 import { environmentReadme, moduleReadme, releaseTag } from './readme.js';
+import { linkSummary } from './links-summary.js';
 
 const generatorPackage = createRequire(import.meta.url)('../package.json') as Producer;
 
@@ -153,7 +154,14 @@ export function renderEstate(estate: Estate, options: RenderOptions = {}): Map<s
       `${prefix}/README.md`,
       withHeader('README.md', environmentReadme(env, source), generatorPackage),
     );
-    out.set(`${prefix}/SUMMARY.md`, withHeader('SUMMARY.md', estateSummary(env), generatorPackage));
+    out.set(
+      `${prefix}/SUMMARY.md`,
+      withHeader(
+        'SUMMARY.md',
+        estateSummary(env) + linkSummary(env, estate.environments),
+        generatorPackage,
+      ),
+    );
     out.set(`${prefix}/backup.sh`, withHeader('backup.sh', backupScript(env), generatorPackage));
     out.set(
       `${prefix}/inventory.sh`,
@@ -225,7 +233,12 @@ function shareRemoteOutputs(
   }
   return environments.map((env) => {
     const extra = shared.get(env.name);
-    return extra ? { ...env, outputs: { ...env.outputs, ...extra } } : env;
+    // References name an environment as an HCL identifier (edge_01); its state lives under its real name (edge-01).
+    const remoteStates = env.remoteStates.map((r) => ({
+      ...r,
+      environment: byName.get(r.environment)?.name ?? r.environment,
+    }));
+    return { ...env, remoteStates, ...(extra ? { outputs: { ...env.outputs, ...extra } } : {}) };
   });
 }
 

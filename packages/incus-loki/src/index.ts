@@ -102,7 +102,7 @@ export function incusLoki(config: IncusLokiConfig): IncusLokiInstance {
   const list = (items: readonly string[]) => (items.length ? [...items] : undefined);
   // The consumer is the Incus daemon on the host, not a container: no .incus name resolves there.
   const links: Link[] = [];
-  const host = { name: `${c.name} (Incus daemon)`, ...(c.site ? { site: c.site } : {}) };
+  const host = { name: 'Incus daemon', ...(c.site ? { site: c.site } : {}) };
   const call = incusLokiModule.call(
     c.name,
     {
