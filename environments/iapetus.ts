@@ -42,7 +42,13 @@ export function iapetusShared(network: NetworkChoice) {
     network: management,
     retention: { period: '720h', deleteDelay: '2h' },
   });
-  const stepCa01 = stepCa({ name: 'step-ca01', network: management, caName: 'Atlas Internal CA' });
+  // cluster01's broker takes its certificate with a signed token: the CA cannot reach it for a challenge.
+  const stepCa01 = stepCa({
+    name: 'step-ca01',
+    network: management,
+    caName: 'Atlas Internal CA',
+    serviceProvisioner: 'services',
+  });
   return { site, base, loki01, stepCa01 };
 }
 

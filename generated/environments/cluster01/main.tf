@@ -132,10 +132,11 @@ module "mosquitto01" {
   users = var.mosquitto01_users
   # step-ca01 of iapetus: another environment; published on port 9000 of iapetus's host iapetus (192.168.71.10)
   tls = {
-    ca_url             = "https://192.168.71.10:9000"
-    acme_directory_url = "https://192.168.71.10:9000/acme/acme/directory"
-    ca_fingerprint     = var.step_ca01_root_fingerprint
+    ca_url         = "https://192.168.71.10:9000"
+    provisioner    = "services"
+    ca_fingerprint = var.step_ca01_root_fingerprint
   }
+  tls_provisioner_password = var.step_ca01_service_provisioner_password
 }
 
 module "alloy01" {

@@ -38,3 +38,14 @@ variable "step_ca01_root_fingerprint" {
     error_message = "Must be a SHA-256 fingerprint: 64 lower-case hexadecimal digits."
   }
 }
+
+variable "step_ca01_service_provisioner_password" {
+  description = "Password of the \"services\" JWK provisioner of step-ca01; services that take certificates from it need the same value."
+  type        = string
+  sensitive   = true
+
+  validation {
+    condition     = length(var.step_ca01_service_provisioner_password) >= 16
+    error_message = "Must be at least 16 characters."
+  }
+}

@@ -20,8 +20,10 @@ module "step-ca01" {
   proxy_devices = {
     link-9000-tcp = { listen = "tcp:0.0.0.0:9000", connect = "tcp:127.0.0.1:9000" }
   }
-  dns_names   = ["step-ca01.incus", "step-ca01", "localhost", "192.168.71.10"]
-  ca_password = var.step_ca01_password
+  dns_names                    = ["step-ca01.incus", "step-ca01", "localhost", "192.168.71.10"]
+  ca_password                  = var.step_ca01_password
+  service_provisioner          = "services"
+  service_provisioner_password = var.step_ca01_service_provisioner_password
 }
 
 module "loki01" {

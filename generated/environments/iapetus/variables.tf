@@ -11,6 +11,17 @@ variable "step_ca01_password" {
   }
 }
 
+variable "step_ca01_service_provisioner_password" {
+  description = "Password of the \"services\" JWK provisioner of step-ca01; services that take certificates from it need the same value."
+  type        = string
+  sensitive   = true
+
+  validation {
+    condition     = length(var.step_ca01_service_provisioner_password) >= 16
+    error_message = "Must be at least 16 characters."
+  }
+}
+
 variable "grafana01_admin_password" {
   description = "Admin password of grafana01 (at least 12 characters)."
   type        = string

@@ -27,10 +27,10 @@ locals {
   certificate_script = var.tls != null ? templatefile(
     "${path.module}/templates/atlas-mosquitto-certificate.sh.tftpl",
     {
-      hostname           = "${var.instance_name}.incus"
-      ca_url             = var.tls.ca_url
-      acme_directory_url = var.tls.acme_directory_url
-      ca_fingerprint     = var.tls.ca_fingerprint
+      hostname       = "${var.instance_name}.incus"
+      ca_url         = var.tls.ca_url
+      provisioner    = var.tls.provisioner
+      ca_fingerprint = var.tls.ca_fingerprint
     },
   ) : ""
 }
@@ -96,12 +96,13 @@ resource "incus_instance" "this" {
   profiles = concat(var.profiles, [incus_profile.service.name])
   config = {
     "cloud-init.user-data" = templatefile("${path.module}/templates/cloud-init.yaml.tftpl", {
-      authenticated      = local.authenticated
-      users              = join("", [for name, password in var.users : "${name}:${password}\n"])
-      mosquitto_conf     = local.mosquitto_conf
-      setup_script       = local.setup_script
-      tls                = var.tls != null
-      certificate_script = local.certificate_script
+      authenticated        = local.authenticated
+      users                = join("", [for name, password in var.users : "${name}:${password}\n"])
+      mosquitto_conf       = local.mosquitto_conf
+      setup_script         = local.setup_script
+      tls                  = var.tls != null
+      certificate_script   = local.certificate_script
+      provisioner_password = var.tls_provisioner_password == null ? "" : var.tls_provisioner_password
     })
   }
 }

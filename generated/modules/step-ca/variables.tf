@@ -290,3 +290,30 @@ variable "ca_password" {
     error_message = "Must be at least 16 characters."
   }
 }
+
+variable "service_provisioner" {
+  description = "Name of a JWK provisioner for services the CA cannot reach for an ACME challenge (another network or environment), whose key is encrypted with service_provisioner_password; null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition = var.service_provisioner == null ? true : can(
+      regex("^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$", var.service_provisioner),
+    )
+    error_message = "Must be a name of letters, digits, \".\", \"_\" and \"-\" that starts with a letter or digit, or null."
+  }
+}
+
+variable "service_provisioner_password" {
+  description = "Password of the service_provisioner's key; clients sign certificate requests with it (at least 16 characters). Needed with service_provisioner."
+  type        = string
+  default     = null
+  sensitive   = true
+
+  validation {
+    condition = var.service_provisioner_password == null ? true : length(
+      var.service_provisioner_password,
+    ) >= 16
+    error_message = "Must be null, or: Must be at least 16 characters."
+  }
+}

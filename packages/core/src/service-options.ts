@@ -235,6 +235,12 @@ export interface CertificateAuthority {
    * operator copies it from the CA's `fingerprint_command` output.
    */
   readonly rootFingerprint: EnvVariable<string>;
+  /**
+   * A JWK provisioner clients sign certificate requests with: it works from
+   * any network or environment, as the CA never has to reach the client.
+   * Its password is a sensitive root variable both environments supply.
+   */
+  readonly provisioner?: { readonly name: string; readonly password: EnvVariable<string> };
 }
 
 export const certificateAuthoritySchema = z.custom<CertificateAuthority>(
