@@ -18,7 +18,7 @@ import { ovnCentral } from '@atlas/ovn-central';
 import { ovnLoadBalancer } from '@atlas/ovn-lb';
 import { prometheus, scrapeJob } from '@atlas/prometheus';
 import type { IapetusShared } from './iapetus.js';
-import { networkSettings, siteFor, type NetworkChoice } from './networks.js';
+import { networkSettings, ownHost, siteFor, type NetworkChoice } from './networks.js';
 
 /** The three members of the IncusOS cluster; one node-exporter is pinned to each. */
 export const CLUSTER01_NODES = ['node1', 'node2', 'node3'] as const;
@@ -61,9 +61,10 @@ export function cluster01Shared(network: NetworkChoice) {
     targetNode: 'node1',
   });
   const exporters = nodeExporters({ nodes: [...CLUSTER01_NODES], network: management });
+  // Prometheus runs on node1, so it scrapes the Incus API of the member it runs on.
   const metrics = incusMetrics({
     name: 'incus_metrics',
-    address: incusApiAddress(base.gateway('management')),
+    address: incusApiAddress(ownHost(site, management, base.gateway('management'), 'node1')),
   });
   const coredns01 = coredns({
     name: 'coredns01',

@@ -10,7 +10,7 @@ import { loki } from '@atlas/loki';
 import { federationJob, prometheus, prometheusReference, scrapeJob } from '@atlas/prometheus';
 import { stepCa } from '@atlas/step-ca';
 import type { Cluster01Shared } from './cluster01.js';
-import { networkSettings, siteFor, type NetworkChoice } from './networks.js';
+import { networkSettings, ownHost, siteFor, type NetworkChoice } from './networks.js';
 
 /** iapetus's address on the LAN, where its published ports are. */
 export const IAPETUS_HOST = { name: 'iapetus', lanAddress: '192.168.71.10' } as const;
@@ -63,7 +63,7 @@ export function iapetus(shared: IapetusShared, cluster01: Cluster01Shared): Envi
 
   const metrics = incusMetrics({
     name: 'incus_metrics',
-    address: incusApiAddress(base.gateway('management')),
+    address: incusApiAddress(ownHost(site, management, base.gateway('management'))),
   });
   const cloudflared01 = cloudflared({ name: 'cloudflared01', network: management });
 

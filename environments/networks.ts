@@ -1,4 +1,11 @@
-import { defineSite, type HostDeclaration, type NetworkMode, type Site } from '@atlas/core';
+import type { Expr } from '@atlas/hcl';
+import {
+  defineSite,
+  hostOf,
+  type HostDeclaration,
+  type NetworkMode,
+  type Site,
+} from '@atlas/core';
 
 /** How an environment attaches its networks: the one field that switches bridge, physical and OVN (C5). */
 export interface NetworkChoice {
@@ -37,4 +44,21 @@ export function siteFor(
       ? { ovn: { network: uplink, vips: [...forwardAddresses] } }
       : {}),
   });
+}
+
+/**
+ * Where a container on `network` reaches its own host's Incus API: a bridge's
+ * gateway is the host itself; an OVN network's gateway is its virtual router,
+ * so there the host is reached at its LAN address (the member `node` on a cluster).
+ */
+export function ownHost(
+  site: Site,
+  network: { readonly mode: NetworkMode },
+  gateway: Expr,
+  node?: string,
+): Expr | string {
+  if (network.mode !== 'ovn') return gateway;
+  const host = hostOf(site, node);
+  if (!host) throw new TypeError(`${site.environment}: name the member whose Incus API to use`);
+  return host.lanAddress;
 }
