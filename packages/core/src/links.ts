@@ -34,8 +34,8 @@ export interface Reachable {
   readonly protocol: 'tcp' | 'udp';
   /** The value on the producer's own network: a module output such as `module.loki01.push_url`. */
   readonly local: Expr;
-  /** The same value for another `host:port`, e.g. `http://192.168.68.5:3100/loki/api/v1/push`. */
-  readonly via: (hostPort: Expr | string) => Expr;
+  /** The same value for another `host:port`, e.g. `http://192.168.68.5:3100/loki/api/v1/push` (`host` alone too). */
+  readonly via: (hostPort: Expr | string, host: Expr | string) => Expr;
 }
 
 /** Where a placed service's port is, for the capabilities its builder returns. */
@@ -43,7 +43,7 @@ export function reachable(
   at: Placement,
   port: number,
   local: Expr,
-  via: (hostPort: Expr | string) => Expr = (hostPort) => tpl`${hostPort}`,
+  via: (hostPort: Expr | string, host: Expr | string) => Expr = (hostPort) => tpl`${hostPort}`,
   protocol: 'tcp' | 'udp' = 'tcp',
 ): Reachable {
   return { kind: 'reachable', at, port, protocol, local, via };
@@ -120,7 +120,16 @@ export interface LinkConsumer {
   readonly name: string;
   readonly network?: NetworkAttachment;
   readonly site?: Site;
+  /** Clients on the LAN (e.g. of a split-horizon DNS), not on any Incus network. */
+  readonly onLan?: boolean;
 }
+
+/** `target`, resolved to its host only (an A record), with `local` as the same-network value. */
+export const hostOnly = (target: Reachable, local: Expr): Reachable => ({
+  ...target,
+  local,
+  via: (_hostPort, host) => (typeof host === 'string' ? tpl`${host}` : host),
+});
 
 export interface ResolvedLink {
   readonly value: Expr;
@@ -211,7 +220,7 @@ export function resolveLink(consumer: LinkConsumer, target: Reachable, arg: stri
     }
     const hostPort = `${host.lanAddress}:${port}`;
     return {
-      value: target.via(hostPort),
+      value: target.via(hostPort, host.lanAddress),
       link: {
         ...base,
         kind: 'published',
@@ -237,7 +246,7 @@ export function resolveLink(consumer: LinkConsumer, target: Reachable, arg: stri
     }
     const hostPort = `${listen}:${port}`;
     return {
-      value: target.via(hostPort),
+      value: target.via(hostPort, listen),
       link: {
         ...base,
         kind: 'forward',
@@ -260,9 +269,10 @@ export function resolveLink(consumer: LinkConsumer, target: Reachable, arg: stri
 
   if (sameEnvironment) {
     // The host routes between its own bridges, and a physical network's instance has a LAN address.
-    if (at.network.mode === 'physical' || !consumer.network || consumer.network.mode === 'bridge') {
+    const onHost = consumer.network ? consumer.network.mode === 'bridge' : !consumer.onLan;
+    if (at.network.mode === 'physical' || onHost) {
       return {
-        value: target.via(tpl`${at.address}:${port}`),
+        value: target.via(tpl`${at.address}:${port}`, at.address),
         link: {
           ...base,
           kind: at.network.mode === 'physical' ? 'lan' : 'routed',
@@ -287,7 +297,11 @@ export function resolveLink(consumer: LinkConsumer, target: Reachable, arg: stri
     // Only the producer's state knows the address its LAN's DHCP gave it.
     const remoteAddress = remapToRemote(at.address, producerEnv!);
     return {
-      value: cond(binary('==', remoteAddress, nil), nil, target.via(tpl`${remoteAddress}:${port}`)),
+      value: cond(
+        binary('==', remoteAddress, nil),
+        nil,
+        target.via(tpl`${remoteAddress}:${port}`, remoteAddress),
+      ),
       link: {
         ...base,
         kind: 'lan',
