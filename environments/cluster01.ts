@@ -25,9 +25,9 @@ export const CLUSTER01_NODES = ['node1', 'node2', 'node3'] as const;
 
 /** The members' addresses on the LAN: a published port is on the member its instance is pinned to. */
 export const CLUSTER01_HOSTS = [
-  { name: 'node1', lanAddress: '192.168.71.11' },
-  { name: 'node2', lanAddress: '192.168.71.12' },
-  { name: 'node3', lanAddress: '192.168.71.13' },
+  { name: 'node1', lanAddress: '192.168.71.5' },
+  { name: 'node2', lanAddress: '192.168.71.6' },
+  { name: 'node3', lanAddress: '192.168.71.7' },
 ] as const;
 
 /** LAN addresses the OVN uplink routes to cluster01, for network forwards (OVN mode). */
@@ -123,7 +123,8 @@ export function cluster01(shared: Cluster01Shared, iapetus: IapetusShared): Envi
       ovnCentral({
         name: 'ovn-central01',
         network: management,
-        hostAddress: '192.168.71.5',
+        // The seeds' OVN central address: node1's, where the container is pinned.
+        hostAddress: CLUSTER01_HOSTS[0].lanAddress,
         targetNode: 'node1',
       }),
       ovnLoadBalancer({

@@ -102,7 +102,11 @@ export function iapetus(shared: IapetusShared, cluster01: Cluster01Shared): Envi
     repoAllowlist: ['github.com/accuser-dev/atlas'],
     githubUser: 'atlas-atlantis',
     incusRemotes: [
-      { name: 'iapetus', address: tpl`https://${base.gateway('gitops')}:8443`, default: true },
+      {
+        name: 'iapetus',
+        address: tpl`https://${ownHost(site, base.attach('gitops'), base.gateway('gitops'))}:8443`,
+        default: true,
+      },
       { name: 'cluster01', address: 'https://cluster01.accuser.dev:8443' },
     ],
   });

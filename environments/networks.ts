@@ -1,11 +1,5 @@
 import type { Expr } from '@atlas/hcl';
-import {
-  defineSite,
-  hostOf,
-  type HostDeclaration,
-  type NetworkMode,
-  type Site,
-} from '@atlas/core';
+import { defineSite, hostOf, type HostDeclaration, type NetworkMode, type Site } from '@atlas/core';
 
 /** How an environment attaches its networks: the one field that switches bridge, physical and OVN (C5). */
 export interface NetworkChoice {

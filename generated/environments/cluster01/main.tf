@@ -112,9 +112,9 @@ module "coredns01" {
     dns-tcp = { listen = "tcp:0.0.0.0:53", connect = "tcp:127.0.0.1:53" }
   }
   zone = "accuser.dev"
-  # alertmanager01: management is a NAT bridge; published on port 9093 of cluster01's host node1 (192.168.71.11)
+  # alertmanager01: management is a NAT bridge; published on port 9093 of cluster01's host node1 (192.168.71.5)
   records = [
-    { name = "alertmanager", type = "A", value = "192.168.71.11" },
+    { name = "alertmanager", type = "A", value = "192.168.71.5" },
   ]
   incus_dns_server = module.base.gateways.production
 }

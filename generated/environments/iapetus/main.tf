@@ -55,7 +55,7 @@ module "prometheus01" {
   # grafana01: same network (management), Incus DNS answers grafana01.incus
   # loki01: same network (management), Incus DNS answers loki01.incus
   # cloudflared01: same network (management), Incus DNS answers cloudflared01.incus
-  # prometheus01 of cluster01: another environment; published on port 9090 of cluster01's host node1 (192.168.71.11)
+  # prometheus01 of cluster01: another environment; published on port 9090 of cluster01's host node1 (192.168.71.5)
   scrape_jobs = [
     {
       name    = "grafana"
@@ -71,7 +71,7 @@ module "prometheus01" {
     },
     {
       name         = "federate-cluster01"
-      targets      = ["192.168.71.11:9090"]
+      targets      = ["192.168.71.5:9090"]
       metrics_path = "/federate"
       honor_labels = true
       params = {
@@ -79,8 +79,8 @@ module "prometheus01" {
       }
     },
   ]
-  # alertmanager01 of cluster01: another environment; published on port 9093 of cluster01's host node1 (192.168.71.11)
-  alertmanagers = ["192.168.71.11:9093"]
+  # alertmanager01 of cluster01: another environment; published on port 9093 of cluster01's host node1 (192.168.71.5)
+  alertmanagers = ["192.168.71.5:9093"]
   incus_metrics = module.incus_metrics.prometheus
 }
 
@@ -93,9 +93,9 @@ module "grafana01" {
   memory_limit   = "1GB"
   domain         = "grafana.accuser.dev"
   admin_password = var.grafana01_admin_password
-  # prometheus01 of cluster01: another environment; published on port 9090 of cluster01's host node1 (192.168.71.11)
+  # prometheus01 of cluster01: another environment; published on port 9090 of cluster01's host node1 (192.168.71.5)
   # loki01: same network (management), Incus DNS answers loki01.incus
-  # alertmanager01 of cluster01: another environment; published on port 9093 of cluster01's host node1 (192.168.71.11)
+  # alertmanager01 of cluster01: another environment; published on port 9093 of cluster01's host node1 (192.168.71.5)
   datasources = [
     {
       name       = "Prometheus"
@@ -103,9 +103,9 @@ module "grafana01" {
       url        = module.prometheus01.endpoint
       is_default = true
     },
-    { name = "Prometheus (cluster01)", type = "prometheus", url = "http://192.168.71.11:9090" },
+    { name = "Prometheus (cluster01)", type = "prometheus", url = "http://192.168.71.5:9090" },
     { name = "Loki", type = "loki", url = module.loki01.endpoint },
-    { name = "Alertmanager (cluster01)", type = "alertmanager", url = "http://192.168.71.11:9093" },
+    { name = "Alertmanager (cluster01)", type = "alertmanager", url = "http://192.168.71.5:9093" },
   ]
 }
 
