@@ -10,8 +10,12 @@ import {
 import { nodeExporters } from '@atlas/node-exporter';
 import { federationJob, prometheus, scrapeJob } from '@atlas/prometheus';
 import { evaluate, previewModule, UNKNOWN, type Scope, type Value } from '@atlas/preview';
-import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { CLUSTER01_HOSTS } from './cluster01.js';
 import { IAPETUS_HOST } from './iapetus.js';
 import { atlasEstate, type NetworkChoice } from './index.js';
@@ -41,6 +45,8 @@ interface Evaluated {
   readonly role?: string;
   readonly inputs: Readonly<Record<string, unknown>>;
   readonly files: string[];
+  /** What cloud-init writes, by path. */
+  readonly written: ReadonlyMap<string, string>;
   readonly address?: string;
 }
 
@@ -134,6 +140,7 @@ function evaluateEnvironment(
           ...[...preview.files.values()].map((f) => f.content),
           ...strings(preview.resources as Value),
         ],
+        written: new Map([...preview.files].map(([path, f]) => [path, f.content])),
         ...(address ? { address } : {}),
       });
     });
@@ -400,3 +407,154 @@ describe('a link with no reachable form is refused, naming both ends and the fix
     );
   });
 });
+
+const canUseNamespaces =
+  process.getuid?.() === 0 &&
+  spawnSync('ip', ['netns', 'list']).status === 0 &&
+  spawnSync('prometheus', ['--version']).status === 0 &&
+  spawnSync('promtool', ['--version']).status === 0;
+
+/**
+ * The real programs: two network namespaces stand for the two hosts, joined
+ * by a veth pair standing for the LAN (iapetus at its LAN address, cluster01's
+ * node1 at its own). Debian's Prometheus runs in each with the configuration
+ * the estate renders — only file paths, the scrape interval and the mTLS
+ * Incus job (whose certificate exists only at apply) changed — and cluster01's
+ * listens where its proxy device would publish it. iapetus's Prometheus must
+ * federate cluster01's series through the rendered address. Traffic stays in
+ * the namespaces; every wait is bounded.
+ */
+describe.skipIf(!canUseNamespaces)(
+  'iapetus federates cluster01 through the published address',
+  () => {
+    const tag = `${process.pid}`;
+    const spaces = { iapetus: `atlas-iap-${tag}`, cluster01: `atlas-c01-${tag}` };
+    const dir = mkdtempSync(join(tmpdir(), 'atlas-federation-'));
+    const children: ChildProcess[] = [];
+    const ip = (...args: string[]) => {
+      const r = spawnSync('ip', args, { encoding: 'utf8', timeout: 10_000 });
+      if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);
+    };
+    afterAll(() => {
+      for (const child of children) child.kill('SIGTERM');
+      for (const ns of Object.values(spaces))
+        spawnSync('ip', ['netns', 'del', ns], { timeout: 10_000 });
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('pulls cluster01 series, labelled with their environment, into iapetus', async () => {
+      const estate = evaluateEstate(MODES.bridge!);
+      const iapetusLan = IAPETUS_HOST.lanAddress;
+      const node1 = CLUSTER01_HOSTS[0];
+      ip('netns', 'add', spaces.iapetus);
+      ip('netns', 'add', spaces.cluster01);
+      ip(
+        'link',
+        'add',
+        `vi${tag}`,
+        'netns',
+        spaces.iapetus,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        `vc${tag}`,
+        'netns',
+        spaces.cluster01,
+      );
+      for (const [ns, dev, address] of [
+        [spaces.iapetus, `vi${tag}`, iapetusLan],
+        [spaces.cluster01, `vc${tag}`, node1.lanAddress],
+      ] as const) {
+        ip('-n', ns, 'addr', 'add', `${address}/24`, 'dev', dev);
+        ip('-n', ns, 'link', 'set', dev, 'up');
+        ip('-n', ns, 'link', 'set', 'lo', 'up');
+      }
+
+      const start = (env: 'iapetus' | 'cluster01', listen: string) => {
+        const service = estate.services.find(
+          (s) => s.env === env && s.instance === 'prometheus01',
+        )!;
+        const home = join(dir, env);
+        mkdirSync(join(home, 'rules'), { recursive: true });
+        writeFileSync(
+          join(home, 'rules', 'atlas.yml'),
+          service.written.get('/etc/prometheus/rules/atlas.yml')!,
+        );
+        const config = parse(service.written.get('/etc/prometheus/prometheus.yml')!) as {
+          global: Record<string, unknown>;
+          rule_files: string[];
+          scrape_configs: Array<{ job_name: string }>;
+        };
+        config.global.scrape_interval = '1s';
+        config.rule_files = [join(home, 'rules', '*.yml')];
+        config.scrape_configs = config.scrape_configs.filter((j) => j.job_name !== 'incus');
+        writeFileSync(join(home, 'prometheus.yml'), stringify(config));
+        const child = spawn(
+          'ip',
+          [
+            'netns',
+            'exec',
+            spaces[env],
+            'prometheus',
+            `--config.file=${join(home, 'prometheus.yml')}`,
+            `--storage.tsdb.path=${join(home, 'data')}`,
+            `--web.listen-address=${listen}`,
+          ],
+          { stdio: 'ignore' },
+        );
+        children.push(child);
+        return config;
+      };
+      // cluster01's Prometheus answers on node1's port 9090, as its proxy device publishes it.
+      start('cluster01', '0.0.0.0:9090');
+      const iapetusConfig = start('iapetus', '127.0.0.1:9090') as unknown as {
+        scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
+      };
+      const federation = iapetusConfig.scrape_configs.find(
+        (j) => j.job_name === 'federate-cluster01',
+      )!;
+      expect(federation.static_configs[0]!.targets).toEqual([`${node1.lanAddress}:9090`]);
+
+      const query = (expr: string) =>
+        spawnSync(
+          'ip',
+          [
+            'netns',
+            'exec',
+            spaces.iapetus,
+            'promtool',
+            'query',
+            'instant',
+            '-o',
+            'json',
+            'http://127.0.0.1:9090',
+            expr,
+          ],
+          { encoding: 'utf8', timeout: 10_000 },
+        );
+      const deadline = Date.now() + 60_000;
+      let series: Array<{ metric: Record<string, string> }> = [];
+      while (Date.now() < deadline) {
+        const r = query('up{environment="cluster01"}');
+        if (r.status === 0 && r.stdout.trim().startsWith('[')) {
+          series = JSON.parse(r.stdout) as typeof series;
+          if (series.some((s) => s.metric.job === 'prometheus')) break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      // cluster01's own "prometheus" job, through federation, carrying cluster01's external label.
+      expect(series.map((s) => s.metric)).toContainEqual(
+        expect.objectContaining({
+          job: 'prometheus',
+          environment: 'cluster01',
+          instance: 'localhost:9090',
+        }),
+      );
+      const federated = JSON.parse(query('up{job="federate-cluster01"}').stdout) as Array<{
+        value: [number, string];
+      }>;
+      expect(federated[0]?.value[1]).toBe('1');
+    }, 120_000);
+  },
+);
