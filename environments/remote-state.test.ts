@@ -1,11 +1,18 @@
+import { baseInfrastructure } from '@atlas/base';
+import { coredns } from '@atlas/coredns';
 import {
   DEFAULT_STATE,
+  defineEnvironment,
+  defineSite,
+  fromEnvironment,
   remoteOutput,
   remoteStateBlock,
   remoteStateVariables,
   variableBlock,
 } from '@atlas/core';
+import { defineEstate, renderEstate } from '@atlas/generator';
 import { attr, block, printFile } from '@atlas/hcl';
+import { prometheus, scrapeJob } from '@atlas/prometheus';
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -172,5 +179,63 @@ describe.skipIf(!hasTerraform)('reading another environment before its first app
       requests.some((r) => r.includes('/atlas-terraform-state/edge-01/terraform.tfstate')),
     ).toBe(true);
     expect(plannedAddress()).toBe('192.168.99.7');
+  });
+});
+
+describe('an environment whose name is not an HCL identifier', () => {
+  it('is read under its own state key (edge-01/…), through the identifier edge_01', () => {
+    const edgeSite = defineSite({
+      environment: 'edge-01',
+      hosts: [{ name: 'edge', lanAddress: '192.168.71.30' }],
+    });
+    const hubSite = defineSite({
+      environment: 'hub',
+      hosts: [{ name: 'hub', lanAddress: '192.168.71.10' }],
+    });
+    const networks = { production: { ipv4: '10.10.0.1/24' }, management: { ipv4: '10.20.0.1/24' } };
+    const edge = baseInfrastructure({ mode: 'physical', parent: 'eno1', networks, site: edgeSite });
+    const hub = baseInfrastructure({ networks, site: hubSite });
+    // A LAN-attached DNS server: only edge-01's state knows the address DHCP gave it.
+    const dns = coredns({
+      name: 'coredns01',
+      network: edge.attach('production'),
+      zone: 'example.net',
+      incusDns: '10.20.0.1',
+    });
+    const scraper = prometheus({
+      name: 'prometheus01',
+      network: hub.attach('management'),
+      scrapeJobs: [scrapeJob('dns', fromEnvironment('edge-01', dns))],
+    });
+    const files = renderEstate(
+      defineEstate({
+        repository: 'https://example.com/atlas.git',
+        environments: [
+          defineEnvironment({
+            name: 'edge-01',
+            site: edgeSite,
+            description: 'Edge.',
+            modules: [edge.call, dns],
+          }),
+          defineEnvironment({
+            name: 'hub',
+            site: hubSite,
+            description: 'Hub.',
+            modules: [hub.call, scraper],
+          }),
+        ],
+      }),
+    );
+    const main = files.get('environments/hub/main.tf')!;
+    expect(main).toContain('data "terraform_remote_state" "edge_01" {');
+    expect(main).toContain('key                         = "edge-01/terraform.tfstate"');
+    expect(main).toContain('count   = var.edge_01_applied ? 1 : 0');
+    // Null until edge-01 is applied, and then its LAN address.
+    expect(main).toContain(
+      'one(data.terraform_remote_state.edge_01[*].outputs.coredns01_ipv4_address) == null ? null : "${one(data.terraform_remote_state.edge_01[*].outputs.coredns01_ipv4_address)}:9153"',
+    );
+    expect(files.get('environments/edge-01/outputs.tf')).toContain(
+      'output "coredns01_ipv4_address"',
+    );
   });
 });

@@ -97,8 +97,10 @@ export type Remote<T> = Omit<T, 'kind' | 'definition' | 'args' | 'options'> & {
 
 /**
  * Use a service of another environment (C3): `fromEnvironment('cluster01', prometheus01)`
- * keeps the instance's typed capabilities (metrics target, push URL, …), and
- * every output it points at is read from that environment's state through
+ * keeps the instance's typed capabilities (metrics target, push URL, …). A
+ * capability that carries where its producer lives (a link) is resolved for
+ * each consumer from the producer's declared site (see links.ts); any other
+ * output it points at is read from that environment's state through
  * `terraform_remote_state`. The estate adds the matching outputs to the
  * producing environment and rejects references it cannot resolve.
  */
