@@ -145,5 +145,5 @@ module "incus_loki" {
   source = "../../modules/incus-loki"
 
   # loki01: by address, the host routes to its management bridge (whose DNS the host does not use)
-  loki_address = "http://${"${module.loki01.ipv4_address}:3100"}"
+  loki_address = "http://${module.loki01.ipv4_address}:3100"
 }

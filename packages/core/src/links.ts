@@ -1,4 +1,14 @@
-import { binary, cond, nil, ref, tpl, type Expr } from '@atlas/hcl';
+import {
+  binary,
+  cond,
+  literal,
+  nil,
+  ref,
+  template,
+  tpl,
+  type Expr,
+  type TemplatePart,
+} from '@atlas/hcl';
 import { ConfigError } from './errors.js';
 import { remapToRemote } from './remote.js';
 import type { NetworkAttachment } from './service-options.js';
@@ -155,6 +165,34 @@ function forwardAddress(site: Site, instance: string): string | undefined {
  * reachable when there is no address the consumer can route to.
  */
 export function resolveLink(consumer: LinkConsumer, target: Reachable, arg: string): ResolvedLink {
+  const resolved = resolve(consumer, target, arg);
+  return { ...resolved, value: flatTemplate(resolved.value) };
+}
+
+/** `"http://${"${a}:3100"}"` written as `"http://${a}:3100"`: a template interpolated into another is spliced in. */
+function flatTemplate(e: Expr): Expr {
+  if (e.kind === 'conditional')
+    return { ...e, then: flatTemplate(e.then), else: flatTemplate(e.else) };
+  return e.kind === 'template' ? template(flatParts(e.parts)) : e;
+}
+
+function flatParts(input: readonly TemplatePart[]): TemplatePart[] {
+  const parts: TemplatePart[] = [];
+  for (const p of input) {
+    if (p.kind === 'interp' && p.expr.kind === 'template') parts.push(...flatParts(p.expr.parts));
+    else if (p.kind === 'interp' && p.expr.kind === 'string') parts.push(literal(p.expr.value));
+    else parts.push(p);
+  }
+  return parts.reduce<TemplatePart[]>((out, p) => {
+    const last = out[out.length - 1];
+    if (last?.kind === 'literal' && p.kind === 'literal')
+      out[out.length - 1] = literal(last.value + p.value);
+    else out.push(p);
+    return out;
+  }, []);
+}
+
+function resolve(consumer: LinkConsumer, target: Reachable, arg: string): ResolvedLink {
   const at = target.at;
   const producerSite = at.network.site;
   const consumerSite = consumer.network?.site ?? consumer.site;
@@ -206,16 +244,16 @@ export function resolveLink(consumer: LinkConsumer, target: Reachable, arg: stri
 
   const published = (site: Site, whyHost: string): ResolvedLink => {
     const host = hostOf(site, at.targetNode);
+    if (at.targetNode !== undefined && !host) {
+      return fail(
+        `it is pinned to "${at.targetNode}", which ${site.environment} does not declare`,
+        `declare that member's LAN address in ${site.environment}'s site`,
+      );
+    }
     if (!host) {
       return fail(
         `${site.environment} is a cluster and ${at.instance} may run on any member, so no host address reaches its published port`,
         `pin it with targetNode to one of ${site.hosts.map((h) => h.name).join(', ')}`,
-      );
-    }
-    if (at.targetNode !== undefined && !site.hosts.some((h) => h.name === at.targetNode)) {
-      return fail(
-        `it is pinned to "${at.targetNode}", which ${site.environment} does not declare`,
-        `declare that member's LAN address in ${site.environment}'s site`,
       );
     }
     const hostPort = `${host.lanAddress}:${port}`;
