@@ -182,7 +182,10 @@ describe('the command line', () => {
 
   it('an unknown flag of the real executable: exit 2, no trace, points at --help', () => {
     const result = bin(['generate', '--no-such-flag']);
-    expectUserError(result, /error: --no-such-flag: unknown option\nhint: run `atlas-incus --help`/);
+    expectUserError(
+      result,
+      /error: --no-such-flag: unknown option\nhint: run `atlas-incus --help`/,
+    );
   });
 });
 

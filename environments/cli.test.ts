@@ -131,6 +131,45 @@ describe('atlas generate with bad input', () => {
     expect(result.unchanged).toBe(true);
   });
 
+  it('refuses a link with no reachable form: names both ends and what would make it reachable', async () => {
+    const source = `
+import { baseInfrastructure } from '@atlas/base';
+import { defineEnvironment, defineSite, fromEnvironment } from '@atlas/core';
+import { defineEstate } from '@atlas/generator';
+import { federationJob, prometheus } from '@atlas/prometheus';
+
+const networks = { management: { ipv4: '10.20.0.1/24' } };
+const hubSite = defineSite({ environment: 'hub', hosts: [{ name: 'hub', lanAddress: '192.168.71.10' }] });
+const edgeSite = defineSite({
+  environment: 'edge',
+  hosts: [{ name: 'm1', lanAddress: '192.168.71.21' }, { name: 'm2', lanAddress: '192.168.71.22' }],
+});
+const hub = baseInfrastructure({ networks, site: hubSite });
+const edge = baseInfrastructure({ networks, site: edgeSite });
+const edgePrometheus = prometheus({ name: 'prometheus01', network: edge.attach('management') });
+const hubPrometheus = prometheus({
+  name: 'prometheus01',
+  network: hub.attach('management'),
+  scrapeJobs: [federationJob(fromEnvironment('edge', edgePrometheus))],
+});
+export default defineEstate({
+  repository: 'https://example.com/atlas.git',
+  environments: [
+    defineEnvironment({ name: 'hub', site: hubSite, description: 'Test.', modules: [hub.call, hubPrometheus] }),
+    defineEnvironment({ name: 'edge', site: edgeSite, description: 'Test.', modules: [edge.call, edgePrometheus] }),
+  ],
+});
+`;
+    const result = await run('unreachable-link', source);
+    expect(result.code).toBe(2);
+    expect(result.output).toContain(
+      'hub.prometheus01.scrape_jobs: prometheus01 (hub) cannot reach prometheus01 (edge, management network, bridge)',
+    );
+    expect(result.output).toContain('pin it with targetNode to one of m1, m2');
+    expect(result.output).not.toMatch(/\n\s+at /);
+    expect(result.unchanged).toBe(true);
+  });
+
   it('--check lists drifted files and exits 1 without writing', async () => {
     const file = join(FIXTURES, 'drift.ts');
     await writeFile(file, fixture("datasources: [{ source: prometheus01 }], memory: '2GB'"));

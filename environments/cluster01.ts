@@ -18,10 +18,20 @@ import { ovnCentral } from '@atlas/ovn-central';
 import { ovnLoadBalancer } from '@atlas/ovn-lb';
 import { prometheus, scrapeJob } from '@atlas/prometheus';
 import type { IapetusShared } from './iapetus.js';
-import { networkSettings, type NetworkChoice } from './networks.js';
+import { networkSettings, ownHost, siteFor, type NetworkChoice } from './networks.js';
 
 /** The three members of the IncusOS cluster; one node-exporter is pinned to each. */
 export const CLUSTER01_NODES = ['node1', 'node2', 'node3'] as const;
+
+/** The members' addresses on the LAN: a published port is on the member its instance is pinned to. */
+export const CLUSTER01_HOSTS = [
+  { name: 'node1', lanAddress: '192.168.71.5' },
+  { name: 'node2', lanAddress: '192.168.71.6' },
+  { name: 'node3', lanAddress: '192.168.71.7' },
+] as const;
+
+/** LAN addresses the OVN uplink routes to cluster01, for network forwards (OVN mode). */
+export const CLUSTER01_FORWARD_ADDRESSES = ['192.168.68.30', '192.168.68.31', '192.168.68.32'];
 
 /** LAN VIPs of the OVN load balancers (must lie in the uplink's ipv4.ovn.ranges). */
 export const CLUSTER01_VIPS = { mosquitto: '192.168.68.10', coredns: '192.168.68.11' } as const;
@@ -34,19 +44,27 @@ export const CLUSTER01_VIPS = { mosquitto: '192.168.68.10', coredns: '192.168.68
 
 /** What cluster01 offers other environments; built before them so they can refer to it. */
 export function cluster01Shared(network: NetworkChoice) {
+  const site = siteFor('cluster01', network, CLUSTER01_HOSTS, CLUSTER01_FORWARD_ADDRESSES);
   const base = baseInfrastructure({
     ...networkSettings(network),
+    site,
     networks: {
       production: { ipv4: '10.10.0.1/24' },
       management: { ipv4: '10.20.0.1/24' },
     },
   });
   const management = base.attach('management');
-  const alertmanager01 = alertmanager({ name: 'alertmanager01', network: management });
+  // iapetus reaches these two through ports published on their member, so they are pinned to it.
+  const alertmanager01 = alertmanager({
+    name: 'alertmanager01',
+    network: management,
+    targetNode: 'node1',
+  });
   const exporters = nodeExporters({ nodes: [...CLUSTER01_NODES], network: management });
+  // Prometheus runs on node1, so it scrapes the Incus API of the member it runs on.
   const metrics = incusMetrics({
     name: 'incus_metrics',
-    address: incusApiAddress(base.gateway('management')),
+    address: incusApiAddress(ownHost(site, management, base.gateway('management'), 'node1')),
   });
   const coredns01 = coredns({
     name: 'coredns01',
@@ -58,6 +76,7 @@ export function cluster01Shared(network: NetworkChoice) {
   const prometheus01 = prometheus({
     name: 'prometheus01',
     network: management,
+    targetNode: 'node1',
     retention: { time: '30d' },
     scrapeJobs: [
       scrapeJob('alertmanager', alertmanager01),
@@ -67,13 +86,13 @@ export function cluster01Shared(network: NetworkChoice) {
     alertmanagers: [alertmanager01],
     incusMetrics: metrics,
   });
-  return { base, alertmanager01, exporters, metrics, coredns01, prometheus01 };
+  return { site, base, alertmanager01, exporters, metrics, coredns01, prometheus01 };
 }
 
 export type Cluster01Shared = ReturnType<typeof cluster01Shared>;
 
 export function cluster01(shared: Cluster01Shared, iapetus: IapetusShared): Environment {
-  const { base, alertmanager01, exporters, metrics, coredns01, prometheus01 } = shared;
+  const { site, base, alertmanager01, exporters, metrics, coredns01, prometheus01 } = shared;
   const management = base.attach('management');
   const production = base.attach('production');
 
@@ -104,7 +123,8 @@ export function cluster01(shared: Cluster01Shared, iapetus: IapetusShared): Envi
       ovnCentral({
         name: 'ovn-central01',
         network: management,
-        hostAddress: '192.168.71.5',
+        // The seeds' OVN central address: node1's, where the container is pinned.
+        hostAddress: CLUSTER01_HOSTS[0].lanAddress,
         targetNode: 'node1',
       }),
       ovnLoadBalancer({
@@ -134,6 +154,7 @@ export function cluster01(shared: Cluster01Shared, iapetus: IapetusShared): Envi
     name: 'cluster01',
     // Three members of the seeds' recommended host size.
     capacity: { cpu: 24, memory: '48GB', disk: '1500GB' },
+    site,
     description:
       'Production workloads on a 3-node IncusOS cluster: local metrics federated by iapetus, alert routing, MQTT, split-horizon DNS, log shipping to iapetus and a Forgejo runner.',
     provider: { remote: 'cluster01' },

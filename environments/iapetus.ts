@@ -10,7 +10,13 @@ import { loki } from '@atlas/loki';
 import { federationJob, prometheus, prometheusReference, scrapeJob } from '@atlas/prometheus';
 import { stepCa } from '@atlas/step-ca';
 import type { Cluster01Shared } from './cluster01.js';
-import { networkSettings, type NetworkChoice } from './networks.js';
+import { networkSettings, ownHost, siteFor, type NetworkChoice } from './networks.js';
+
+/** iapetus's address on the LAN, where its published ports are. */
+export const IAPETUS_HOST = { name: 'iapetus', lanAddress: '192.168.71.10' } as const;
+
+/** LAN addresses the OVN uplink routes to iapetus, for network forwards (OVN mode). */
+export const IAPETUS_FORWARD_ADDRESSES = ['192.168.68.20', '192.168.68.21', '192.168.68.22'];
 
 /**
  * iapetus: the control plane, a single IncusOS host. Central dashboards, the
@@ -20,8 +26,10 @@ import { networkSettings, type NetworkChoice } from './networks.js';
 
 /** What iapetus offers other environments; built before them so they can refer to it. */
 export function iapetusShared(network: NetworkChoice) {
+  const site = siteFor('iapetus', network, [IAPETUS_HOST], IAPETUS_FORWARD_ADDRESSES);
   const base = baseInfrastructure({
     ...networkSettings(network),
+    site,
     networks: {
       production: { ipv4: '10.10.0.1/24' },
       management: { ipv4: '10.20.0.1/24' },
@@ -33,17 +41,21 @@ export function iapetusShared(network: NetworkChoice) {
     name: 'loki01',
     network: management,
     retention: { period: '720h', deleteDelay: '2h' },
-    // cluster01's log shipper reaches Loki through the host in bridge mode.
-    externalAccess: { hostPort: 3100 },
   });
-  const stepCa01 = stepCa({ name: 'step-ca01', network: management, caName: 'Atlas Internal CA' });
-  return { base, loki01, stepCa01 };
+  // cluster01's broker takes its certificate with a signed token: the CA cannot reach it for a challenge.
+  const stepCa01 = stepCa({
+    name: 'step-ca01',
+    network: management,
+    caName: 'Atlas Internal CA',
+    serviceProvisioner: 'services',
+  });
+  return { site, base, loki01, stepCa01 };
 }
 
 export type IapetusShared = ReturnType<typeof iapetusShared>;
 
 export function iapetus(shared: IapetusShared, cluster01: Cluster01Shared): Environment {
-  const { base, loki01, stepCa01 } = shared;
+  const { site, base, loki01, stepCa01 } = shared;
   const management = base.attach('management');
 
   const cluster01Prometheus = fromEnvironment('cluster01', cluster01.prometheus01);
@@ -51,7 +63,7 @@ export function iapetus(shared: IapetusShared, cluster01: Cluster01Shared): Envi
 
   const metrics = incusMetrics({
     name: 'incus_metrics',
-    address: incusApiAddress(base.gateway('management')),
+    address: incusApiAddress(ownHost(site, management, base.gateway('management'))),
   });
   const cloudflared01 = cloudflared({ name: 'cloudflared01', network: management });
 
@@ -90,17 +102,22 @@ export function iapetus(shared: IapetusShared, cluster01: Cluster01Shared): Envi
     repoAllowlist: ['github.com/accuser-dev/atlas'],
     githubUser: 'atlas-atlantis',
     incusRemotes: [
-      { name: 'iapetus', address: tpl`https://${base.gateway('gitops')}:8443`, default: true },
+      {
+        name: 'iapetus',
+        address: tpl`https://${ownHost(site, base.attach('gitops'), base.gateway('gitops'))}:8443`,
+        default: true,
+      },
       { name: 'cluster01', address: 'https://cluster01.accuser.dev:8443' },
     ],
   });
 
-  const incusLogs = incusLoki({ name: 'incus_loki', loki: loki01 });
+  const incusLogs = incusLoki({ name: 'incus_loki', loki: loki01, site });
 
   return defineEnvironment({
     name: 'iapetus',
     // The seeds' recommended host; CPU limits are soft, so instances may ask for more cores than it has.
     capacity: { cpu: 8, memory: '16GB', disk: '500GB', cpuOvercommit: 2 },
+    site,
     description:
       'Control plane on a single IncusOS host: central dashboards, the federating Prometheus, aggregated logs, the internal CA, the Cloudflare tunnel and Atlantis.',
     modules: [

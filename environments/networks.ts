@@ -1,4 +1,5 @@
-import type { NetworkMode } from '@atlas/core';
+import type { Expr } from '@atlas/hcl';
+import { defineSite, hostOf, type HostDeclaration, type NetworkMode, type Site } from '@atlas/core';
 
 /** How an environment attaches its networks: the one field that switches bridge, physical and OVN (C5). */
 export interface NetworkChoice {
@@ -21,4 +22,42 @@ export function networkSettings(choice: NetworkChoice) {
     // The seeds' LAN VIPs are 192.168.68.10 to .12.
     uplinkOvnRanges: [...(choice.uplinkOvnRanges ?? ['192.168.68.10-192.168.68.19'])],
   };
+}
+
+/**
+ * Where an environment's hosts are on the LAN, and in OVN mode which LAN
+ * addresses its uplink routes to it (for network forwards). Links between
+ * environments are resolved from these addresses (issue 9).
+ */
+export function siteFor(
+  environment: string,
+  choice: NetworkChoice,
+  hosts: readonly HostDeclaration[],
+  forwardAddresses: readonly string[],
+): Site {
+  const uplink = networkSettings(choice).parent;
+  return defineSite({
+    environment,
+    hosts: [...hosts],
+    ...(choice.mode === 'ovn' && uplink
+      ? { ovn: { network: uplink, vips: [...forwardAddresses] } }
+      : {}),
+  });
+}
+
+/**
+ * Where a container on `network` reaches its own host's Incus API: a bridge's
+ * gateway is the host itself; an OVN network's gateway is its virtual router,
+ * so there the host is reached at its LAN address (the member `node` on a cluster).
+ */
+export function ownHost(
+  site: Site,
+  network: { readonly mode: NetworkMode },
+  gateway: Expr,
+  node?: string,
+): Expr | string {
+  if (network.mode !== 'ovn') return gateway;
+  const host = hostOf(site, node);
+  if (!host) throw new TypeError(`${site.environment}: name the member whose Incus API to use`);
+  return host.lanAddress;
 }

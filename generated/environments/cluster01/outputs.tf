@@ -56,23 +56,3 @@ output "incus_metrics_endpoint" {
   description = "Incus metrics endpoint Prometheus scrapes over mTLS."
   value       = module.incus_metrics.metrics_endpoint
 }
-
-output "alertmanager01_alerting_target" {
-  description = "alertmanager01: host:port Prometheus sends alerts to (alerting.alertmanagers). Read by other environments through terraform_remote_state."
-  value       = module.alertmanager01.alerting_target
-}
-
-output "alertmanager01_endpoint" {
-  description = "alertmanager01: HTTP endpoint of the Alertmanager API (and Grafana datasource URL). Read by other environments through terraform_remote_state."
-  value       = module.alertmanager01.endpoint
-}
-
-output "prometheus01_endpoint" {
-  description = "prometheus01: HTTP endpoint of the Prometheus API and UI. Read by other environments through terraform_remote_state."
-  value       = module.prometheus01.endpoint
-}
-
-output "prometheus01_metrics_target" {
-  description = "prometheus01: host:port for scraping or federating this Prometheus. Read by other environments through terraform_remote_state."
-  value       = module.prometheus01.metrics_target
-}

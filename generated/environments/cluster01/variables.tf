@@ -37,41 +37,15 @@ variable "step_ca01_root_fingerprint" {
     condition     = can(regex("^[0-9a-f]{64}$", var.step_ca01_root_fingerprint))
     error_message = "Must be a SHA-256 fingerprint: 64 lower-case hexadecimal digits."
   }
-
-  validation {
-    condition     = !can(regex("^<.*>$", var.step_ca01_root_fingerprint))
-    error_message = "Still the placeholder from terraform.tfvars.example: set the real value of step_ca01_root_fingerprint."
-  }
 }
 
-variable "iapetus_state_endpoint" {
-  description = "S3 endpoint of iapetus's state bucket (its bootstrap's s3_endpoint)."
-  type        = string
-
-  validation {
-    condition     = !can(regex("^<.*>$", var.iapetus_state_endpoint))
-    error_message = "Still the placeholder from terraform.tfvars.example: set the real value of iapetus_state_endpoint."
-  }
-}
-
-variable "iapetus_state_access_key" {
-  description = "Access key for reading iapetus's state (from its bootstrap outputs)."
+variable "step_ca01_service_provisioner_password" {
+  description = "Password of the \"services\" JWK provisioner of step-ca01; services that take certificates from it need the same value."
   type        = string
   sensitive   = true
 
   validation {
-    condition     = !can(regex("^<.*>$", var.iapetus_state_access_key))
-    error_message = "Still the placeholder from terraform.tfvars.example: set the real value of iapetus_state_access_key."
-  }
-}
-
-variable "iapetus_state_secret_key" {
-  description = "Secret key for reading iapetus's state (from its bootstrap outputs)."
-  type        = string
-  sensitive   = true
-
-  validation {
-    condition     = !can(regex("^<.*>$", var.iapetus_state_secret_key))
-    error_message = "Still the placeholder from terraform.tfvars.example: set the real value of iapetus_state_secret_key."
+    condition     = length(var.step_ca01_service_provisioner_password) >= 16
+    error_message = "Must be at least 16 characters."
   }
 }

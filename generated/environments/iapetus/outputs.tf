@@ -44,18 +44,3 @@ output "atlantis_webhook_url" {
   description = "URL GitHub posts pull request events to."
   value       = module.atlantis01.webhook_url
 }
-
-output "loki01_push_url" {
-  description = "loki01: URL log shippers (Alloy, Promtail, Incus) push to. Read by other environments through terraform_remote_state."
-  value       = module.loki01.push_url
-}
-
-output "step_ca01_acme_directory_url" {
-  description = "step-ca01: ACME directory URL clients request certificates from. Read by other environments through terraform_remote_state."
-  value       = module.step-ca01.acme_directory_url
-}
-
-output "step_ca01_ca_url" {
-  description = "step-ca01: Base URL of the CA (API, health and root download), for step ca bootstrap and --ca-url. Read by other environments through terraform_remote_state."
-  value       = module.step-ca01.ca_url
-}

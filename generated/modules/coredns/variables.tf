@@ -98,6 +98,16 @@ variable "proxy_devices" {
   }
 }
 
+variable "network_forward" {
+  description = "OVN mode: publish these ports on \"listen_address\" (an address the uplink routes to \"network\") through an Incus network forward; null for none."
+  type = object({
+    network        = string
+    listen_address = string
+    ports          = list(object({ protocol = string, port = number }))
+  })
+  default = null
+}
+
 variable "zone" {
   description = "Internal zone CoreDNS answers for authoritatively, without the trailing dot (e.g. accuser.dev)."
   type        = string

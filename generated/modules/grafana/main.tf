@@ -8,14 +8,19 @@ locals {
   datasources = {
     apiVersion = 1
     datasources = [
-      for ds in var.datasources : {
-        name      = ds.name
-        type      = ds.type
-        access    = "proxy"
-        url       = ds.url
-        isDefault = ds.is_default
-        editable  = false
-      }
+      for ds in var.datasources : merge(
+        {
+          name      = ds.name
+          type      = ds.type
+          access    = "proxy"
+          url       = ds.url
+          isDefault = ds.is_default
+          editable  = false
+        },
+        ds.type == "alertmanager" ? {
+          jsonData = { implementation = "prometheus" }
+        } : {},
+      ) if ds.url != null
     ]
   }
 

@@ -104,3 +104,19 @@ resource "incus_instance" "this" {
     })
   }
 }
+
+# OVN networks publish through a forward on a routed LAN address instead of proxy devices.
+resource "incus_network_forward" "this" {
+  count = var.network_forward == null ? 0 : 1
+
+  network        = var.network_forward.network
+  listen_address = var.network_forward.listen_address
+  ports = [
+    for p in var.network_forward.ports : {
+      protocol       = p.protocol
+      listen_port    = tostring(p.port)
+      target_port    = tostring(p.port)
+      target_address = incus_instance.this.ipv4_address
+    }
+  ]
+}

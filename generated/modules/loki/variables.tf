@@ -167,6 +167,16 @@ variable "proxy_devices" {
   }
 }
 
+variable "network_forward" {
+  description = "OVN mode: publish these ports on \"listen_address\" (an address the uplink routes to \"network\") through an Incus network forward; null for none."
+  type = object({
+    network        = string
+    listen_address = string
+    ports          = list(object({ protocol = string, port = number }))
+  })
+  default = null
+}
+
 variable "retention_period" {
   description = "How long logs are kept, in whole hours (720h = 30 days; at least 24h)."
   type        = string

@@ -27,10 +27,10 @@ locals {
   certificate_script = var.tls != null ? templatefile(
     "${path.module}/templates/atlas-mosquitto-certificate.sh.tftpl",
     {
-      hostname           = "${var.instance_name}.incus"
-      ca_url             = var.tls.ca_url
-      acme_directory_url = var.tls.acme_directory_url
-      ca_fingerprint     = var.tls.ca_fingerprint
+      hostname       = "${var.instance_name}.incus"
+      ca_url         = var.tls.ca_url
+      provisioner    = var.tls.provisioner
+      ca_fingerprint = var.tls.ca_fingerprint
     },
   ) : ""
 }
@@ -96,12 +96,29 @@ resource "incus_instance" "this" {
   profiles = concat(var.profiles, [incus_profile.service.name])
   config = {
     "cloud-init.user-data" = templatefile("${path.module}/templates/cloud-init.yaml.tftpl", {
-      authenticated      = local.authenticated
-      users              = join("", [for name, password in var.users : "${name}:${password}\n"])
-      mosquitto_conf     = local.mosquitto_conf
-      setup_script       = local.setup_script
-      tls                = var.tls != null
-      certificate_script = local.certificate_script
+      authenticated        = local.authenticated
+      users                = join("", [for name, password in var.users : "${name}:${password}\n"])
+      mosquitto_conf       = local.mosquitto_conf
+      setup_script         = local.setup_script
+      tls                  = var.tls != null
+      certificate_script   = local.certificate_script
+      provisioner_password = var.tls_provisioner_password == null ? "" : var.tls_provisioner_password
     })
   }
+}
+
+# OVN networks publish through a forward on a routed LAN address instead of proxy devices.
+resource "incus_network_forward" "this" {
+  count = var.network_forward == null ? 0 : 1
+
+  network        = var.network_forward.network
+  listen_address = var.network_forward.listen_address
+  ports = [
+    for p in var.network_forward.ports : {
+      protocol       = p.protocol
+      listen_port    = tostring(p.port)
+      target_port    = tostring(p.port)
+      target_address = incus_instance.this.ipv4_address
+    }
+  ]
 }

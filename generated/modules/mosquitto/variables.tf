@@ -167,6 +167,16 @@ variable "proxy_devices" {
   }
 }
 
+variable "network_forward" {
+  description = "OVN mode: publish these ports on \"listen_address\" (an address the uplink routes to \"network\") through an Incus network forward; null for none."
+  type = object({
+    network        = string
+    listen_address = string
+    ports          = list(object({ protocol = string, port = number }))
+  })
+  default = null
+}
+
 variable "users" {
   description = "MQTT users and their passwords (user name → password), hashed into the password file at first boot. With no users the broker accepts anonymous clients."
   type        = map(string)
@@ -191,19 +201,24 @@ variable "users" {
 }
 
 variable "tls" {
-  description = "Serve MQTTS with a certificate from an ACME CA: its base URL, ACME directory URL and root certificate fingerprint (pinned to trust it); null for plain MQTT only. Pass a step-ca module's ca_url and acme_directory_url outputs."
-  type        = object({ ca_url = string, acme_directory_url = string, ca_fingerprint = string })
+  description = "Serve MQTTS with a certificate from a step-ca CA: its base URL (one this broker can reach), the JWK provisioner it signs requests with (password in tls_provisioner_password) and the root certificate fingerprint (pinned to trust it); null for plain MQTT only. MQTT is served while the certificate is pending."
+  type        = object({ ca_url = string, provisioner = string, ca_fingerprint = string })
   default     = null
 
   validation {
-    condition = var.tls == null ? true : can(regex("^https://[^\\s'\"]+$", var.tls.ca_url)) && can(
-      regex("^https://[^\\s'\"]+$", var.tls.acme_directory_url),
-    )
-    error_message = "Must be null, or have \"ca_url\" and \"acme_directory_url\" as https:// URLs."
+    condition     = var.tls == null ? true : can(regex("^https://[^\\s'\"]+$", var.tls.ca_url))
+    error_message = "Must be null, or have \"ca_url\" as an https:// URL."
   }
 
   validation {
     condition     = var.tls == null ? true : can(regex("^[0-9a-f]{64}$", var.tls.ca_fingerprint))
     error_message = "Must be null, or have \"ca_fingerprint\" as a SHA-256 fingerprint: 64 lower-case hexadecimal digits."
   }
+}
+
+variable "tls_provisioner_password" {
+  description = "Password of the CA's JWK provisioner named in tls.provisioner (the step-ca module's service_provisioner_password); needed with tls."
+  type        = string
+  default     = null
+  sensitive   = true
 }

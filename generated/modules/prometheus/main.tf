@@ -10,6 +10,7 @@ locals {
       global = {
         scrape_interval     = var.scrape_interval
         evaluation_interval = var.evaluation_interval
+        external_labels     = var.external_labels
       }
       rule_files = ["/etc/prometheus/rules/*.yml"]
       scrape_configs = concat(
@@ -56,12 +57,12 @@ locals {
         ],
       )
     },
-    length(var.alertmanagers) == 0 ? {} : {
+    length(compact(var.alertmanagers)) == 0 ? {} : {
       alerting = {
         alertmanagers = [
           {
             static_configs = [
-              { targets = var.alertmanagers },
+              { targets = compact(var.alertmanagers) },
             ]
           },
         ]
@@ -132,6 +133,16 @@ resource "incus_profile" "service" {
       properties = { source = device.value.name, pool = var.storage_pool, path = "/prometheus" }
     }
   }
+
+  dynamic "device" {
+    for_each = var.proxy_devices
+
+    content {
+      name       = device.key
+      type       = "proxy"
+      properties = { listen = device.value.listen, connect = device.value.connect }
+    }
+  }
 }
 
 resource "incus_instance" "this" {
@@ -150,4 +161,20 @@ resource "incus_instance" "this" {
       incus_metrics_private_key = var.incus_metrics != null ? var.incus_metrics.private_key : ""
     })
   }
+}
+
+# OVN networks publish through a forward on a routed LAN address instead of proxy devices.
+resource "incus_network_forward" "this" {
+  count = var.network_forward == null ? 0 : 1
+
+  network        = var.network_forward.network
+  listen_address = var.network_forward.listen_address
+  ports = [
+    for p in var.network_forward.ports : {
+      protocol       = p.protocol
+      listen_port    = tostring(p.port)
+      target_port    = tostring(p.port)
+      target_address = incus_instance.this.ipv4_address
+    }
+  ]
 }

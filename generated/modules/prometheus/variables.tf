@@ -152,6 +152,31 @@ variable "snapshot_pattern" {
   default     = "auto-{{creation_date}}"
 }
 
+variable "proxy_devices" {
+  description = "Incus proxy devices by name, for bridge mode: host \"listen\" (e.g. \"tcp:0.0.0.0:1883\") forwarded to \"connect\" in the container (e.g. \"tcp:127.0.0.1:1883\")."
+  type        = map(object({ listen = string, connect = string }))
+  default     = {}
+
+  validation {
+    condition = alltrue([
+      for device in values(var.proxy_devices) : can(
+        regex("^(tcp|udp):[^:]+:[0-9]+$", device.listen),
+      ) && can(regex("^(tcp|udp):[^:]+:[0-9]+$", device.connect))
+    ])
+    error_message = "Each proxy device needs \"listen\" and \"connect\" of the form \"tcp:ADDRESS:PORT\" or \"udp:ADDRESS:PORT\"."
+  }
+}
+
+variable "network_forward" {
+  description = "OVN mode: publish these ports on \"listen_address\" (an address the uplink routes to \"network\") through an Incus network forward; null for none."
+  type = object({
+    network        = string
+    listen_address = string
+    ports          = list(object({ protocol = string, port = number }))
+  })
+  default = null
+}
+
 variable "retention_time" {
   description = "Delete samples older than this (--storage.tsdb.retention.time)."
   type        = string
@@ -198,6 +223,12 @@ variable "evaluation_interval" {
   }
 }
 
+variable "external_labels" {
+  description = "Labels added to every series, alert and federated sample this Prometheus sends out, e.g. { environment = \"cluster01\" }: they keep two environments' series apart once one federates the other."
+  type        = map(string)
+  default     = {}
+}
+
 variable "scrape_jobs" {
   description = "Scrape jobs beyond Prometheus itself. A federation job sets metrics_path = \"/federate\", honor_labels = true and params = { \"match[]\" = [...] }."
   type = list(object({
@@ -223,7 +254,7 @@ variable "scrape_jobs" {
 }
 
 variable "alertmanagers" {
-  description = "Alertmanager addresses (host:port) that firing alerts are sent to."
+  description = "Alertmanager addresses (host:port) that firing alerts are sent to; null entries (not known yet) are left out."
   type        = list(string)
   default     = []
 }
@@ -305,7 +336,7 @@ variable "alert_rules" {
     },
     {
       alert        = "HighCPUUsage"
-      expr         = "sum by (name) (rate(incus_cpu_seconds_total[5m])) / on (name) incus_cpu_effective_total * 100 > 80"
+      expr         = "sum by (environment, name) (rate(incus_cpu_seconds_total[5m])) / on (environment, name) max by (environment, name) (incus_cpu_effective_total) * 100 > 80"
       for_duration = "10m"
       severity     = "warning"
       summary      = "Container {{ $labels.name }} uses over 80% of its CPU"
@@ -313,7 +344,7 @@ variable "alert_rules" {
     },
     {
       alert        = "HighLoadAverage"
-      expr         = "node_load1 > on (instance) 2 * count by (instance) (node_cpu_seconds_total{mode=\"idle\"})"
+      expr         = "node_load1 > on (environment, instance) 2 * count by (environment, instance) (node_cpu_seconds_total{mode=\"idle\"})"
       for_duration = "5m"
       severity     = "warning"
       summary      = "Host {{ $labels.instance }} load is over twice its CPU count"

@@ -7,12 +7,13 @@ locals {
   # Names in the CA certificate and ca.json; by default how .incus DNS and the host itself reach it.
   dns_names = var.dns_names == null ? ["${var.instance_name}.incus", var.instance_name, "localhost"] : var.dns_names
   init_script = templatefile("${path.module}/templates/step-ca-init.sh.tftpl", {
-    ca_name           = var.ca_name
-    dns_names         = local.dns_names
-    port              = var.port
-    acme_provisioner  = var.acme_provisioner
-    cert_duration     = var.cert_duration
-    max_cert_duration = var.max_cert_duration
+    ca_name             = var.ca_name
+    dns_names           = local.dns_names
+    port                = var.port
+    acme_provisioner    = var.acme_provisioner
+    service_provisioner = var.service_provisioner == null ? "" : var.service_provisioner
+    cert_duration       = var.cert_duration
+    max_cert_duration   = var.max_cert_duration
   })
 }
 
@@ -57,6 +58,16 @@ resource "incus_profile" "service" {
       properties = { source = device.value.name, pool = var.storage_pool, path = "/home/step" }
     }
   }
+
+  dynamic "device" {
+    for_each = var.proxy_devices
+
+    content {
+      name       = device.key
+      type       = "proxy"
+      properties = { listen = device.value.listen, connect = device.value.connect }
+    }
+  }
 }
 
 resource "incus_instance" "this" {
@@ -67,8 +78,26 @@ resource "incus_instance" "this" {
   profiles = concat(var.profiles, [incus_profile.service.name])
   config = {
     "cloud-init.user-data" = templatefile("${path.module}/templates/cloud-init.yaml.tftpl", {
-      ca_password = var.ca_password
-      init_script = local.init_script
+      ca_password                  = var.ca_password
+      service_provisioner          = var.service_provisioner != null
+      service_provisioner_password = var.service_provisioner_password == null ? "" : var.service_provisioner_password
+      init_script                  = local.init_script
     })
   }
+}
+
+# OVN networks publish through a forward on a routed LAN address instead of proxy devices.
+resource "incus_network_forward" "this" {
+  count = var.network_forward == null ? 0 : 1
+
+  network        = var.network_forward.network
+  listen_address = var.network_forward.listen_address
+  ports = [
+    for p in var.network_forward.ports : {
+      protocol       = p.protocol
+      listen_port    = tostring(p.port)
+      target_port    = tostring(p.port)
+      target_address = incus_instance.this.ipv4_address
+    }
+  ]
 }

@@ -30,6 +30,11 @@ output "acme_directory_url" {
   value       = "https://${var.instance_name}.incus:${var.port}/acme/${var.acme_provisioner}/directory"
 }
 
+output "service_provisioner" {
+  description = "Name of the JWK provisioner for services the CA cannot reach for a challenge, or null for none."
+  value       = var.service_provisioner
+}
+
 output "health_url" {
   description = "Health endpoint of the CA (returns {\"status\":\"ok\"})."
   value       = "https://${var.instance_name}.incus:${var.port}/health"

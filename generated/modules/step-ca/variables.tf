@@ -152,6 +152,31 @@ variable "snapshot_pattern" {
   default     = "auto-{{creation_date}}"
 }
 
+variable "proxy_devices" {
+  description = "Incus proxy devices by name, for bridge mode: host \"listen\" (e.g. \"tcp:0.0.0.0:1883\") forwarded to \"connect\" in the container (e.g. \"tcp:127.0.0.1:1883\")."
+  type        = map(object({ listen = string, connect = string }))
+  default     = {}
+
+  validation {
+    condition = alltrue([
+      for device in values(var.proxy_devices) : can(
+        regex("^(tcp|udp):[^:]+:[0-9]+$", device.listen),
+      ) && can(regex("^(tcp|udp):[^:]+:[0-9]+$", device.connect))
+    ])
+    error_message = "Each proxy device needs \"listen\" and \"connect\" of the form \"tcp:ADDRESS:PORT\" or \"udp:ADDRESS:PORT\"."
+  }
+}
+
+variable "network_forward" {
+  description = "OVN mode: publish these ports on \"listen_address\" (an address the uplink routes to \"network\") through an Incus network forward; null for none."
+  type = object({
+    network        = string
+    listen_address = string
+    ports          = list(object({ protocol = string, port = number }))
+  })
+  default = null
+}
+
 variable "ca_name" {
   description = "Name of the CA, written into its root and intermediate certificates when the CA is first initialised (later changes do not rename an existing CA)."
   type        = string
@@ -263,5 +288,32 @@ variable "ca_password" {
   validation {
     condition     = length(var.ca_password) >= 16
     error_message = "Must be at least 16 characters."
+  }
+}
+
+variable "service_provisioner" {
+  description = "Name of a JWK provisioner for services the CA cannot reach for an ACME challenge (another network or environment), whose key is encrypted with service_provisioner_password; null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition = var.service_provisioner == null ? true : can(
+      regex("^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$", var.service_provisioner),
+    )
+    error_message = "Must be a name of letters, digits, \".\", \"_\" and \"-\" that starts with a letter or digit, or null."
+  }
+}
+
+variable "service_provisioner_password" {
+  description = "Password of the service_provisioner's key; clients sign certificate requests with it (at least 16 characters). Needed with service_provisioner."
+  type        = string
+  default     = null
+  sensitive   = true
+
+  validation {
+    condition = var.service_provisioner_password == null ? true : length(
+      var.service_provisioner_password,
+    ) >= 16
+    error_message = "Must be null, or: Must be at least 16 characters."
   }
 }

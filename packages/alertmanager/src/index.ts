@@ -10,13 +10,16 @@ import {
   type EnvVariable,
   type MetricsSource,
   type ModuleCall,
+  placement,
+  reachable,
 } from '@atlas/core';
-import { isExpr, object, toExpr, tuple, type Expr } from '@atlas/hcl';
+import { isExpr, object, toExpr, tuple, type Expr, tpl } from '@atlas/hcl';
 import { z } from 'zod';
 import {
   ALERTMANAGER_DEFAULTS,
   DATA_RETENTION_DEFAULT,
   DEFAULT_INHIBIT_RULES,
+  ALERTMANAGER_PORT,
   DEFAULT_RECEIVER,
   RESOLVE_TIMEOUT_DEFAULT,
   ROUTE_DEFAULTS,
@@ -371,11 +374,27 @@ export function alertmanager(config: AlertmanagerConfig): AlertmanagerInstance {
     } as never,
     { inputs: [secrets.smtpPassword, secrets.slackApiUrl].filter((v) => v !== undefined) },
   );
+  const at = placement(c);
   return Object.assign(call, {
     service: 'alertmanager' as const,
     secrets,
-    alerting: { target: call.outputs.alerting_target },
-    metrics: { target: call.outputs.metrics_target },
-    datasource: { type: 'alertmanager' as const, url: call.outputs.endpoint },
+    alerting: {
+      target: call.outputs.alerting_target,
+      link: reachable(at, ALERTMANAGER_PORT, call.outputs.alerting_target),
+    },
+    metrics: {
+      target: call.outputs.metrics_target,
+      link: reachable(at, ALERTMANAGER_PORT, call.outputs.metrics_target),
+    },
+    datasource: {
+      type: 'alertmanager' as const,
+      url: call.outputs.endpoint,
+      link: reachable(
+        at,
+        ALERTMANAGER_PORT,
+        call.outputs.endpoint,
+        (hostPort) => tpl`http://${hostPort}`,
+      ),
+    },
   });
 }

@@ -107,6 +107,7 @@ describe('generated module', () => {
     const summary = await summarizeModule(join(dir, 'generated/modules/alertmanager'));
     expect(summary.resources).toEqual([
       'incus_instance.this',
+      'incus_network_forward.this',
       'incus_profile.service',
       'incus_storage_volume.data',
     ]);
@@ -147,7 +148,7 @@ describe('generated module', () => {
 });
 
 describe('resources and files', () => {
-  it('gives the profile a root disk and the data volume, and publishes no ports (internal service)', () => {
+  it('gives the profile a root disk and the data volume, and publishes no ports until a link needs it', () => {
     const preview = previewModule(alertmanagerModule, {
       profiles: PROFILES,
       enable_snapshots: true,
@@ -176,7 +177,8 @@ describe('resources and files', () => {
       ...PROFILES,
       'alertmanager',
     ]);
-    expect(alertmanagerModule.variables).not.toHaveProperty('proxy_devices');
+    expect(alertmanagerModule.variables.proxy_devices).toMatchObject({ default: {} });
+    expect(alertmanagerModule.variables.network_forward).toMatchObject({ default: null });
   });
 
   it('creates the data folder for the daemon even without the data volume', () => {

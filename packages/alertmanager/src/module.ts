@@ -205,6 +205,8 @@ export const alertmanagerModule = incusServiceModule({
   description:
     'Alertmanager in an Incus system container: routes, receivers (webhook, email, Slack) and inhibition rules from typed variables, secrets read from files outside the configuration, and silences and notification state on a persistent volume.',
   defaults: ALERTMANAGER_DEFAULTS,
+  // Published when another environment sends it alerts (issue 9).
+  proxyDevices: true,
   variables: {
     route: variable({
       type: routeType,

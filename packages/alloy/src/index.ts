@@ -4,9 +4,11 @@ import {
   serviceOptionsSchema,
   type MetricsSource,
   type ModuleCall,
+  placement,
+  reachable,
 } from '@atlas/core';
 import { z } from 'zod';
-import { logShippingArgs, logShippingOptions } from '@atlas/core';
+import { logShippingArgs, logShippingOptions, type Link } from '@atlas/core';
 import { ALLOY_DEFAULTS, ALLOY_PORT, alloyModule } from './module.js';
 
 export {
@@ -38,12 +40,20 @@ export type AlloyInstance = ModuleCall<
 /** An Alloy instance shipping to `config.loki`: validates `config` and returns the module call with typed outputs. */
 export function alloy(config: AlloyConfig): AlloyInstance {
   const c = parseConfig(alloyConfigSchema, config, [config.name ?? ALLOY_DEFAULTS.instanceName]);
-  const call = alloyModule.call(c.name, {
-    ...serviceArgs(c, ALLOY_DEFAULTS),
-    ...logShippingArgs(c, ALLOY_PORT),
-  } as Parameters<typeof alloyModule.call>[1]);
+  const links: Link[] = [];
+  const call = alloyModule.call(
+    c.name,
+    {
+      ...serviceArgs(c, ALLOY_DEFAULTS),
+      ...logShippingArgs(c, ALLOY_PORT, links),
+    } as Parameters<typeof alloyModule.call>[1],
+    { links },
+  );
   return Object.assign(call, {
     service: 'alloy' as const,
-    metrics: { target: call.outputs.metrics_target },
+    metrics: {
+      target: call.outputs.metrics_target,
+      link: reachable(placement(c), c.httpPort, call.outputs.metrics_target),
+    },
   });
 }

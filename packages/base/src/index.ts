@@ -14,6 +14,7 @@ import {
   type ModuleCall,
   type NetworkAttachment,
   type Ref,
+  type Site,
   type Validation,
 } from '@atlas/core';
 import {
@@ -262,11 +263,21 @@ export const baseConfigSchema = z
     productionNetworkName: z.string().optional(),
     /** ovn mode: the uplink's `ipv4.ovn.ranges`, where OVN load balancer VIPs must lie. */
     uplinkOvnRanges: z.array(ipv4RangeSchema).min(1).optional(),
+    /** Where the environment's hosts are (defineSite): every attachment carries it, so links can route. */
+    site: z
+      .custom<Site>((v) => typeof v === 'object' && v !== null && (v as Site).kind === 'site', {
+        message: 'expected a site (the value defineSite(…) returns)',
+      })
+      .optional(),
   })
   .strict()
   .refine((c) => c.mode === 'bridge' || c.parent !== undefined, {
     message: 'physical and ovn modes need "parent" (the LAN interface or OVN uplink)',
     path: ['parent'],
+  })
+  .refine((c) => c.mode !== 'ovn' || !c.site || c.site.ovn?.network === c.parent, {
+    message: 'ovn mode: the site must declare this uplink (site.ovn.network equal to "parent")',
+    path: ['site'],
   })
   .refine((c) => c.mode === 'ovn' || c.uplinkOvnRanges === undefined, {
     message: 'only ovn mode has an uplink with OVN ranges',
@@ -368,6 +379,7 @@ export function baseInfrastructure<const C extends BaseConfig>(
         profiles: [out.container_base_profile, get(out.network_profiles, role)],
         network: get(out.networks, role),
         ...(c.uplinkOvnRanges ? { uplinkRanges: c.uplinkOvnRanges } : {}),
+        ...(c.site ? { site: c.site } : {}),
       };
     },
     gateway: (role: R) => get(out.gateways, role),

@@ -8,6 +8,8 @@ import {
   type EnvVariable,
   type MetricsSource,
   type ModuleCall,
+  placement,
+  reachable,
 } from '@atlas/core';
 import { binary, call, cond, num, str } from '@atlas/hcl';
 import { z } from 'zod';
@@ -72,6 +74,9 @@ export function cloudflared(config: CloudflaredConfig): CloudflaredInstance {
   return Object.assign(moduleCall, {
     service: 'cloudflared' as const,
     tunnelToken: token,
-    metrics: { target: moduleCall.outputs.metrics_target },
+    metrics: {
+      target: moduleCall.outputs.metrics_target,
+      link: reachable(placement(c), c.metricsPort, moduleCall.outputs.metrics_target),
+    },
   });
 }

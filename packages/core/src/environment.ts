@@ -18,6 +18,8 @@ import {
   markLinted,
   type HostCapacity,
 } from './estate-lint.js';
+import type { Link } from './links.js';
+import type { Site } from './site.js';
 
 /** A variable of an environment's root module, e.g. a secret the operator supplies in terraform.tfvars. */
 export interface EnvVariable<V = unknown> {
@@ -96,6 +98,9 @@ export interface EnvironmentSpec {
   // Checked by the estate lint (estate-lint.ts).
   /** What the environment's hosts offer; instances' CPU, memory and disks must fit in it. */
   readonly capacity?: HostCapacity;
+  // ---- where the environment runs and what it links to (issue 9) ----
+  /** Its hosts' LAN addresses and OVN uplink (defineSite); needed for links from other environments. */
+  readonly site?: Site;
 }
 
 export interface Environment {
@@ -113,6 +118,10 @@ export interface Environment {
 
   // Checked by the estate lint (estate-lint.ts).
   readonly capacity?: HostCapacity;
+  // ---- where the environment runs and what it links to (issue 9) ----
+  readonly site?: Site;
+  /** Every address its module calls are given, resolved for the consumer (see links.ts). */
+  readonly links: readonly Link[];
 }
 
 export interface RemoteState {
@@ -237,6 +246,11 @@ export function defineEnvironment(spec: EnvironmentSpec): Environment {
   for (const [name, out] of Object.entries(spec.outputs ?? {}))
     checkRefs(out.value, at('outputs', name));
 
+  if (spec.site && spec.site.environment !== spec.name)
+    issues.push({
+      path: at('site', 'environment'),
+      message: `the site belongs to environment "${spec.site.environment}", not "${spec.name}"`,
+    });
   if (!issues.length) issues.push(...dependencyCycles([...calls.values()], spec.name));
   if (issues.length) throw new ConfigError(issues);
 
@@ -268,6 +282,8 @@ export function defineEnvironment(spec: EnvironmentSpec): Environment {
     provider: spec.provider ?? {},
     providers: [...providers].sort(),
     ...(spec.capacity ? { capacity: spec.capacity } : {}),
+    ...(spec.site ? { site: spec.site } : {}),
+    links: [...calls.values()].flatMap((c) => c.options.links ?? []),
   };
   const lint = environmentIssues(environment);
   if (lint.length) throw new ConfigError(lint);
@@ -334,7 +350,9 @@ function remoteStatesUsed(exprs: readonly Expr[]): RemoteState[] {
   for (const expr of exprs) {
     for (const r of expressionReferences(expr)) {
       if (r.root !== 'data' || r.name !== 'terraform_remote_state') continue;
-      const [, env, outputs, name] = r.steps;
+      // data.terraform_remote_state.<env>[*].outputs.<name> (counted), or without the splat.
+      const steps = r.steps.filter((s) => !('splat' in s));
+      const [, env, outputs, name] = steps;
       if (
         env &&
         'attr' in env &&
@@ -353,25 +371,40 @@ function remoteStatesUsed(exprs: readonly Expr[]): RemoteState[] {
     .map(([environment, names]) => ({ environment, outputs: [...names].sort() }));
 }
 
-/** Where and how to read another environment's state bucket. */
-export function remoteStateVariables(environment: string): EnvVariable<string>[] {
+/**
+ * Whether and how to read another environment's state bucket. Until that
+ * environment is first applied its state object does not exist, and
+ * terraform_remote_state fails on a missing object whatever its defaults, so
+ * reading is switched on by `<env>_applied` once there is something to read.
+ */
+export function remoteStateVariables(environment: string): EnvVariable[] {
   const prefix = environment.replace(/-/g, '_');
+  const optionalSecret = (suffix: string, description: string) =>
+    envVariable<string>(`${prefix}_state_${suffix}`, {
+      type: T.string,
+      description,
+      sensitive: true,
+      default: null,
+    });
   return [
-    envVariable<string>(
-      `${prefix}_state_endpoint`,
-      {
-        type: T.string,
-        description: `S3 endpoint of ${environment}'s state bucket (its bootstrap's s3_endpoint).`,
-      },
-      `https://${environment}.example.net:8555`,
+    envVariable<boolean>(`${prefix}_applied`, {
+      type: T.bool,
+      description: `Set to true once ${environment} has been applied: only then is its state read (its outputs are null until then).`,
+      default: false,
+    }),
+    envVariable<string>(`${prefix}_state_endpoint`, {
+      type: T.string,
+      description: `S3 endpoint of ${environment}'s state bucket (its bootstrap's s3_endpoint); needed once ${prefix}_applied is true.`,
+      default: null,
+      example: `https://${environment}.example.net:8555`,
+    }),
+    optionalSecret(
+      'access_key',
+      `Access key for reading ${environment}'s state (from its bootstrap outputs); needed once ${prefix}_applied is true.`,
     ),
-    secret(
-      `${prefix}_state_access_key`,
-      `Access key for reading ${environment}'s state (from its bootstrap outputs).`,
-    ),
-    secret(
-      `${prefix}_state_secret_key`,
-      `Secret key for reading ${environment}'s state (from its bootstrap outputs).`,
+    optionalSecret(
+      'secret_key',
+      `Secret key for reading ${environment}'s state (from its bootstrap outputs); needed once ${prefix}_applied is true.`,
     ),
   ];
 }

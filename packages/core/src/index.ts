@@ -13,3 +13,5 @@ export * from './inventory.js';
 export * from './remote.js';
 export * from './log-shipping.js';
 export * from './estate-lint.js';
+export * from './links.js';
+export * from './site.js';

@@ -5,6 +5,7 @@ import { variable } from './module.js';
 import { goDuration, port, type Validation } from './rules.js';
 import { exprSchema, logSinkSchema, type LogSink } from './service-options.js';
 import { binary, call, forList, isExpr, not, ref, str, toExpr, type Expr } from '@atlas/hcl';
+import { linkedValue, type Link, type LinkConsumer } from './links.js';
 import { z } from 'zod';
 
 /** The journal field naming the systemd unit a line came from, as both shippers offer it to relabeling. */
@@ -103,8 +104,11 @@ export const lokiTargetSchema = z.custom<LogSink | Expr>(
   },
 );
 
-export const pushUrlOf = (target: LogSink | Expr): Expr =>
-  isExpr(target) ? target : target.logs.pushUrl;
+/** The push URL `consumer` reaches `target` at (its link added to `links`). */
+export const pushUrlFor = (consumer: LinkConsumer, target: LogSink | Expr, links: Link[]): Expr =>
+  isExpr(target)
+    ? target
+    : linkedValue(consumer, target.logs.link, target.logs.pushUrl, 'loki_push_url', links);
 
 /** The builder options both shippers add to the standard service options. */
 export function logShippingOptions(httpPort: number) {
@@ -131,12 +135,16 @@ export interface LogShippingOptions {
 }
 
 /** Module arguments for the shipping variables; defaults are left out to keep the call short. */
-export function logShippingArgs(o: LogShippingOptions, httpPort: number) {
+export function logShippingArgs(
+  o: LogShippingOptions & LinkConsumer,
+  httpPort: number,
+  links: Link[],
+) {
   const sameFiles =
     o.logFiles.length === DEFAULT_LOG_FILES.length &&
     o.logFiles.every((f, i) => f === DEFAULT_LOG_FILES[i]);
   return {
-    loki_push_url: pushUrlOf(o.loki),
+    loki_push_url: pushUrlFor(o, o.loki, links),
     labels: Object.keys(o.labels).length ? { ...o.labels } : undefined,
     units: o.services.length ? o.services.map((s) => ({ ...s })) : undefined,
     journal_max_age: o.journalMaxAge === DEFAULT_JOURNAL_MAX_AGE ? undefined : o.journalMaxAge,

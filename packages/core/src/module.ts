@@ -4,6 +4,7 @@ import { call, isExpr, ref, toExpr, type BodyItem, type Expr, type TemplatePart 
 import type { HclType } from './hcl-type.js';
 import type { EnvVariable } from './environment.js';
 import { ConfigError } from './errors.js';
+import type { Link } from './links.js';
 import type { Rule, Validation } from './rules.js';
 
 export interface PackageInfo {
@@ -133,6 +134,8 @@ export interface CallOptions {
   readonly dependsOn?: readonly ModuleCall[];
   /** Root-module variables this call needs (e.g. secrets), declared by the environment that holds it. */
   readonly inputs?: readonly EnvVariable[];
+  /** Addresses of other services this call is given, and why each one reaches its producer. */
+  readonly links?: readonly Link[];
 }
 
 export interface ModuleCall<

@@ -5,9 +5,15 @@ import { isModuleCall, type ModuleCall } from './module.js';
 export const remoteOutputName = (callName: string, output: string) =>
   `${callName}_${output}`.replace(/-/g, '_');
 
-/** `data.terraform_remote_state.<environment>.outputs.<name>` */
+/**
+ * `one(data.terraform_remote_state.<environment>[*].outputs.<name>)`: the data
+ * source is counted (read only once that environment has been applied), so
+ * the output is null until then instead of failing the plan.
+ */
 export const remoteOutput = (environment: string, name: string): Expr =>
-  ref(`data.terraform_remote_state.${environment.replace(/-/g, '_')}.outputs.${name}`);
+  call('one', [
+    ref(`data.terraform_remote_state.${environment.replace(/-/g, '_')}`, '*', 'outputs', name),
+  ]);
 
 /** Rewrite every reference to a module output into a lookup in `environment`'s state. */
 export function remapToRemote(expr: Expr, environment: string): Expr {
@@ -91,8 +97,10 @@ export type Remote<T> = Omit<T, 'kind' | 'definition' | 'args' | 'options'> & {
 
 /**
  * Use a service of another environment (C3): `fromEnvironment('cluster01', prometheus01)`
- * keeps the instance's typed capabilities (metrics target, push URL, …), and
- * every output it points at is read from that environment's state through
+ * keeps the instance's typed capabilities (metrics target, push URL, …). A
+ * capability that carries where its producer lives (a link) is resolved for
+ * each consumer from the producer's declared site (see links.ts); any other
+ * output it points at is read from that environment's state through
  * `terraform_remote_state`. The estate adds the matching outputs to the
  * producing environment and rejects references it cannot resolve.
  */
@@ -100,6 +108,8 @@ export function fromEnvironment<T extends ModuleCall>(environment: string, insta
   const remapValue = (value: unknown): unknown => {
     if (isExpr(value)) return remapToRemote(value, environment);
     if (Array.isArray(value)) return value.map(remapValue);
+    // Where the producer lives stays as its own environment sees it; consumers resolve from there.
+    if ((value as { kind?: unknown } | null)?.kind === 'reachable') return value;
     if (
       typeof value === 'object' &&
       value !== null &&

@@ -3,9 +3,11 @@ import {
   block,
   blank,
   call,
+  cond,
   isExpr,
   nil,
   not,
+  num,
   object,
   ref,
   str,
@@ -142,7 +144,11 @@ export function moduleBlock(call: ModuleCall, source: string): Block {
   const body: BodyItem[] = [attr('source', source)];
   if (call.options.count) body.push(attr('count', call.options.count));
   if (call.args.size) body.push(blank);
-  for (const [name, value] of call.args) body.push(attr(name, value));
+  for (const [name, value] of call.args) {
+    // One line per link written to this argument: why its address reaches the producer.
+    const why = (call.options.links ?? []).filter((l) => l.arg === name).map((l) => l.reason);
+    body.push(attr(name, value, why.length ? [...new Set(why)] : undefined));
+  }
   if (call.options.dependsOn?.length) {
     body.push(
       blank,
@@ -286,6 +292,11 @@ export function remoteStateBlock(remote: RemoteState, state: StateSettings): Blo
     'data',
     ['terraform_remote_state', prefix],
     [
+      attr(
+        'count',
+        cond(ref(`var.${prefix}_applied`), num(1), num(0)),
+        `A state object that does not exist yet fails the read, defaults or not: read it once ${remote.environment} is applied.`,
+      ),
       attr('backend', 's3'),
       attr(
         'config',
@@ -311,7 +322,7 @@ export function remoteStateBlock(remote: RemoteState, state: StateSettings): Blo
       attr(
         'defaults',
         object(Object.fromEntries(remote.outputs.map((o) => [o, nil])), { multiline: true }),
-        `Until ${remote.environment} is first applied its state has no outputs; plans still work.`,
+        `Outputs ${remote.environment} does not have (yet) read as null.`,
       ),
     ],
     `What this environment uses of ${remote.environment}: ${remote.outputs.join(', ')}.`,

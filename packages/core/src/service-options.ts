@@ -2,6 +2,8 @@ import { isExpr, type Expr } from '@atlas/hcl';
 import { z } from 'zod';
 import type { EnvVariable } from './environment.js';
 import { RENAMED_FROM } from './module.js';
+import type { Reachable } from './links.js';
+import type { Site } from './site.js';
 import { byteSize, cpuCount, instanceName, snapshotExpiry, snapshotSchedule } from './rules.js';
 import { DEFAULT_IMAGE, DEFAULT_SNAPSHOT_PATTERN, type ServiceDefaults } from './service.js';
 
@@ -118,6 +120,8 @@ export interface NetworkAttachment {
   readonly network: Expr;
   /** OVN mode: the uplink's `ipv4.ovn.ranges` as the base declares them, where load balancer VIPs must lie. */
   readonly uplinkRanges?: readonly string[];
+  /** Where the environment runs and how it is reached from outside (issue 9). */
+  readonly site?: Site;
 }
 
 export const networkAttachmentSchema = z.custom<NetworkAttachment>(
@@ -164,6 +168,8 @@ export interface MetricsSource {
     readonly target: Expr;
     readonly path?: string;
     readonly scheme?: 'http' | 'https';
+    /** Where the target lives, so each consumer can pick an address it reaches. */
+    readonly link?: Reachable;
   };
 }
 
@@ -173,6 +179,7 @@ export interface DatasourceSource {
   readonly datasource: {
     readonly type: 'prometheus' | 'loki' | 'alertmanager';
     readonly url: Expr;
+    readonly link?: Reachable;
   };
 }
 
@@ -200,6 +207,10 @@ export interface LogSink {
     readonly pushUrl: Expr;
     /** Base URL (`http://loki01.incus:3100`), for clients that add the path themselves (Incus). */
     readonly baseUrl: Expr;
+    /** Where the push URL's Loki lives, and the URL at another address. */
+    readonly link?: Reachable;
+    /** The same for the base URL. */
+    readonly baseLink?: Reachable;
   };
 }
 
@@ -210,7 +221,7 @@ export const logSinkSchema = z.custom<LogSink>(hasCapability('logs'), {
 /** Somewhere Prometheus sends alerts (Alertmanager). */
 export interface AlertReceiver {
   readonly name: string;
-  readonly alerting: { readonly target: Expr };
+  readonly alerting: { readonly target: Expr; readonly link?: Reachable };
 }
 
 export const alertReceiverSchema = z.custom<AlertReceiver>(hasCapability('alerting'), {
@@ -225,6 +236,8 @@ export interface CertificateAuthority {
     readonly directoryUrl: Expr;
     /** `module.<ca>.ca_url`, where clients download the root certificate. */
     readonly caUrl: Expr;
+    readonly directoryLink?: Reachable;
+    readonly caLink?: Reachable;
   };
   /**
    * Root-module variable holding the root certificate's fingerprint. Clients
@@ -232,6 +245,12 @@ export interface CertificateAuthority {
    * operator copies it from the CA's `fingerprint_command` output.
    */
   readonly rootFingerprint: EnvVariable<string>;
+  /**
+   * A JWK provisioner clients sign certificate requests with: it works from
+   * any network or environment, as the CA never has to reach the client.
+   * Its password is a sensitive root variable both environments supply.
+   */
+  readonly provisioner?: { readonly name: string; readonly password: EnvVariable<string> };
 }
 
 export const certificateAuthoritySchema = z.custom<CertificateAuthority>(

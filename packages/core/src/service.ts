@@ -4,6 +4,7 @@ import {
   cond,
   forList,
   get,
+  nil,
   not,
   num,
   object,
@@ -320,6 +321,7 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
             'Limits and devices of this service; boot and network settings come from var.profiles.',
           ),
           instance.block,
+          ...(spec.proxyDevices ? [networkForward(instance.attr('ipv4_address'))] : []),
           ...(parts.resources ?? []),
         ],
         outputs: outputs as unknown as ServiceOutputs & Os,
@@ -462,9 +464,50 @@ function standardVariables(d: ServiceDefaults, proxyDevices: boolean): VariableS
             },
           ],
         }),
+        network_forward: variable({
+          type: T.object({
+            network: T.string,
+            listen_address: T.string,
+            ports: T.list(T.object({ protocol: T.string, port: T.number })),
+          }),
+          description:
+            'OVN mode: publish these ports on "listen_address" (an address the uplink routes to "network") through an Incus network forward; null for none.',
+          default: null,
+        }),
       }
     : {};
   return { ...base, ...data, ...proxy };
+}
+
+/**
+ * OVN mode's counterpart of proxy devices: a network forward from a LAN
+ * address the uplink routes to this instance, added when a service in
+ * another network or environment must reach it (issue 9).
+ */
+function networkForward(instanceAddress: Expr): Block {
+  const forward = resource(
+    'incus_network_forward',
+    'this',
+    {
+      network: get(ref('var.network_forward'), 'network'),
+      listen_address: get(ref('var.network_forward'), 'listen_address'),
+      ports: forList(
+        'p',
+        get(ref('var.network_forward'), 'ports'),
+        object({
+          protocol: ref('p.protocol'),
+          listen_port: call('tostring', [ref('p.port')]),
+          target_port: call('tostring', [ref('p.port')]),
+          target_address: instanceAddress,
+        }),
+      ),
+    },
+    { count: cond(binary('==', ref('var.network_forward'), nil), num(0), num(1)) },
+  );
+  return commented(
+    forward.block,
+    'OVN networks publish through a forward on a routed LAN address instead of proxy devices.',
+  );
 }
 
 const PROXY_ADDRESS = '^(tcp|udp):[^:]+:[0-9]+$';

@@ -8,6 +8,13 @@ import {
   serviceOptionsSchema,
   type MetricsSource,
   type ModuleCall,
+  placement,
+  reachable,
+  hostOnly,
+  linkedValue,
+  type Link,
+  type NetworkAttachment,
+  type Reachable,
 } from '@atlas/core';
 import { isExpr, nil, num, object, str, toExpr, tuple, type Expr } from '@atlas/hcl';
 import { z } from 'zod';
@@ -66,6 +73,17 @@ export type DnsRecord =
       readonly value: string | Expr;
       readonly ttl?: number;
     };
+
+/** Where a record's target lives: the placed port of any capability it has (metrics, alerting, a datasource). */
+function placedPort(target: AddressSource): Reachable | undefined {
+  for (const capability of Object.values(target)) {
+    const link = (capability as { link?: Reachable } | null)?.link;
+    if (link?.kind === 'reachable') return link;
+  }
+  return undefined;
+}
+
+const siteOf = (network: NetworkAttachment) => (network.site ? { site: network.site } : {});
 
 const addressSourceSchema = z.custom<AddressSource>(
   (v) => isModuleCall(v) && 'ipv4_address' in v.outputs,
@@ -242,38 +260,60 @@ export function coredns(config: CorednsConfig): CorednsInstance {
     ),
   );
   const upstreamsChanged = c.upstreams.join(' ') !== DEFAULT_UPSTREAMS.join(' ');
-  const call = corednsModule.call(c.name, {
-    ...serviceArgs(c, COREDNS_DEFAULTS),
-    zone: c.zone,
-    records: c.records.length
-      ? tuple(
-          // The schema has made sure a record without a target has a type and a value.
-          c.records.map((rec) =>
-            object({
-              name: str(rec.name),
-              type: str(rec.target ? 'A' : rec.type!),
-              value: rec.target ? rec.target.outputs.ipv4_address : toExpr(rec.value),
-              ...(rec.ttl === undefined ? {} : { ttl: num(rec.ttl) }),
-            }),
-          ),
-          { multiline: true },
+  // The zone answers LAN clients: an A record names an address they reach, resolved like any link.
+  const links: Link[] = [];
+  const lanClients = { name: `${c.name} clients`, onLan: true, ...siteOf(c.network) };
+  const recordValue = (target: AddressSource): Expr => {
+    const link = placedPort(target);
+    return link
+      ? linkedValue(
+          lanClients,
+          hostOnly(link, target.outputs.ipv4_address),
+          target.outputs.ipv4_address,
+          'records',
+          links,
         )
-      : undefined,
-    incus_dns_server: c.incusDns === null ? nil : c.incusDns,
-    upstream_servers: upstreamsChanged ? c.upstreams : undefined,
-    health_port: unlessDefault(c.healthPort, HEALTH_PORT),
-    metrics_port: unlessDefault(c.metricsPort, METRICS_PORT),
-    default_ttl: unlessDefault(c.defaultTtl, DEFAULT_TTL),
-    soa: Object.keys(soaArgs).length ? soaArgs : undefined,
-    coredns_version: c.release && unlessDefault(c.release.version, COREDNS_RELEASE.version),
-    coredns_sha256: c.release && unlessDefault(c.release.sha256, COREDNS_RELEASE.sha256),
-    proxy_devices: proxyDevicesFor(c.network, [
-      { name: 'dns', protocol: 'udp', port: DNS_PORT, hostPort: c.dnsHostPort },
-      { name: 'dns', protocol: 'tcp', port: DNS_PORT, hostPort: c.dnsHostPort },
-    ]),
-  } as never);
+      : target.outputs.ipv4_address;
+  };
+  const call = corednsModule.call(
+    c.name,
+    {
+      ...serviceArgs(c, COREDNS_DEFAULTS),
+      zone: c.zone,
+      records: c.records.length
+        ? tuple(
+            // The schema has made sure a record without a target has a type and a value.
+            c.records.map((rec) =>
+              object({
+                name: str(rec.name),
+                type: str(rec.target ? 'A' : rec.type!),
+                value: rec.target ? recordValue(rec.target) : toExpr(rec.value),
+                ...(rec.ttl === undefined ? {} : { ttl: num(rec.ttl) }),
+              }),
+            ),
+            { multiline: true },
+          )
+        : undefined,
+      incus_dns_server: c.incusDns === null ? nil : c.incusDns,
+      upstream_servers: upstreamsChanged ? c.upstreams : undefined,
+      health_port: unlessDefault(c.healthPort, HEALTH_PORT),
+      metrics_port: unlessDefault(c.metricsPort, METRICS_PORT),
+      default_ttl: unlessDefault(c.defaultTtl, DEFAULT_TTL),
+      soa: Object.keys(soaArgs).length ? soaArgs : undefined,
+      coredns_version: c.release && unlessDefault(c.release.version, COREDNS_RELEASE.version),
+      coredns_sha256: c.release && unlessDefault(c.release.sha256, COREDNS_RELEASE.sha256),
+      proxy_devices: proxyDevicesFor(c.network, [
+        { name: 'dns', protocol: 'udp', port: DNS_PORT, hostPort: c.dnsHostPort },
+        { name: 'dns', protocol: 'tcp', port: DNS_PORT, hostPort: c.dnsHostPort },
+      ]),
+    } as never,
+    { links },
+  );
   return Object.assign(call, {
     service: 'coredns' as const,
-    metrics: { target: call.outputs.metrics_target },
+    metrics: {
+      target: call.outputs.metrics_target,
+      link: reachable(placement(c), c.metricsPort, call.outputs.metrics_target),
+    },
   });
 }

@@ -275,7 +275,11 @@ describe('the generated module', () => {
     expect(summary.variables.zone).toEqual({ required: true, sensitive: false });
     expect(summary.variables.incus_dns_server).toEqual({ required: true, sensitive: false });
     expect(summary.variables.records).toEqual({ required: false, sensitive: false });
-    expect(summary.resources).toEqual(['incus_instance.this', 'incus_profile.service']);
+    expect(summary.resources).toEqual([
+      'incus_instance.this',
+      'incus_network_forward.this',
+      'incus_profile.service',
+    ]);
     expect(summary.outputs).toEqual([
       'dns_address',
       'health_url',

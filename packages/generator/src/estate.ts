@@ -14,13 +14,15 @@ import {
   remoteOutputName,
   type ConfigIssue,
   type Environment,
+  type ModuleCall,
+  type Publication,
   type EnvironmentRenderOptions,
   type ModuleDefinition,
   type ModuleSource,
   type OutputSpec,
   type RenderedFiles,
 } from '@atlas/core';
-import { printFile, printTemplate, type Expr } from '@atlas/hcl';
+import { num, object, printFile, printTemplate, str, tuple, type Expr } from '@atlas/hcl';
 import { createRequire } from 'node:module';
 import { withHeader, type Producer } from './header.js';
 import { atlantisConfig } from './atlantis.js';
@@ -28,6 +30,7 @@ import { MODULE_TEST_PATH, moduleTests } from './module-tests.js';
 import { ansibleFiles } from './ansible.js';
 import { backupScript, estateSummary, inventoryScript } from './operations.js';
 import { environmentReadme, moduleReadme, releaseTag } from './readme.js';
+import { linkSummary } from './links-summary.js';
 
 const generatorPackage = createRequire(import.meta.url)('../package.json') as Producer;
 
@@ -77,7 +80,7 @@ export function defineEstate(spec: EstateSpec): Estate {
   spec.environments.forEach((env) =>
     env.modules.forEach((call) => add(call.definition, [env.name, call.name])),
   );
-  const environments = shareRemoteOutputs(spec.environments, issues);
+  const environments = publishLinks(shareRemoteOutputs(spec.environments, issues), issues);
   if (issues.length) throw new ConfigError(issues);
   return markLinted({
     kind: 'estate',
@@ -188,7 +191,14 @@ export function renderEstate(estate: Estate, options: RenderOptions = {}): Map<s
       `${prefix}/README.md`,
       withHeader('README.md', environmentReadme(env, source), generatorPackage),
     );
-    out.set(`${prefix}/SUMMARY.md`, withHeader('SUMMARY.md', estateSummary(env), generatorPackage));
+    out.set(
+      `${prefix}/SUMMARY.md`,
+      withHeader(
+        'SUMMARY.md',
+        estateSummary(env) + linkSummary(env, estate.environments),
+        generatorPackage,
+      ),
+    );
     out.set(`${prefix}/backup.sh`, withHeader('backup.sh', backupScript(env), generatorPackage));
     out.set(
       `${prefix}/inventory.sh`,
@@ -262,7 +272,12 @@ function shareRemoteOutputs(
   }
   return environments.map((env) => {
     const extra = shared.get(env.name);
-    return extra ? { ...env, outputs: { ...env.outputs, ...extra } } : env;
+    // References name an environment as an HCL identifier (edge_01); its state lives under its real name (edge-01).
+    const remoteStates = env.remoteStates.map((r) => ({
+      ...r,
+      environment: byName.get(r.environment)?.name ?? r.environment,
+    }));
+    return { ...env, remoteStates, ...(extra ? { outputs: { ...env.outputs, ...extra } } : {}) };
   });
 }
 
@@ -287,4 +302,143 @@ export function selectEnvironment(
     },
     owns: (path) => prefixes.some((p) => path.startsWith(p)),
   };
+}
+
+/**
+ * Links that route (issue 9): a link another network or environment reaches
+ * through its producer's host needs that port published. Add a proxy device
+ * (bridge) or a network forward (OVN) to the producer's module call, because
+ * a consumer needs it, and report links to producers that cannot publish.
+ */
+function publishLinks(environments: readonly Environment[], issues: ConfigIssue[]): Environment[] {
+  const byName = new Map(environments.map((e) => [e.name, e]));
+  const wanted = new Map<string, Map<string, Publication[]>>();
+  for (const consumer of environments) {
+    for (const link of consumer.links) {
+      if (!link.publication) continue;
+      const envName = link.producer.environment ?? consumer.name;
+      const producer = byName.get(envName);
+      const call = producer?.modules.find((c) => c.name === link.producer.call);
+      const path = [consumer.name, link.consumer.instance, link.arg];
+      if (!producer || !call) {
+        issues.push({
+          path,
+          message: `links to ${link.producer.instance}, which is not ${producer ? 'a module' : 'an environment'} of ${producer ? `environment "${envName}"` : `the estate ("${envName}")`}`,
+        });
+        continue;
+      }
+      if (!('proxy_devices' in call.definition.variables)) {
+        issues.push({
+          path,
+          message: `${link.producer.instance} (${envName}) must publish port ${link.port} for it, but module "${call.definition.name}" has no proxy devices or network forward`,
+        });
+        continue;
+      }
+      const calls = wanted.get(envName) ?? new Map<string, Publication[]>();
+      calls.set(call.name, [...(calls.get(call.name) ?? []), link.publication]);
+      wanted.set(envName, calls);
+    }
+  }
+  return environments.map((env) => {
+    const calls = wanted.get(env.name);
+    if (!calls) return env;
+    const modules = env.modules.map((call) => {
+      const publications = calls.get(call.name);
+      return publications ? published(call, publications) : call;
+    });
+    hostPortClashes(env, modules, issues);
+    return { ...env, modules };
+  });
+}
+
+/** `call` with a proxy device or forward port for each publication it does not have yet. */
+function published(call: ModuleCall, publications: readonly Publication[]): ModuleCall {
+  const args = new Map(call.args);
+  const proxies = publications.filter((p) => p.kind === 'proxy');
+  if (proxies.length) {
+    const existing = args.get('proxy_devices');
+    const entries = existing?.kind === 'object' ? [...existing.entries] : [];
+    const listens = new Set(entries.map((e) => listenOf(e.value)));
+    for (const p of proxies) {
+      const listen = `${p.protocol}:0.0.0.0:${p.port}`;
+      if (listens.has(listen)) continue;
+      listens.add(listen);
+      entries.push({
+        key: `link-${p.port}-${p.protocol}`,
+        value: object({ listen: str(listen), connect: str(`${p.protocol}:127.0.0.1:${p.port}`) }),
+      });
+    }
+    args.set(
+      'proxy_devices',
+      object(Object.fromEntries(entries.map((e) => [e.key as string, e.value])), {
+        multiline: true,
+      }),
+    );
+  }
+  // A CA's certificate must name the address its remote clients use.
+  if ('dns_names' in call.definition.variables) {
+    const existing = args.get('dns_names');
+    const instance = call.args.get('instance_name');
+    const name = instance?.kind === 'string' ? instance.value : call.name;
+    const names =
+      existing?.kind === 'tuple'
+        ? existing.items
+        : [str(`${name}.incus`), str(name), str('localhost')];
+    const listens = [...new Set(publications.map((p) => p.listen))].filter(
+      (l) => !names.some((n) => n.kind === 'string' && n.value === l),
+    );
+    args.set('dns_names', tuple([...names, ...listens.map(str)]));
+  }
+  const forwards = publications.filter((p) => p.kind === 'forward');
+  if (forwards.length) {
+    const ports = [...new Map(forwards.map((p) => [`${p.protocol}/${p.port}`, p])).values()];
+    args.set(
+      'network_forward',
+      object(
+        {
+          network: forwards[0]!.network,
+          listen_address: str(forwards[0]!.listen),
+          ports: tuple(ports.map((p) => object({ protocol: str(p.protocol), port: num(p.port) }))),
+        },
+        { multiline: true },
+      ),
+    );
+  }
+  // Arguments stay in the module's variable order, as the call wrote them.
+  const ordered = new Map(
+    Object.keys(call.definition.variables).flatMap((k) => {
+      const value = args.get(k);
+      return value ? [[k, value] as const] : [];
+    }),
+  );
+  return { ...call, args: ordered };
+}
+
+const listenOf = (device: Expr): string | undefined => {
+  if (device.kind !== 'object') return undefined;
+  const listen = device.entries.find((e) => e.key === 'listen')?.value;
+  return listen?.kind === 'string' ? listen.value : undefined;
+};
+
+/** Two instances on one host cannot both listen on the same host port. */
+function hostPortClashes(env: Environment, modules: readonly ModuleCall[], issues: ConfigIssue[]) {
+  const owners = new Map<string, string>();
+  for (const call of modules) {
+    const devices = call.args.get('proxy_devices');
+    if (devices?.kind !== 'object') continue;
+    const node = call.args.get('target_node');
+    const host = node?.kind === 'string' ? node.value : '';
+    for (const entry of devices.entries) {
+      const listen = listenOf(entry.value);
+      if (!listen) continue;
+      const key = `${host} ${listen}`;
+      const owner = owners.get(key);
+      if (owner && owner !== call.name)
+        issues.push({
+          path: [env.name, call.name, 'proxy_devices'],
+          message: `host port ${listen} is already published by ${owner}${host ? ` on ${host}` : ''}`,
+        });
+      owners.set(key, call.name);
+    }
+  }
 }

@@ -35,19 +35,46 @@ describe('grafana', () => {
     });
     const datasources = g.args.get('datasources')!;
     expect(JSON.stringify(datasources)).toContain('prometheus01');
+    // The urls are other modules' outputs, so the provisioning file is known only at apply.
     const preview = previewModuleCall(g);
+    const file = parse(
+      preview.files.get('/etc/grafana/provisioning/datasources/atlas.yaml')!.content,
+    );
+    expect(file).toEqual({ apiVersion: 1, datasources: '(known after apply)' });
+  });
+
+  it("provisions known datasources, leaves out those with no address yet, and marks Alertmanager as Prometheus's", () => {
+    const preview = previewModule(grafanaModule, {
+      profiles: ['base'],
+      domain,
+      admin_password: 'a-long-password',
+      datasources: [
+        {
+          name: 'Prometheus',
+          type: 'prometheus',
+          url: 'http://prometheus01.incus:9090',
+          is_default: true,
+        },
+        { name: 'Alertmanager', type: 'alertmanager', url: 'http://192.168.71.11:9093' },
+        { name: 'Not applied yet', type: 'loki', url: null },
+      ],
+    });
     const file = parse(
       preview.files.get('/etc/grafana/provisioning/datasources/atlas.yaml')!.content,
     );
     expect(file.datasources).toHaveLength(2);
     expect(file.datasources[0]).toMatchObject({
-      name: 'prometheus01',
+      name: 'Prometheus',
       type: 'prometheus',
       isDefault: true,
       access: 'proxy',
+      url: 'http://prometheus01.incus:9090',
     });
-    // The url is another module's output, only known when that module is applied.
-    expect(file.datasources[0].url).toBe('(known after apply)');
+    expect(file.datasources[0]).not.toHaveProperty('jsonData');
+    expect(file.datasources[1]).toMatchObject({
+      type: 'alertmanager',
+      jsonData: { implementation: 'prometheus' },
+    });
   });
 
   it('keeps the admin password in a sensitive root variable, not in any file', () => {

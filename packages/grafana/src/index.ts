@@ -6,11 +6,15 @@ import {
   serviceOptionsSchema,
   type EnvVariable,
   type MetricsSource,
+  linkedValue,
+  type Link,
   type ModuleCall,
+  placement,
+  reachable,
 } from '@atlas/core';
 import { bool, object, str, tuple } from '@atlas/hcl';
 import { z } from 'zod';
-import { GRAFANA_DEFAULTS, grafanaModule } from './module.js';
+import { GRAFANA_DEFAULTS, GRAFANA_PORT, grafanaModule } from './module.js';
 
 export { DATASOURCE_TYPES, GRAFANA_DEFAULTS, GRAFANA_PORT, grafanaModule } from './module.js';
 
@@ -83,6 +87,7 @@ export function grafana(config: GrafanaConfig): GrafanaInstance {
     },
     `<${c.name} admin password>`,
   );
+  const links: Link[] = [];
   const call = grafanaModule.call(
     c.name,
     {
@@ -96,7 +101,13 @@ export function grafana(config: GrafanaConfig): GrafanaInstance {
               object({
                 name: str(d.name ?? d.source.name),
                 type: str(d.source.datasource.type),
-                url: d.source.datasource.url,
+                url: linkedValue(
+                  c,
+                  d.source.datasource.link,
+                  d.source.datasource.url,
+                  'datasources',
+                  links,
+                ),
                 ...(d.isDefault ? { is_default: bool(true) } : {}),
               }),
             ),
@@ -104,11 +115,14 @@ export function grafana(config: GrafanaConfig): GrafanaInstance {
           )
         : undefined,
     } as never,
-    { inputs: [password] },
+    { inputs: [password], links },
   );
   return Object.assign(call, {
     service: 'grafana' as const,
     adminPassword: password,
-    metrics: { target: call.outputs.metrics_target },
+    metrics: {
+      target: call.outputs.metrics_target,
+      link: reachable(placement(c), GRAFANA_PORT, call.outputs.metrics_target),
+    },
   });
 }

@@ -22,6 +22,8 @@ import {
   toExpr,
   tpl,
   tuple,
+  cond,
+  nil,
 } from '@atlas/hcl';
 
 export const GRAFANA_PORT = 3000;
@@ -146,20 +148,30 @@ export const grafanaModule = incusServiceModule({
   build: (v) => {
     const datasources = object({
       apiVersion: num(1),
+      // A datasource whose address is not known yet (null) is left out rather than provisioned with url: null.
       datasources: forList(
         'ds',
         v.datasources,
-        object(
-          {
-            name: ds('name'),
-            type: ds('type'),
-            access: str('proxy'),
-            url: ds('url'),
-            isDefault: ds('is_default'),
-            editable: toExpr(false),
-          },
-          { multiline: true },
-        ),
+        call('merge', [
+          object(
+            {
+              name: ds('name'),
+              type: ds('type'),
+              access: str('proxy'),
+              url: ds('url'),
+              isDefault: ds('is_default'),
+              editable: toExpr(false),
+            },
+            { multiline: true },
+          ),
+          // Grafana's Alertmanager datasource speaks to Prometheus's Alertmanager only with this set.
+          cond(
+            binary('==', ds('type'), str('alertmanager')),
+            object({ jsonData: object({ implementation: str('prometheus') }) }),
+            object({}),
+          ),
+        ]),
+        { cond: binary('!=', ds('url'), nil) },
       ),
     });
     const ini = heredoc([

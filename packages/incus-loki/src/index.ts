@@ -1,4 +1,12 @@
-import { logSinkSchema, parseConfig, type EnvVariable, type ModuleCall } from '@atlas/core';
+import {
+  linkedValue,
+  logSinkSchema,
+  parseConfig,
+  type EnvVariable,
+  type Link,
+  type ModuleCall,
+  type Site,
+} from '@atlas/core';
 import { z } from 'zod';
 import {
   INCUS_LOKI_DEFAULTS,
@@ -42,6 +50,12 @@ export const incusLokiConfigSchema = z
       .default('incus_loki'),
     /** The Loki instance to ship to (the value `loki(…)` returns). */
     loki: logSinkSchema,
+    /** The site whose Incus daemon ships (defineSite); the Loki's own environment when left out. */
+    site: z
+      .custom<Site>((v) => typeof v === 'object' && v !== null && (v as Site).kind === 'site', {
+        message: 'expected a site (the value defineSite(…) returns)',
+      })
+      .optional(),
     /** The `<name>` of `logging.<name>.*`; defaults to the Loki instance's name (seeds: `loki01`). */
     loggingName: loggingName.schema.optional(),
     types: eventTypes.schema.default(INCUS_LOKI_DEFAULTS.types),
@@ -86,11 +100,20 @@ export function incusLoki(config: IncusLokiConfig): IncusLokiInstance {
   const c = parseConfig(incusLokiConfigSchema, config, [config.name ?? 'incus_loki']);
   const name = c.loggingName ?? c.loki.name;
   const list = (items: readonly string[]) => (items.length ? [...items] : undefined);
+  // The consumer is the Incus daemon on the host, not a container: no .incus name resolves there.
+  const links: Link[] = [];
+  const host = { name: 'Incus daemon', ...(c.site ? { site: c.site } : {}) };
   const call = incusLokiModule.call(
     c.name,
     {
       logging_name: name === INCUS_LOKI_DEFAULTS.loggingName ? undefined : name,
-      loki_address: c.loki.logs.baseUrl,
+      loki_address: linkedValue(
+        host,
+        c.loki.logs.baseLink,
+        c.loki.logs.baseUrl,
+        'loki_address',
+        links,
+      ),
       types: sameList(c.types, INCUS_LOKI_DEFAULTS.types) ? undefined : [...c.types],
       logging_level: c.level === INCUS_LOKI_DEFAULTS.level ? undefined : c.level,
       lifecycle_types: list(c.lifecycleTypes),
@@ -102,7 +125,7 @@ export function incusLoki(config: IncusLokiConfig): IncusLokiInstance {
       username: c.auth?.username,
       password: c.auth?.password.ref,
     },
-    c.auth ? { inputs: [c.auth.password] } : {},
+    { links, ...(c.auth ? { inputs: [c.auth.password] } : {}) },
   );
   return Object.assign(call, { service: 'incus-loki' as const });
 }

@@ -1,5 +1,7 @@
 import {
   parseConfig,
+  placement,
+  reachable,
   proxyDevicesFor,
   port,
   serviceArgs,
@@ -9,6 +11,7 @@ import {
   type MetricsSource,
   type ModuleCall,
 } from '@atlas/core';
+import { tpl, type Expr } from '@atlas/hcl';
 import { z } from 'zod';
 import {
   LOKI_DEFAULTS,
@@ -69,10 +72,25 @@ export function loki(config: LokiConfig): LokiInstance {
         ])
       : undefined,
   } as never);
+  const at = placement(c);
+  const http = (local: Expr, path = '') =>
+    reachable(at, LOKI_PORT, local, (hostPort) => tpl`http://${hostPort}${path}`);
   return Object.assign(call, {
     service: 'loki' as const,
-    metrics: { target: call.outputs.metrics_target },
-    datasource: { type: 'loki' as const, url: call.outputs.endpoint },
-    logs: { pushUrl: call.outputs.push_url, baseUrl: call.outputs.endpoint },
+    metrics: {
+      target: call.outputs.metrics_target,
+      link: reachable(at, LOKI_PORT, call.outputs.metrics_target),
+    },
+    datasource: {
+      type: 'loki' as const,
+      url: call.outputs.endpoint,
+      link: http(call.outputs.endpoint),
+    },
+    logs: {
+      pushUrl: call.outputs.push_url,
+      baseUrl: call.outputs.endpoint,
+      link: http(call.outputs.push_url, '/loki/api/v1/push'),
+      baseLink: http(call.outputs.endpoint),
+    },
   });
 }

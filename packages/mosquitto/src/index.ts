@@ -7,14 +7,16 @@ import {
   proxyDevicesFor,
   serviceArgs,
   serviceOptionsSchema,
+  linkedValue,
   type EnvVariable,
+  type Link,
   type ModuleCall,
   type ServicePort,
   type TcpService,
 } from '@atlas/core';
 
 export type { CertificateAuthority, TcpService } from '@atlas/core';
-import { binary, call, num, object } from '@atlas/hcl';
+import { binary, call, num, object, str } from '@atlas/hcl';
 import { z } from 'zod';
 import {
   MOSQUITTO_DEFAULTS,
@@ -40,8 +42,20 @@ export const mosquittoConfigSchema = serviceOptionsSchema(MOSQUITTO_DEFAULTS)
      * file, and its users come from the sensitive root variable `<name>_users`.
      */
     allowAnonymous: z.boolean().default(false),
-    /** Serve MQTTS with a certificate from this CA. */
-    tls: z.object({ ca: certificateAuthoritySchema }).strict().optional(),
+    /**
+     * Serve MQTTS with a certificate from this CA, requested with its JWK
+     * provisioner (stepCa({ serviceProvisioner })) so the CA never has to reach
+     * the broker; plain MQTT is served until the certificate arrives.
+     */
+    tls: z
+      .object({
+        ca: certificateAuthoritySchema.refine((ca) => ca.provisioner !== undefined, {
+          message:
+            'expected a CA with a service provisioner (stepCa({ serviceProvisioner: "services" })): the broker signs its request with it',
+        }),
+      })
+      .strict()
+      .optional(),
     /** Host ports of the proxy devices in bridge mode. */
     hostPorts: z
       .object({
@@ -107,16 +121,18 @@ export function mosquitto(config: MosquittoConfig): MosquittoInstance {
       ? [{ name: 'mqtts', protocol: 'tcp' as const, port: MQTTS_PORT, hostPort: c.hostPorts.mqtts }]
       : []),
   ];
+  const links: Link[] = [];
   const broker = mosquittoModule.call(
     c.name,
     {
       ...serviceArgs(c, MOSQUITTO_DEFAULTS),
       users: users?.ref,
+      tls_provisioner_password: c.tls?.ca.provisioner!.password.ref,
       tls: c.tls
         ? object(
             {
-              ca_url: c.tls.ca.acme.caUrl,
-              acme_directory_url: c.tls.ca.acme.directoryUrl,
+              ca_url: linkedValue(c, c.tls.ca.acme.caLink, c.tls.ca.acme.caUrl, 'tls', links),
+              provisioner: str(c.tls.ca.provisioner!.name),
               ca_fingerprint: c.tls.ca.rootFingerprint.ref,
             },
             { multiline: true },
@@ -124,7 +140,13 @@ export function mosquitto(config: MosquittoConfig): MosquittoInstance {
         : undefined,
       proxy_devices: proxyDevicesFor(c.network, ports),
     } as never,
-    { inputs: [...(users ? [users] : []), ...(c.tls ? [c.tls.ca.rootFingerprint] : [])] },
+    {
+      inputs: [
+        ...(users ? [users] : []),
+        ...(c.tls ? [c.tls.ca.rootFingerprint, c.tls.ca.provisioner!.password] : []),
+      ],
+      links,
+    },
   );
   return Object.assign(broker, {
     service: 'mosquitto' as const,

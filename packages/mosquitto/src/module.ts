@@ -46,7 +46,7 @@ export const MOSQUITTO_DEFAULTS = {
   },
 } as const;
 
-/** Smallstep's Debian repository, for step-cli (the ACME client). */
+/** Smallstep's Debian repository, for step-cli (the CA client). */
 
 export const CONFIG_PATH = '/etc/mosquitto/mosquitto.conf';
 export const PASSWORD_FILE = '/etc/mosquitto/passwd';
@@ -56,6 +56,11 @@ export const USERS_FILE = '/etc/mosquitto/atlas-users';
 export const SETUP_SCRIPT = '/usr/local/sbin/atlas-mosquitto-setup';
 export const CERTIFICATE_SCRIPT = '/usr/local/sbin/atlas-mosquitto-certificate';
 const CERTIFICATE_UNIT = 'atlas-mosquitto-certificate';
+/** Listeners that join once their files exist: the MQTTS one, after the first certificate. */
+export const LISTENERS_DIR = '/etc/mosquitto/atlas-listeners.d';
+/** The MQTTS listener, copied into LISTENERS_DIR by the certificate script. */
+export const MQTTS_LISTENER_FILE = '/etc/mosquitto/atlas-mqtts.conf';
+const PROVISIONER_PASSWORD_FILE = '/etc/mosquitto/atlas-provisioner-password';
 const DATA_DIR = MOSQUITTO_DEFAULTS.dataVolume.mountPath;
 
 const USER_NAME = '^[a-zA-Z0-9][a-zA-Z0-9._@-]{0,63}$';
@@ -125,15 +130,21 @@ log_timestamp false
 
 ${whenBlock(
   ref('tls'),
-  templateParts`# MQTTS with a certificate from the CA's ACME directory, renewed by ${CERTIFICATE_UNIT}.timer.
-listener ${MQTTS_PORT}
-certfile ${CERT_DIR}/server.crt
-keyfile ${CERT_DIR}/server.key
-cafile ${CERT_DIR}/ca.crt
+  templateParts`# MQTTS joins once ${CERTIFICATE_UNIT} has a certificate and puts its listener here;
+# until then the broker serves plain MQTT instead of failing on missing files.
+include_dir ${LISTENERS_DIR}
 
 `,
 )}
 listener ${MQTT_PORT}
+`;
+
+/** The MQTTS listener, enabled by the certificate script once the certificate exists. */
+export const MQTTS_LISTENER = `# MQTTS with a certificate from the internal CA, renewed by ${CERTIFICATE_UNIT}.timer.
+listener ${MQTTS_PORT}
+certfile ${CERT_DIR}/server.crt
+keyfile ${CERT_DIR}/server.key
+cafile ${CERT_DIR}/ca.crt
 `;
 
 /** First boot, after the packages are installed: data folder, password file, certificate, service. */
@@ -155,7 +166,8 @@ fi
 
 ${whenBlock(
   ref('tls'),
-  templateParts`systemctl daemon-reload
+  templateParts`install -d -m 0755 ${LISTENERS_DIR}
+systemctl daemon-reload
 if ! ${CERTIFICATE_SCRIPT}; then
 	echo "no TLS certificate yet; ${CERTIFICATE_UNIT}.timer keeps trying" >&2
 fi
@@ -168,19 +180,20 @@ systemctl restart mosquitto
 `;
 
 /**
- * Gets the server certificate over ACME (http-01, answered on port 80 of
- * this container) and renews it once two thirds of its lifetime have passed.
- * Trust in the CA comes from the pinned root fingerprint.
+ * Gets the server certificate from the CA with a token signed by its JWK
+ * provisioner — the CA never connects back, so this works from another
+ * network or environment — and gets a new one once two thirds of its lifetime
+ * have passed. Trust in the CA comes from the pinned root fingerprint.
  */
 const certificateScript = templateParts`#!/bin/sh
-# Obtains Mosquitto's TLS certificate from the ACME CA, or renews it when due;
+# Obtains Mosquitto's TLS certificate from the CA, or a new one when due;
 # run at first boot and by ${CERTIFICATE_UNIT}.timer.
 set -eu
 
 certs=${CERT_DIR}
 hostname=${shellQuoted(ref('hostname'))}
 ca_url=${shellQuoted(ref('ca_url'))}
-acme_directory=${shellQuoted(ref('acme_directory_url'))}
+provisioner=${shellQuoted(ref('provisioner'))}
 fingerprint=${shellQuoted(ref('ca_fingerprint'))}
 
 if ! command -v step >/dev/null; then
@@ -205,15 +218,22 @@ if [ "$due" -eq 1 ]; then
 fi
 
 step ca certificate "$hostname" "$work/server.crt" "$work/server.key" \\
-	--acme "$acme_directory" --root "$certs/ca.crt" --standalone --force
+	--ca-url "$ca_url" --root "$certs/ca.crt" --provisioner "$provisioner" \\
+	--provisioner-password-file ${PROVISIONER_PASSWORD_FILE} --force
 install -o root -g mosquitto -m 0640 "$work/server.key" "$certs/server.key"
 install -o root -g mosquitto -m 0644 "$work/server.crt" "$certs/server.crt"
-# Mosquitto reloads its certificate and key on SIGHUP; start it if it could not start without them.
-systemctl reload-or-restart mosquitto
+if [ -e ${LISTENERS_DIR}/mqtts.conf ]; then
+	# Mosquitto reloads its certificate and key on SIGHUP.
+	systemctl reload-or-restart mosquitto
+else
+	# A new listener needs a restart; MQTT clients reconnect.
+	install -m 0644 ${MQTTS_LISTENER_FILE} ${LISTENERS_DIR}/mqtts.conf
+	systemctl restart mosquitto
+fi
 `;
 
 const CERTIFICATE_SERVICE = `[Unit]
-Description=Obtain or renew Mosquitto's TLS certificate over ACME
+Description=Obtain or renew Mosquitto's TLS certificate from the internal CA
 Wants=network-online.target
 After=network-online.target
 
@@ -252,25 +272,21 @@ export const mosquittoModule = incusServiceModule({
       validations: usersValidations,
     }),
     tls: variable({
-      type: T.object({ ca_url: T.string, acme_directory_url: T.string, ca_fingerprint: T.string }),
+      type: T.object({ ca_url: T.string, provisioner: T.string, ca_fingerprint: T.string }),
       description:
-        "Serve MQTTS with a certificate from an ACME CA: its base URL, ACME directory URL and root certificate fingerprint (pinned to trust it); null for plain MQTT only. Pass a step-ca module's ca_url and acme_directory_url outputs.",
+        'Serve MQTTS with a certificate from a step-ca CA: its base URL (one this broker can reach), the JWK provisioner it signs requests with (password in tls_provisioner_password) and the root certificate fingerprint (pinned to trust it); null for plain MQTT only. MQTT is served while the certificate is pending.',
       default: null,
       validations: (self): Validation[] => [
         {
           condition: cond(
             binary('==', self, nil),
             bool(true),
-            binary(
-              '&&',
-              call('can', [call('regex', [str(HTTPS_URL), get(self, 'ca_url')])]),
-              call('can', [call('regex', [str(HTTPS_URL), get(self, 'acme_directory_url')])]),
-            ),
+            call('can', [call('regex', [str(HTTPS_URL), get(self, 'ca_url')])]),
           ),
-          errorMessage: 'Must be null, or have "ca_url" and "acme_directory_url" as https:// URLs.',
+          errorMessage: 'Must be null, or have "ca_url" as an https:// URL.',
           rejects: {
             ca_url: 'http://step-ca01.incus:9000',
-            acme_directory_url: 'https://step-ca01.incus:9000/acme/acme/directory',
+            provisioner: 'services',
             ca_fingerprint: 'ab'.repeat(32),
           },
         },
@@ -284,11 +300,18 @@ export const mosquittoModule = incusServiceModule({
             'Must be null, or have "ca_fingerprint" as a SHA-256 fingerprint: 64 lower-case hexadecimal digits.',
           rejects: {
             ca_url: 'https://step-ca01.incus:9000',
-            acme_directory_url: 'https://step-ca01.incus:9000/acme/acme/directory',
+            provisioner: 'services',
             ca_fingerprint: 'ABC',
           },
         },
       ],
+    }),
+    tls_provisioner_password: variable({
+      type: T.string,
+      description:
+        "Password of the CA's JWK provisioner named in tls.provisioner (the step-ca module's service_provisioner_password); needed with tls.",
+      sensitive: true,
+      default: null,
     }),
   },
   build: (v) => ({
@@ -338,7 +361,7 @@ export const mosquittoModule = incusServiceModule({
             {
               hostname: tpl`${v.instance_name}.incus`,
               ca_url: tls('ca_url'),
-              acme_directory_url: tls('acme_directory_url'),
+              provisioner: tls('provisioner'),
               ca_fingerprint: tls('ca_fingerprint'),
             },
             { multiline: true },
@@ -372,6 +395,13 @@ export const mosquittoModule = incusServiceModule({
             when: ref('tls'),
           },
           {
+            path: PROVISIONER_PASSWORD_FILE,
+            content: ref('provisioner_password'),
+            permissions: '0600',
+            when: ref('tls'),
+          },
+          { path: MQTTS_LISTENER_FILE, content: MQTTS_LISTENER, when: ref('tls') },
+          {
             path: `/etc/systemd/system/${CERTIFICATE_UNIT}.service`,
             content: CERTIFICATE_SERVICE,
             when: ref('tls'),
@@ -394,6 +424,11 @@ export const mosquittoModule = incusServiceModule({
         setup_script: ref('local.setup_script'),
         tls: hasTls,
         certificate_script: ref('local.certificate_script'),
+        provisioner_password: cond(
+          binary('==', v.tls_provisioner_password, nil),
+          str(''),
+          v.tls_provisioner_password,
+        ),
       },
     },
     outputs: {

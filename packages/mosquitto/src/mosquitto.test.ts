@@ -28,7 +28,13 @@ import {
   mosquittoModule,
   type CertificateAuthority,
 } from './index.js';
-import { CERTIFICATE_SCRIPT, SETUP_SCRIPT, USERS_FILE } from './module.js';
+import {
+  CERTIFICATE_SCRIPT,
+  LISTENERS_DIR,
+  MQTTS_LISTENER_FILE,
+  SETUP_SCRIPT,
+  USERS_FILE,
+} from './module.js';
 
 const attach = (mode: NetworkAttachment['mode']) => testNetwork(mode, 'production');
 const network = attach('bridge');
@@ -43,25 +49,35 @@ const ca: CertificateAuthority = {
     type: T.string,
     description: 'Root fingerprint of step-ca01.',
   }),
+  provisioner: {
+    name: 'services',
+    password: envVariable('step_ca01_service_provisioner_password', {
+      type: T.string,
+      description: 'Password of the services provisioner of step-ca01.',
+      sensitive: true,
+    }),
+  },
 };
 
 // Module inputs as an environment would resolve them.
 const users = { sensor: 'correct horse battery', dashboard: "it's: a 'secret'" };
 const tls = {
   ca_url: 'https://step-ca01.incus:9000',
-  acme_directory_url: 'https://step-ca01.incus:9000/acme/acme/directory',
+  provisioner: 'services',
   ca_fingerprint: 'ab'.repeat(32),
 };
+const tls_provisioner_password = 'a provisioner password';
 const base = { profiles: ['base', 'production'] };
 const plain = () => previewModule(mosquittoModule, base);
-const secured = () => previewModule(mosquittoModule, { ...base, users, tls });
+const secured = () =>
+  previewModule(mosquittoModule, { ...base, users, tls, tls_provisioner_password });
 
 /** A builder's module call previewed with the users and CA outputs an applied environment has. */
 const previewCall = (m: ReturnType<typeof mosquitto>) =>
   previewModule(mosquittoModule, {
     ...Object.fromEntries(m.args),
     ...(m.args.has('users') ? { users } : {}),
-    ...(m.args.has('tls') ? { tls } : {}),
+    ...(m.args.has('tls') ? { tls, tls_provisioner_password } : {}),
   });
 
 const fileOf = (preview: ModulePreview, path: string) => {
@@ -157,7 +173,7 @@ describe('mosquitto validation', () => {
     [{ users: { 'bad:name': 'long enough secret' } }, /var\.users: User names must be/],
     [{ users: { sensor: 'short' } }, /var\.users: Passwords must be at least 12 characters/],
     [{ users: { sensor: 'two\nlines password' } }, /var\.users: Passwords must be .* single line/],
-    [{ tls: { ...tls, ca_url: 'http://step-ca01.incus:9000' } }, /var\.tls: .*https:\/\/ URLs/],
+    [{ tls: { ...tls, ca_url: 'http://step-ca01.incus:9000' } }, /var\.tls: .*https:\/\/ URL/],
     [{ tls: { ...tls, ca_fingerprint: 'AB'.repeat(32) } }, /var\.tls: .*SHA-256 fingerprint/],
   ])('rejects %j in the module (values only the environment holds)', (bad, message) => {
     const preview = previewModule(mosquittoModule, { ...base, ...bad });
@@ -261,21 +277,31 @@ describe('mosquitto listeners', () => {
 describe('mosquitto TLS', () => {
   it('takes the CA as a typed instance and pins its root fingerprint from a root variable', () => {
     const m = mosquitto({ network, tls: { ca } });
-    expect(m.options.inputs).toEqual([m.users, ca.rootFingerprint]);
+    expect(m.options.inputs).toEqual([m.users, ca.rootFingerprint, ca.provisioner!.password]);
     expect(printExpr(m.args.get('tls')!)).toBe(
       [
         '{',
-        '  ca_url             = module.step-ca01.ca_url',
-        '  acme_directory_url = module.step-ca01.acme_directory_url',
-        '  ca_fingerprint     = var.step_ca01_root_fingerprint',
+        '  ca_url         = module.step-ca01.ca_url',
+        '  provisioner    = "services"',
+        '  ca_fingerprint = var.step_ca01_root_fingerprint',
         '}',
       ].join('\n'),
     );
+    expect(printExpr(m.args.get('tls_provisioner_password')!)).toBe(
+      'var.step_ca01_service_provisioner_password',
+    );
+    const { provisioner: _, ...acmeOnly } = ca;
+    expect(() => mosquitto({ network, tls: { ca: acmeOnly } })).toThrow(
+      /mosquitto01\.tls\.ca: expected a CA with a service provisioner/,
+    );
   });
 
-  it('adds the MQTTS listener and an ACME client renewing the certificate on a timer', () => {
+  it('serves MQTT at once and adds the MQTTS listener once a token-signed certificate is in, renewed on a timer', () => {
     const preview = secured();
-    expect(fileOf(preview, CONFIG_PATH)).toContain(
+    const conf = fileOf(preview, CONFIG_PATH);
+    expect(conf).toContain(`include_dir ${LISTENERS_DIR}\n`);
+    expect(conf).not.toContain('listener 8883');
+    expect(fileOf(preview, MQTTS_LISTENER_FILE)).toContain(
       [
         'listener 8883',
         'certfile /etc/mosquitto/certs/server.crt',
@@ -283,14 +309,20 @@ describe('mosquitto TLS', () => {
         'cafile /etc/mosquitto/certs/ca.crt',
       ].join('\n'),
     );
+    expect(fileOf(preview, '/etc/mosquitto/atlas-provisioner-password')).toBe(
+      tls_provisioner_password,
+    );
     const script = fileOf(preview, CERTIFICATE_SCRIPT);
     expect(script).toContain(`fingerprint='${tls.ca_fingerprint}'`);
     expect(script).toContain(
       'step ca root "$work/ca.crt" --ca-url "$ca_url" --fingerprint "$fingerprint"',
     );
-    expect(script).toContain(`acme_directory='${tls.acme_directory_url}'`);
+    expect(script).toContain("provisioner='services'");
     expect(script).toContain("hostname='mosquitto01.incus'");
-    expect(script).toContain('--acme "$acme_directory" --root "$certs/ca.crt" --standalone');
+    // A signed token: the CA never connects back, so this works from another environment.
+    expect(script).toContain('--provisioner "$provisioner"');
+    expect(script).not.toContain('--acme');
+    expect(script).toContain(`install -m 0644 ${MQTTS_LISTENER_FILE} ${LISTENERS_DIR}/mqtts.conf`);
     expect(script).toContain('https://packages.smallstep.com/stable/debian debs main');
     expect(fileOf(preview, '/etc/systemd/system/atlas-mosquitto-certificate.timer')).toContain(
       'OnUnitActiveSec=15min',
@@ -437,7 +469,8 @@ describe.skipIf(!hasChecker('mosquitto') || !hasOpenssl)('mosquitto.conf run by 
       .replace(/^password_file .*$/m, `password_file ${dir}/passwd`)
       .replace(/^certfile .*$/m, `certfile ${dir}/server.crt`)
       .replace(/^keyfile .*$/m, `keyfile ${dir}/server.key`)
-      .replace(/^cafile .*$/m, `cafile ${dir}/server.crt`);
+      .replace(/^cafile .*$/m, `cafile ${dir}/server.crt`)
+      .replace(/^include_dir .*$/m, `include_dir ${dir}/listeners.d`);
   }
 
   /** Scratch folder the broker can read even after dropping root privileges to its own user. */
@@ -448,7 +481,7 @@ describe.skipIf(!hasChecker('mosquitto') || !hasOpenssl)('mosquitto.conf run by 
     return dir;
   }
 
-  it('serves MQTT and MQTTS with a password file and a certificate', async () => {
+  it('serves MQTT while the certificate is pending, then MQTTS too, with a password file', async () => {
     const dir = scratch();
     try {
       const preview = secured();
@@ -489,7 +522,25 @@ describe.skipIf(!hasChecker('mosquitto') || !hasOpenssl)('mosquitto.conf run by 
       const ports = { mqtt: await freePort(), mqtts: await freePort() };
       const conf = join(dir, 'mosquitto.conf');
       writeFileSync(conf, localCopy(fileOf(preview, CONFIG_PATH), dir, ports));
+      execFileSync('mkdir', ['-m', '0755', join(dir, 'listeners.d')]);
 
+      // While the certificate is pending (another environment's CA not reached yet): plain MQTT only.
+      let mqttsRefused = false;
+      const waiting = await runBroker(conf, async () => {
+        await tcpAccepts(ports.mqtt);
+        mqttsRefused = await tcpAccepts(ports.mqtts).then(
+          () => false,
+          () => true,
+        );
+      });
+      expect(waiting.running).toBe(true);
+      expect(mqttsRefused).toBe(true);
+
+      // The certificate script's last step: the MQTTS listener joins.
+      writeFileSync(
+        join(dir, 'listeners.d', 'mqtts.conf'),
+        localCopy(fileOf(preview, MQTTS_LISTENER_FILE), dir, ports),
+      );
       const certificate = readFileSync(join(dir, 'server.crt'), 'utf8');
       let peer = '';
       const run = await runBroker(conf, async () => {

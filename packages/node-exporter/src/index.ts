@@ -6,6 +6,8 @@ import {
   serviceOptionsSchema,
   type MetricsSource,
   type ModuleCall,
+  placement,
+  reachable,
 } from '@atlas/core';
 import { z } from 'zod';
 import { NODE_EXPORTER_DEFAULTS, NODE_EXPORTER_PORT, nodeExporterModule } from './module.js';
@@ -55,7 +57,10 @@ export function nodeExporter(config: NodeExporterConfig): NodeExporterInstance {
   } as never);
   return Object.assign(call, {
     service: 'node-exporter' as const,
-    metrics: { target: call.outputs.metrics_target },
+    metrics: {
+      target: call.outputs.metrics_target,
+      link: reachable(placement(c), c.port, call.outputs.metrics_target),
+    },
   });
 }
 

@@ -84,7 +84,8 @@ export const DEFAULT_ALERT_RULES: readonly AlertRule[] = [
   },
   {
     alert: 'HighCPUUsage',
-    expr: 'sum by (name) (rate(incus_cpu_seconds_total[5m])) / on (name) incus_cpu_effective_total * 100 > 80',
+    // Grouped by environment too: federated series of two environments may share container names.
+    expr: 'sum by (environment, name) (rate(incus_cpu_seconds_total[5m])) / on (environment, name) max by (environment, name) (incus_cpu_effective_total) * 100 > 80',
     for: '10m',
     severity: 'warning',
     summary: 'Container {{ $labels.name }} uses over 80% of its CPU',
@@ -92,7 +93,7 @@ export const DEFAULT_ALERT_RULES: readonly AlertRule[] = [
   },
   {
     alert: 'HighLoadAverage',
-    expr: 'node_load1 > on (instance) 2 * count by (instance) (node_cpu_seconds_total{mode="idle"})',
+    expr: 'node_load1 > on (environment, instance) 2 * count by (environment, instance) (node_cpu_seconds_total{mode="idle"})',
     for: '5m',
     severity: 'warning',
     summary: 'Host {{ $labels.instance }} load is over twice its CPU count',

@@ -5,13 +5,23 @@ import {
   parseConfig,
   serviceArgs,
   serviceOptionsSchema,
+  linkedValue,
+  type AlertReceiver,
   type DatasourceSource,
+  type Link,
   type MetricsSource,
   type ModuleCall,
+  placement,
+  reachable,
 } from '@atlas/core';
-import { isExpr, object, str, toExpr, tuple, type Expr } from '@atlas/hcl';
+import { isExpr, object, str, toExpr, tuple, type Expr, tpl } from '@atlas/hcl';
 import { z } from 'zod';
-import { PROMETHEUS_DEFAULTS, alertRuleValue, prometheusModule } from './module.js';
+import {
+  PROMETHEUS_DEFAULTS,
+  PROMETHEUS_PORT,
+  alertRuleValue,
+  prometheusModule,
+} from './module.js';
 
 export { DEFAULT_ALERT_RULES, type AlertRule } from './alert-rules.js';
 export { PROMETHEUS_DEFAULTS, PROMETHEUS_PORT, prometheusModule } from './module.js';
@@ -94,6 +104,10 @@ export const prometheusConfigSchema = serviceOptionsSchema(PROMETHEUS_DEFAULTS)
     scrapeInterval: duration.schema.default('15s'),
     evaluationInterval: duration.schema.default('15s'),
     scrapeJobs: z.array(scrapeJobSchema).default([]),
+    /** Added to what this Prometheus sends out; defaults to `{ environment: <its site's environment> }`. */
+    externalLabels: z
+      .record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'expected a label name'), z.string())
+      .optional(),
     alertmanagers: z.array(alertmanagerSchema).default([]),
     /** Replaces the standard alert rules when given. */
     alertRules: z
@@ -149,9 +163,6 @@ export type PrometheusInstance = ModuleCall<
   MetricsSource &
   DatasourceSource & { readonly service: 'prometheus' };
 
-const target = (t: MetricsSource | string): Expr =>
-  typeof t === 'string' ? str(t) : t.metrics.target;
-
 /**
  * The Prometheus that will be called `name`, before it is built: for a service
  * it scrapes that also queries it (Grafana). Its capabilities point at
@@ -171,42 +182,69 @@ export function prometheus(config: PrometheusConfig): PrometheusInstance {
   const c = parseConfig(prometheusConfigSchema, config, [
     config.name ?? PROMETHEUS_DEFAULTS.instanceName,
   ]);
-  const call = prometheusModule.call(c.name, {
-    ...(serviceArgs(c, PROMETHEUS_DEFAULTS) as object),
-    retention_time: c.retention.time === '30d' ? undefined : c.retention.time,
-    retention_size: c.retention.size,
-    scrape_interval: c.scrapeInterval === '15s' ? undefined : c.scrapeInterval,
-    evaluation_interval: c.evaluationInterval === '15s' ? undefined : c.evaluationInterval,
-    scrape_jobs: c.scrapeJobs.length
-      ? tuple(
-          c.scrapeJobs.map((j) =>
-            object(
-              {
-                name: str(j.name),
-                targets: tuple(j.targets.map(target)),
-                ...(j.metricsPath ? { metrics_path: str(j.metricsPath) } : {}),
-                ...(j.scheme ? { scheme: str(j.scheme) } : {}),
-                ...(j.honorLabels ? { honor_labels: toExpr(true) } : {}),
-                ...(j.params ? { params: toExpr(j.params) } : {}),
-                ...(j.labels ? { labels: toExpr(j.labels) } : {}),
-              },
-              { multiline: true },
+  const links: Link[] = [];
+  const target = (t: MetricsSource | string): Expr =>
+    typeof t === 'string'
+      ? str(t)
+      : linkedValue(c, t.metrics.link, t.metrics.target, 'scrape_jobs', links);
+  const alertmanager = (a: AlertReceiver | string): Expr =>
+    typeof a === 'string'
+      ? str(a)
+      : linkedValue(c, a.alerting.link, a.alerting.target, 'alertmanagers', links);
+  const call = prometheusModule.call(
+    c.name,
+    {
+      ...(serviceArgs(c, PROMETHEUS_DEFAULTS) as object),
+      retention_time: c.retention.time === '30d' ? undefined : c.retention.time,
+      retention_size: c.retention.size,
+      scrape_interval: c.scrapeInterval === '15s' ? undefined : c.scrapeInterval,
+      evaluation_interval: c.evaluationInterval === '15s' ? undefined : c.evaluationInterval,
+      external_labels:
+        c.externalLabels ??
+        (c.network.site ? { environment: c.network.site.environment } : undefined),
+      scrape_jobs: c.scrapeJobs.length
+        ? tuple(
+            c.scrapeJobs.map((j) =>
+              object(
+                {
+                  name: str(j.name),
+                  targets: tuple(j.targets.map(target)),
+                  ...(j.metricsPath ? { metrics_path: str(j.metricsPath) } : {}),
+                  ...(j.scheme ? { scheme: str(j.scheme) } : {}),
+                  ...(j.honorLabels ? { honor_labels: toExpr(true) } : {}),
+                  ...(j.params ? { params: toExpr(j.params) } : {}),
+                  ...(j.labels ? { labels: toExpr(j.labels) } : {}),
+                },
+                { multiline: true },
+              ),
             ),
-          ),
-        )
-      : undefined,
-    alertmanagers: c.alertmanagers.length
-      ? tuple(c.alertmanagers.map((a) => (typeof a === 'string' ? str(a) : a.alerting.target)))
-      : undefined,
-    alert_rules: c.alertRules?.map(alertRuleValue),
-    incus_metrics:
-      c.incusMetrics && !isExpr(c.incusMetrics)
-        ? c.incusMetrics.incusMetrics.prometheus
-        : c.incusMetrics,
-  } as never);
+          )
+        : undefined,
+      alertmanagers: c.alertmanagers.length ? tuple(c.alertmanagers.map(alertmanager)) : undefined,
+      alert_rules: c.alertRules?.map(alertRuleValue),
+      incus_metrics:
+        c.incusMetrics && !isExpr(c.incusMetrics)
+          ? c.incusMetrics.incusMetrics.prometheus
+          : c.incusMetrics,
+    } as never,
+    { links },
+  );
+  const at = placement(c);
   return Object.assign(call, {
     service: 'prometheus' as const,
-    metrics: { target: call.outputs.metrics_target },
-    datasource: { type: 'prometheus' as const, url: call.outputs.endpoint },
+    metrics: {
+      target: call.outputs.metrics_target,
+      link: reachable(at, PROMETHEUS_PORT, call.outputs.metrics_target),
+    },
+    datasource: {
+      type: 'prometheus' as const,
+      url: call.outputs.endpoint,
+      link: reachable(
+        at,
+        PROMETHEUS_PORT,
+        call.outputs.endpoint,
+        (hostPort) => tpl`http://${hostPort}`,
+      ),
+    },
   });
 }

@@ -85,6 +85,8 @@ export const prometheusModule = incusServiceModule({
   description:
     'Prometheus in an Incus system container: scrape jobs (federation included) and alert rules from typed variables, Alertmanager targets, Incus metrics over mTLS, and time- and size-based retention on a persistent volume.',
   defaults: PROMETHEUS_DEFAULTS,
+  // Published when another environment federates it (issue 9).
+  proxyDevices: true,
   variables: {
     retention_time: variable({
       type: T.string,
@@ -122,6 +124,12 @@ export const prometheusModule = incusServiceModule({
       default: '15s',
       rules: [duration],
     }),
+    external_labels: variable({
+      type: T.map(T.string),
+      description:
+        'Labels added to every series, alert and federated sample this Prometheus sends out, e.g. { environment = "cluster01" }: they keep two environments\' series apart once one federates the other.',
+      default: {},
+    }),
     scrape_jobs: variable({
       type: T.list(scrapeJobType),
       description:
@@ -154,7 +162,8 @@ export const prometheusModule = incusServiceModule({
     }),
     alertmanagers: variable({
       type: T.list(T.string),
-      description: 'Alertmanager addresses (host:port) that firing alerts are sent to.',
+      description:
+        'Alertmanager addresses (host:port) that firing alerts are sent to; null entries (not known yet) are left out.',
       default: [],
     }),
     alert_rules: variable({
@@ -239,6 +248,7 @@ export const prometheusModule = incusServiceModule({
           global: object({
             scrape_interval: v.scrape_interval,
             evaluation_interval: v.evaluation_interval,
+            external_labels: v.external_labels,
           }),
           rule_files: tuple([str('/etc/prometheus/rules/*.yml')]),
           scrape_configs: call('concat', [
@@ -256,13 +266,16 @@ export const prometheusModule = incusServiceModule({
         },
         { multiline: true },
       ),
+      // Nulls (an address another environment has not published yet) are dropped, never sent as targets.
       cond(
-        binary('==', call('length', [v.alertmanagers]), num(0)),
+        binary('==', call('length', [call('compact', [v.alertmanagers])]), num(0)),
         object({}),
         object({
           alerting: object({
             alertmanagers: tuple([
-              object({ static_configs: tuple([object({ targets: v.alertmanagers })]) }),
+              object({
+                static_configs: tuple([object({ targets: call('compact', [v.alertmanagers]) })]),
+              }),
             ]),
           }),
         }),

@@ -241,3 +241,21 @@ describe('prometheus rules the module checks from HCL', () => {
     );
   });
 });
+
+describe('prometheus before another environment is applied', () => {
+  it('sends alerts to no null target (no [null], no http:///api/v2/alerts)', () => {
+    const pending = previewModule(prometheusModule, { profiles: ['base'], alertmanagers: [null] });
+    const config = parse(pending.files.get('/etc/prometheus/prometheus.yml')!.content);
+    expect(config).not.toHaveProperty('alerting');
+    const known = previewModule(prometheusModule, {
+      profiles: ['base'],
+      alertmanagers: [null, '192.168.71.11:9093'],
+      external_labels: { environment: 'iapetus' },
+    });
+    const ready = parse(known.files.get('/etc/prometheus/prometheus.yml')!.content);
+    expect(ready.alerting.alertmanagers[0].static_configs[0].targets).toEqual([
+      '192.168.71.11:9093',
+    ]);
+    expect(ready.global.external_labels).toEqual({ environment: 'iapetus' });
+  });
+});

@@ -6,7 +6,7 @@ import {
   type ModuleCall,
 } from '@atlas/core';
 import { z } from 'zod';
-import { logShippingArgs, logShippingOptions } from '@atlas/core';
+import { logShippingArgs, logShippingOptions, type Link } from '@atlas/core';
 import { PROMTAIL_DEFAULTS, PROMTAIL_PORT, promtailModule } from './module.js';
 
 export {
@@ -40,10 +40,15 @@ export function promtail(config: PromtailConfig): PromtailInstance {
   const c = parseConfig(promtailConfigSchema, config, [
     config.name ?? PROMTAIL_DEFAULTS.instanceName,
   ]);
-  const call = promtailModule.call(c.name, {
-    ...serviceArgs(c, PROMTAIL_DEFAULTS),
-    ...logShippingArgs(c, PROMTAIL_PORT),
-  } as Parameters<typeof promtailModule.call>[1]);
+  const links: Link[] = [];
+  const call = promtailModule.call(
+    c.name,
+    {
+      ...serviceArgs(c, PROMTAIL_DEFAULTS),
+      ...logShippingArgs(c, PROMTAIL_PORT, links),
+    } as Parameters<typeof promtailModule.call>[1],
+    { links },
+  );
   return Object.assign(call, {
     service: 'promtail' as const,
     metrics: { target: call.outputs.metrics_target },

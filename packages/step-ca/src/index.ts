@@ -2,6 +2,8 @@ import {
   T,
   instanceVariable,
   parseConfig,
+  placement,
+  reachable,
   port,
   serviceArgs,
   serviceOptionsSchema,
@@ -11,6 +13,7 @@ import {
 } from '@atlas/core';
 
 export { certificateAuthoritySchema, type CertificateAuthority } from '@atlas/core';
+import { tpl } from '@atlas/hcl';
 import { z } from 'zod';
 import {
   FINGERPRINT_PATH,
@@ -51,6 +54,8 @@ export const stepCaConfigSchema = serviceOptionsSchema(STEP_CA_DEFAULTS)
     /** Defaults to `<name>.incus`, `<name>` and `localhost`. */
     dnsNames: z.array(dnsName.schema).min(1, 'expected at least one DNS name').optional(),
     acmeProvisioner: provisionerName.schema.default(STEP_CA_SETTINGS.acmeProvisioner),
+    /** A JWK provisioner for services the CA cannot reach for an ACME challenge; its password is a root secret. */
+    serviceProvisioner: z.union([z.literal(false), provisionerName.schema]).default(false),
     certDuration: certDurationSchema.default(STEP_CA_SETTINGS.certDuration),
     maxCertDuration: certDurationSchema.default(STEP_CA_SETTINGS.maxCertDuration),
     port: port.schema.default(STEP_CA_PORT),
@@ -104,6 +109,22 @@ export function stepCa(config: StepCaConfig): StepCaInstance {
     `<output of: incus exec ${c.name} -- cat ${FINGERPRINT_PATH}>`,
   );
   const unless = <V>(value: V, dflt: V): V | undefined => (value === dflt ? undefined : value);
+  const provisioner = c.serviceProvisioner
+    ? {
+        name: c.serviceProvisioner,
+        password: instanceVariable<string>(
+          c.name,
+          'service_provisioner_password',
+          {
+            type: T.string,
+            description: `Password of the "${c.serviceProvisioner}" JWK provisioner of ${c.name}; services that take certificates from it need the same value.`,
+            sensitive: true,
+            validations: caPasswordValidations,
+          },
+          `<${c.name} service provisioner password>`,
+        ),
+      }
+    : undefined;
   const call = stepCaModule.call(
     c.name,
     {
@@ -115,13 +136,31 @@ export function stepCa(config: StepCaConfig): StepCaInstance {
       max_cert_duration: unless(c.maxCertDuration, STEP_CA_SETTINGS.maxCertDuration),
       port: unless(c.port, STEP_CA_PORT),
       ca_password: caPassword.ref,
+      service_provisioner: provisioner?.name,
+      service_provisioner_password: provisioner?.password.ref,
     } as never,
-    { inputs: [caPassword] },
+    { inputs: [caPassword, ...(provisioner ? [provisioner.password] : [])] },
   );
   return Object.assign(call, {
     service: 'step-ca' as const,
     caPassword,
-    acme: { directoryUrl: call.outputs.acme_directory_url, caUrl: call.outputs.ca_url },
+    acme: {
+      directoryUrl: call.outputs.acme_directory_url,
+      caUrl: call.outputs.ca_url,
+      directoryLink: reachable(
+        placement(c),
+        c.port,
+        call.outputs.acme_directory_url,
+        (hostPort) => tpl`https://${hostPort}/acme/${c.acmeProvisioner}/directory`,
+      ),
+      caLink: reachable(
+        placement(c),
+        c.port,
+        call.outputs.ca_url,
+        (hostPort) => tpl`https://${hostPort}`,
+      ),
+    },
     rootFingerprint: fingerprint,
+    ...(provisioner ? { provisioner } : {}),
   });
 }

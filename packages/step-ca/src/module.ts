@@ -3,6 +3,7 @@ import {
   T,
   aptRepositoryInstall,
   incusServiceModule,
+  nullable,
   output,
   packageInfo,
   port,
@@ -56,6 +57,7 @@ export const STEP_CA_DEFAULTS = {
 export const STEP_CA_SETTINGS = {
   caName: 'Atlas Internal CA',
   acmeProvisioner: 'acme',
+  serviceProvisioner: 'services',
   certDuration: '24h',
   maxCertDuration: '24h',
 } as const;
@@ -164,6 +166,7 @@ export const caPasswordValidations = (self: Expr): Validation[] => [
 const instance = ref('var.instance_name');
 const INIT_SCRIPT = '/usr/local/sbin/atlas-step-ca-init';
 const PASSWORD_FILE = '/etc/step-ca/password';
+const SERVICES_PASSWORD_FILE = '/etc/step-ca/services-password';
 
 /**
  * First boot: initialise the CA unless the data volume already holds one, then
@@ -199,6 +202,14 @@ fi
 if ! jq -e --arg name '${ref('acme_provisioner')}' \\
 	'any(.authority.provisioners[]; .type == "ACME" and .name == $name)' "$config" >/dev/null; then
 	as_step step ca provisioner add '${ref('acme_provisioner')}' --type ACME --ca-config "$config"
+fi
+
+# Services in other networks or environments sign a token with this provisioner's
+# password: the CA needs no way back to them, unlike an ACME challenge.
+if [ -s ${SERVICES_PASSWORD_FILE} ] && ! jq -e --arg name '${ref('service_provisioner')}' \\
+	'any(.authority.provisioners[]; .type == "JWK" and .name == $name)' "$config" >/dev/null; then
+	as_step step ca provisioner add '${ref('service_provisioner')}' --type JWK --create \\
+		--password-file ${SERVICES_PASSWORD_FILE} --ca-config "$config"
 fi
 
 updated="$(mktemp)"
@@ -249,6 +260,8 @@ export const stepCaModule = incusServiceModule({
   description:
     "step-ca in an Incus system container: a CA initialised on first boot with an ACME provisioner, its name, DNS names and certificate lifetimes from variables, keys encrypted with a sensitive password, and the root fingerprint published for clients' trust.",
   defaults: STEP_CA_DEFAULTS,
+  // Published when another environment takes certificates from it (issue 9).
+  proxyDevices: true,
   variables: {
     ca_name: variable({
       type: T.string,
@@ -315,6 +328,24 @@ export const stepCaModule = incusServiceModule({
       validations: caPasswordValidations,
       example: ref('var.step_ca01_password'),
     }),
+    service_provisioner: variable({
+      type: T.string,
+      description:
+        'Name of a JWK provisioner for services the CA cannot reach for an ACME challenge (another network or environment), whose key is encrypted with service_provisioner_password; null for none.',
+      default: null,
+      rules: [nullable(provisionerName)],
+    }),
+    service_provisioner_password: variable({
+      type: T.string,
+      description: `Password of the service_provisioner's key; clients sign certificate requests with it (at least ${MIN_PASSWORD_LENGTH} characters). Needed with service_provisioner.`,
+      sensitive: true,
+      default: null,
+      validations: (self): Validation[] =>
+        caPasswordValidations(self).map((rule) => ({
+          condition: cond(binary('==', self, nil), bool(true), rule.condition),
+          errorMessage: `Must be null, or: ${rule.errorMessage}`,
+        })),
+    }),
   },
   build: (v) => ({
     locals: {
@@ -335,6 +366,11 @@ export const stepCaModule = incusServiceModule({
             dns_names: ref('local.dns_names'),
             port: v.port,
             acme_provisioner: v.acme_provisioner,
+            service_provisioner: cond(
+              binary('==', v.service_provisioner, nil),
+              str(''),
+              v.service_provisioner,
+            ),
             cert_duration: v.cert_duration,
             max_cert_duration: v.max_cert_duration,
           },
@@ -355,6 +391,14 @@ export const stepCaModule = incusServiceModule({
             permissions: '0640',
             defer: true,
           },
+          {
+            path: SERVICES_PASSWORD_FILE,
+            content: ref('service_provisioner_password'),
+            owner: 'root:step',
+            permissions: '0640',
+            defer: true,
+            when: ref('service_provisioner'),
+          },
           { path: INIT_SCRIPT, content: ref('init_script'), permissions: '0755' },
           { path: '/etc/systemd/system/step-ca.service', content: SERVICE_UNIT },
         ],
@@ -367,6 +411,12 @@ export const stepCaModule = incusServiceModule({
       },
       vars: {
         ca_password: v.ca_password,
+        service_provisioner: binary('!=', v.service_provisioner, nil),
+        service_provisioner_password: cond(
+          binary('==', v.service_provisioner_password, nil),
+          str(''),
+          v.service_provisioner_password,
+        ),
         init_script: ref('local.init_script'),
       },
     },
@@ -380,6 +430,12 @@ export const stepCaModule = incusServiceModule({
       acme_directory_url: output({
         description: 'ACME directory URL clients request certificates from.',
         value: tpl`https://${instance}.incus:${v.port}/acme/${v.acme_provisioner}/directory`,
+        type: T.string,
+      }),
+      service_provisioner: output({
+        description:
+          'Name of the JWK provisioner for services the CA cannot reach for a challenge, or null for none.',
+        value: v.service_provisioner,
         type: T.string,
       }),
       health_url: output({

@@ -281,8 +281,50 @@ describe('step-ca first boot', () => {
   });
 });
 
+describe('step-ca for services in other environments', () => {
+  const withServices = () =>
+    preview({
+      service_provisioner: 'services',
+      service_provisioner_password: 'a long provisioner secret',
+    });
+
+  it('adds a JWK provisioner whose password file only root and step read', () => {
+    const p = withServices();
+    expect(fileOf(p, INIT_SCRIPT)).toContain(
+      "step ca provisioner add 'services' --type JWK --create",
+    );
+    expect(p.files.get('/etc/step-ca/services-password')).toMatchObject({
+      content: 'a long provisioner secret',
+      permissions: '0640',
+    });
+    expect(preview().files.has('/etc/step-ca/services-password')).toBe(false);
+  });
+
+  it('makes the builder declare the password as a sensitive root variable', () => {
+    const ca = stepCa({ network, serviceProvisioner: 'services' });
+    expect(ca.provisioner?.name).toBe('services');
+    expect(ca.provisioner?.password).toMatchObject({
+      name: 'step_ca01_service_provisioner_password',
+      spec: { sensitive: true },
+    });
+    expect(ca.options.inputs).toContain(ca.provisioner!.password);
+    expect(stepCa({ network }).provisioner).toBeUndefined();
+  });
+
+  it.skipIf(!hasChecker('shellcheck'))('its init script passes shellcheck', () => {
+    const result = checkContent('shellcheck', fileOf(withServices(), INIT_SCRIPT), (f) => [f]);
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it.skipIf(!hasChecker('cloud-init'))('its user-data passes cloud-init schema', () => {
+    const result = checkCloudInit(withServices().cloudInit!);
+    expect(result.stdout + result.stderr).toContain('Valid cloud-config');
+  });
+});
+
 describe('the step-ca module', () => {
-  it('is valid, tofu-fmt exact OpenTofu with no proxy devices', async () => {
+  it('is valid, tofu-fmt exact OpenTofu that publishes nothing unless a link needs it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'atlas-step-ca-'));
     try {
       await writeTree(join(dir, 'generated'), renderModules([stepCaModule]));
@@ -290,6 +332,7 @@ describe('the step-ca module', () => {
       const summary = await summarizeModule(join(dir, 'generated', 'modules', 'step-ca'));
       expect(summary.resources).toEqual([
         'incus_instance.this',
+        'incus_network_forward.this',
         'incus_profile.service',
         'incus_storage_volume.data',
       ]);
@@ -302,7 +345,9 @@ describe('the step-ca module', () => {
           'root_certificate_path',
         ]),
       );
-      expect(summary.variables.proxy_devices).toBeUndefined();
+      // Remote clients get a proxy device or network forward from the estate (issue 9); none by default.
+      expect(summary.variables.proxy_devices).toMatchObject({ required: false });
+      expect(summary.variables.network_forward).toMatchObject({ required: false });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,0 +1,560 @@
+import { alertmanager } from '@atlas/alertmanager';
+import { baseInfrastructure } from '@atlas/base';
+import {
+  defineSite,
+  fromEnvironment,
+  serviceFacts,
+  type Environment,
+  type ModuleCall,
+} from '@atlas/core';
+import { nodeExporters } from '@atlas/node-exporter';
+import { federationJob, prometheus, scrapeJob } from '@atlas/prometheus';
+import { evaluate, previewModule, UNKNOWN, type Scope, type Value } from '@atlas/preview';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { CLUSTER01_HOSTS } from './cluster01.js';
+import { IAPETUS_HOST } from './iapetus.js';
+import { atlasEstate, type NetworkChoice } from './index.js';
+
+/**
+ * Issue 9, proved on what the estate renders: every module of both
+ * environments is evaluated as `tofu plan` would (module outputs fed into the
+ * modules that use them, resource addresses standing in as symbolic
+ * addresses), every address in every rendered configuration is collected —
+ * prometheus.yml targets, Alloy, Grafana, Incus logging and CA URLs, zone
+ * records — and each is checked against a model of what the consumer can
+ * route to. The model is written here, independent of the resolver.
+ */
+
+const MODES: Record<string, NetworkChoice> = {
+  bridge: { mode: 'bridge' },
+  physical: { mode: 'physical', parent: 'eno1' },
+  ovn: { mode: 'ovn', parent: 'uplink' },
+};
+
+/** One service (or the Incus daemon) of an environment, after evaluation. */
+interface Evaluated {
+  readonly env: string;
+  readonly call: ModuleCall;
+  readonly instance?: string;
+  /** Network role, or undefined for what runs on the host (incus-loki, incus-metrics). */
+  readonly role?: string;
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly files: string[];
+  /** What cloud-init writes, by path. */
+  readonly written: ReadonlyMap<string, string>;
+  readonly address?: string;
+}
+
+/** A root variable value that passes its validations (secrets are placeholders, never real). */
+function rootValue(name: string): Value {
+  if (name.endsWith('_fingerprint')) return 'ab'.repeat(32);
+  if (name.endsWith('_tunnel_token')) return `eyJ${'A'.repeat(60)}`;
+  if (name.endsWith('_users')) return { sensor: 'a long enough password' };
+  if (name.endsWith('_applied')) return false;
+  if (name.includes('certificate'))
+    return '-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n';
+  if (name.endsWith('_key') && name.includes('incus'))
+    return '-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n';
+  return 'a-placeholder-secret-of-sufficient-length-0123456789';
+}
+
+/** Values only the provider knows (certificates, names of created resources), as placeholders. */
+function settle(value: Value): Value {
+  if (value === UNKNOWN) return '(pending)';
+  if (Array.isArray(value)) return value.map((v) => settle(v as Value)) as Value;
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value as Record<string, Value>).map(([k, v]) => [k, settle(v)]),
+    ) as Value;
+  return value;
+}
+
+function strings(value: Value, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (Array.isArray(value)) value.forEach((v) => strings(v as Value, out));
+  else if (value && typeof value === 'object')
+    Object.values(value as Record<string, Value>).forEach((v) => strings(v, out));
+  return out;
+}
+
+/** Evaluate every module of `env` in plan order, feeding each one's outputs to its consumers. */
+function evaluateEnvironment(
+  env: Environment,
+  lan: { next: number },
+  problems: string[],
+): Evaluated[] {
+  const facts = new Map(serviceFacts(env).map((f) => [f.module, f]));
+  const outputs: Record<string, Value> = {};
+  const roots = Object.fromEntries(env.variables.map((v) => [v.name, rootValue(v.name)]));
+  const scope: Scope = {
+    lookup: (root) =>
+      root === 'module' ? (outputs as Value) : root === 'var' ? (roots as Value) : undefined,
+  };
+  const byCall = new Map<string, Evaluated>();
+  const networks = evaluate(
+    env.modules.find((m) => m.definition.name === 'base')!.args.get('networks')!,
+    scope,
+  ) as Record<string, { type?: string }>;
+  const addressOf = (role: string | undefined, index: number) =>
+    networks[role ?? '']?.type === 'physical'
+      ? `192.168.99.${lan.next++}`
+      : `10.${role === 'production' ? 10 : role === 'gitops' ? 30 : 20}.0.${100 + index}`;
+  // Two passes: a module may use an output of one declared after it (Grafana → Prometheus).
+  for (let pass = 0; pass < 2; pass++) {
+    env.modules.forEach((call, index) => {
+      const inputs = Object.fromEntries(
+        [...call.args].map(([k, v]) => {
+          try {
+            return [k, evaluate(v, scope)];
+          } catch (error) {
+            if (pass === 1) problems.push(`${env.name}/${call.name}.${k}: ${String(error)}`);
+            return [k, UNKNOWN];
+          }
+        }),
+      );
+      const preview = previewModule(call.definition, inputs);
+      if (pass === 1)
+        problems.push(...preview.validationErrors.map((e) => `${env.name}/${call.name}: ${e}`));
+      const fact = facts.get(call.name);
+      const address = fact ? addressOf(fact.network, index) : undefined;
+      const out = {
+        ...(settle(preview.outputs as Value) as Record<string, Value>),
+        ...(address ? { ipv4_address: address } : {}),
+      } as Value;
+      // A counted call is a list of instances, as module.<name>[*] sees it.
+      // (The count of a call gated on a secret uses nonsensitive(), which the preview lacks: the secret is set.)
+      const counted = call.options.count ? 1 : undefined;
+      outputs[call.name] = counted === undefined ? out : counted === 1 ? [out] : [];
+      byCall.set(call.name, {
+        env: env.name,
+        call,
+        ...(fact ? { instance: fact.instance } : {}),
+        ...(fact?.network ? { role: fact.network } : {}),
+        inputs,
+        files: [
+          ...[...preview.files.values()].map((f) => f.content),
+          ...strings(preview.resources as Value),
+        ],
+        written: new Map([...preview.files].map(([path, f]) => [path, f.content])),
+        ...(address ? { address } : {}),
+      });
+    });
+  }
+  return [...byCall.values()];
+}
+
+/** `host:port` addresses a configuration text points at, skipping names outside the estate. */
+function addressesIn(text: string): Array<{ host: string; port: number }> {
+  const found: Array<{ host: string; port: number }> = [];
+  for (const m of text.matchAll(/\b((?:\d{1,3}\.){3}\d{1,3}|[a-z0-9-]+\.incus|localhost):(\d+)\b/g))
+    // Where a service or proxy device listens is not a link (tcp:ADDRESS:PORT, 0.0.0.0).
+    if (m[1] !== '0.0.0.0' && !/(tcp|udp):$/.test(text.slice(0, m.index)))
+      found.push({ host: m[1]!, port: Number(m[2]) });
+  return found;
+}
+
+/** A-record values of a rendered zone file. */
+const zoneRecords = (text: string) =>
+  [...text.matchAll(/\sIN\s+A\s+((?:\d{1,3}\.){3}\d{1,3})\b/g)].map((m) => m[1]!);
+
+interface Estate {
+  readonly services: Evaluated[];
+  readonly modes: Record<string, Record<string, string>>;
+  readonly sites: Record<string, Environment['site']>;
+  /** Inputs that failed to evaluate or validate: the plan would stop there. */
+  readonly problems: string[];
+}
+
+function evaluateEstate(choice: NetworkChoice): Estate {
+  const estate = atlasEstate({ iapetus: choice, cluster01: choice });
+  const lan = { next: 1 };
+  const problems: string[] = [];
+  const services = estate.environments.flatMap((env) => evaluateEnvironment(env, lan, problems));
+  const modes: Record<string, Record<string, string>> = {};
+  for (const s of services.filter((x) => x.call.definition.name === 'base'))
+    modes[s.env] = Object.fromEntries(
+      Object.entries(s.inputs.networks as Record<string, { type?: string }>).map(([r, n]) => [
+        r,
+        n.type ?? 'bridge',
+      ]),
+    );
+  return {
+    services,
+    modes,
+    sites: Object.fromEntries(estate.environments.map((e) => [e.name, e.site])),
+    problems,
+  };
+}
+
+/**
+ * Why `consumer` reaches `host:port`, or undefined when nothing routes there.
+ * `lan` consumers are outside Incus (clients of the LAN-facing DNS).
+ */
+function reachable(
+  estate: Estate,
+  consumer: { env: string; role?: string; lan?: boolean; self?: Evaluated },
+  host: string,
+  port: number,
+): string | undefined {
+  const mode = (env: string, role?: string) => (role ? estate.modes[env]?.[role] : undefined);
+  const own = estate.services.filter((s) => s.env === consumer.env);
+  if (host === 'localhost' || host === '127.0.0.1') return consumer.self ? 'itself' : undefined;
+  if (host.endsWith('.incus')) {
+    const producer = own.find((s) => `${s.instance}.incus` === host);
+    if (!producer || consumer.lan) return undefined;
+    return producer.role === consumer.role ? 'Incus DNS, same network' : undefined;
+  }
+  const lanHost = Object.entries(estate.sites).flatMap(([env, site]) =>
+    (site?.hosts ?? []).map((h) => ({ env, ...h })),
+  );
+  const hostMatch = lanHost.find((h) => h.lanAddress === host);
+  if (hostMatch) {
+    // A proxy device on a service running on that host, listening on that port.
+    const single = estate.sites[hostMatch.env]!.hosts.length === 1;
+    const published = estate.services.some((s) => {
+      if (s.env !== hostMatch.env) return false;
+      const devices = (s.inputs.proxy_devices ?? {}) as Record<string, { listen: string }>;
+      const onHost = single || s.inputs.target_node === hostMatch.name;
+      return onHost && Object.values(devices).some((d) => d.listen === `tcp:0.0.0.0:${port}`);
+    });
+    if (published) return `published on ${hostMatch.name}`;
+    // The Incus API of the consumer's own host.
+    return port === 8443 && hostMatch.env === consumer.env ? 'its own host' : undefined;
+  }
+  const forward = estate.services.find((s) => {
+    const f = s.inputs.network_forward as
+      { listen_address: string; ports: Array<{ port: number }> } | null | undefined;
+    return f?.listen_address === host && f.ports.some((p) => p.port === port);
+  });
+  if (forward) return `forward of ${forward.env}/${forward.instance}`;
+  if (host.startsWith('192.168.99.')) return 'LAN address';
+  const producer = own.find((s) => s.address === host);
+  if (producer) {
+    if (consumer.lan || mode(consumer.env, consumer.role) === 'ovn') return undefined;
+    return mode(producer.env, producer.role) === 'bridge' ? 'routed by the host' : undefined;
+  }
+  // A bridge gateway is the host itself (Incus API, Incus DNS).
+  const gateway = /^10\.(\d+)\.0\.1$/.exec(host);
+  if (gateway && consumer.role && mode(consumer.env, consumer.role) === 'bridge')
+    return 'its own host (bridge gateway)';
+  return undefined;
+}
+
+describe.each(Object.entries(MODES))('every rendered address in %s mode', (name, choice) => {
+  const estate = evaluateEstate(choice);
+  const checked: string[] = [];
+  const failures: string[] = [];
+  for (const s of estate.services) {
+    const consumer = { env: s.env, ...(s.role ? { role: s.role } : {}), self: s };
+    for (const text of s.files) {
+      for (const { host, port } of addressesIn(text)) {
+        const why = reachable(estate, consumer, host, port);
+        const line = `${s.env}/${s.instance ?? s.call.name} → ${host}:${port}`;
+        if (why) checked.push(`${line} (${why})`);
+        else failures.push(line);
+      }
+      if (s.call.definition.name === 'coredns')
+        for (const a of zoneRecords(text)) {
+          // The zone answers LAN clients; the record's service listens on a port of its own.
+          const ok = [9093, 9090, 53].some((p) =>
+            reachable(estate, { env: s.env, lan: true }, a, p),
+          );
+          (ok ? checked : failures).push(`${s.env}/${s.instance} zone record → ${a}`);
+        }
+    }
+  }
+
+  it('finds the links of issue 9 in the configurations', () => {
+    const all = checked.join('\n');
+    // Alloy → Loki, federation, alerting, Grafana's datasources, the CA, Incus logging and metrics.
+    expect(all).toMatch(/cluster01\/alloy01 → \S+:3100/);
+    expect(all).toMatch(/iapetus\/prometheus01 → \S+:9090 \((published|forward)/);
+    expect(all).toMatch(/iapetus\/prometheus01 → \S+:9093 \((published|forward)/);
+    expect(all).toMatch(/iapetus\/grafana01 → \S+:9093/);
+    expect(all).toMatch(/cluster01\/mosquitto01 → \S+:9000 \((published|forward)/);
+    expect(all).toMatch(/iapetus\/incus_loki → \S+:3100/);
+    expect(all).toMatch(/cluster01\/prometheus01 → \S+:8443/);
+    expect(all).toMatch(/cluster01\/coredns01 zone record/);
+    expect(checked.length).toBeGreaterThan(20);
+  });
+
+  it('evaluates every module input, and every input passes its validations', () => {
+    expect(estate.problems).toEqual([]);
+  });
+
+  it('has no address its consumer cannot reach', () => {
+    expect(failures).toEqual([]);
+  });
+
+  it(`keeps cross-environment traffic off names only the other host's DNS answers (${name})`, () => {
+    for (const s of estate.services.filter((x) => x.env === 'cluster01'))
+      for (const text of s.files)
+        expect(text, s.call.name).not.toMatch(/loki01\.incus|step-ca01\.incus/);
+    const iapetusPrometheus = estate.services.find(
+      (s) => s.env === 'iapetus' && s.instance === 'prometheus01',
+    )!;
+    const config = parse(iapetusPrometheus.files.find((f) => f.includes('scrape_configs'))!) as {
+      global: { external_labels: Record<string, string> };
+      scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
+    };
+    expect(config.global.external_labels).toEqual({ environment: 'iapetus' });
+    const federation = config.scrape_configs.find((j) => j.job_name === 'federate-cluster01')!;
+    const [target] = federation.static_configs[0]!.targets;
+    expect(target).not.toMatch(/prometheus01\.incus/);
+    const expected =
+      choice.mode === 'ovn'
+        ? /^192\.168\.68\.3\d:9090$/
+        : new RegExp(`^${CLUSTER01_HOSTS[0].lanAddress.replace(/\./g, '\\.')}:9090$`);
+    expect(target).toMatch(expected);
+    if (choice.mode !== 'ovn') expect(IAPETUS_HOST.lanAddress).toBe('192.168.71.10');
+  });
+});
+
+/** Two small environments built the way environments/*.ts build theirs, for links that cannot route. */
+function pair(
+  mode: NetworkChoice['mode'],
+  options: { pin?: boolean; routed?: string[]; site?: boolean } = {},
+) {
+  const parent = mode === 'ovn' ? 'uplink' : 'eno1';
+  const siteOf = (environment: string, hosts: Array<{ name: string; lanAddress: string }>) =>
+    defineSite({
+      environment,
+      hosts,
+      ...(mode === 'ovn'
+        ? { ovn: { network: parent, vips: options.routed ?? ['192.168.68.40'] } }
+        : {}),
+    });
+  const networks = { production: { ipv4: '10.10.0.1/24' }, management: { ipv4: '10.20.0.1/24' } };
+  const settings = mode === 'bridge' ? { mode } : { mode, parent };
+  const hub = baseInfrastructure({
+    ...settings,
+    networks,
+    site: siteOf('hub', [{ name: 'hub', lanAddress: '192.168.71.10' }]),
+  });
+  const edgeSite = siteOf('edge-01', [
+    { name: 'm1', lanAddress: '192.168.71.21' },
+    { name: 'm2', lanAddress: '192.168.71.22' },
+  ]);
+  const edge = baseInfrastructure({
+    ...settings,
+    networks,
+    ...(options.site === false ? {} : { site: edgeSite }),
+  });
+  return { hub, edge };
+}
+
+describe('a link with no reachable form is refused, naming both ends and the fix', () => {
+  it('bridge: another environment federates a cluster instance that may run on any member', () => {
+    const { hub, edge } = pair('bridge');
+    const remote = prometheus({ name: 'prometheus01', network: edge.attach('management') });
+    expect(() =>
+      prometheus({
+        name: 'prometheus01',
+        network: hub.attach('management'),
+        scrapeJobs: [federationJob(fromEnvironment('edge-01', remote))],
+      }),
+    ).toThrow(
+      /hub\.prometheus01\.scrape_jobs: prometheus01 \(hub\) cannot reach prometheus01 \(edge-01, management network, bridge\): edge-01 is a cluster .*; pin it with targetNode to one of m1, m2/,
+    );
+    // Pinned, it routes through that member's published port.
+    const pinned = prometheus({
+      name: 'prometheus01',
+      network: edge.attach('management'),
+      targetNode: 'm2',
+    });
+    const federating = prometheus({
+      name: 'prometheus01',
+      network: hub.attach('management'),
+      scrapeJobs: [federationJob(pinned)],
+    });
+    expect(federating.options.links?.[0]).toMatchObject({
+      kind: 'published',
+      address: '192.168.71.22:9090',
+    });
+  });
+
+  it('physical: a LAN-attached service cannot reach a NAT bridge of an environment with no declared host', () => {
+    const { edge } = pair('physical', { site: false });
+    const exporter = nodeExporters({ nodes: ['m1'], network: edge.attach('management') })[0]!;
+    expect(() =>
+      prometheus({
+        name: 'prometheus02',
+        network: edge.attach('production'),
+        scrapeJobs: [scrapeJob('node', exporter)],
+      }),
+    ).toThrow(
+      /prometheus02\.scrape_jobs: prometheus02 cannot reach node-exporter01 \(management network, bridge\): its management bridge is NAT-ed .*; declare the site of the environment/,
+    );
+  });
+
+  it('ovn: more services to forward than routed uplink addresses', () => {
+    const { hub, edge } = pair('ovn', { routed: ['192.168.68.40'] });
+    const first = alertmanager({ name: 'alertmanager01', network: edge.attach('management') });
+    const second = alertmanager({ name: 'alertmanager02', network: edge.attach('management') });
+    expect(() =>
+      prometheus({
+        name: 'prometheus01',
+        network: hub.attach('management'),
+        alertmanagers: [first, second],
+      }),
+    ).toThrow(
+      /prometheus01 \(hub\) cannot reach alertmanager02 \(edge-01, management network, ovn\): another environment, and edge-01 has no free routed uplink address .*; declare the OVN uplink and its routed addresses \(site\.ovn\.vips\) of edge-01/,
+    );
+  });
+});
+
+const canUseNamespaces =
+  process.getuid?.() === 0 &&
+  spawnSync('ip', ['netns', 'list']).status === 0 &&
+  spawnSync('prometheus', ['--version']).status === 0 &&
+  spawnSync('promtool', ['--version']).status === 0;
+
+/**
+ * The real programs: two network namespaces stand for the two hosts, joined
+ * by a veth pair standing for the LAN (iapetus at its LAN address, cluster01's
+ * node1 at its own). Debian's Prometheus runs in each with the configuration
+ * the estate renders — only file paths, the scrape interval and the mTLS
+ * Incus job (whose certificate exists only at apply) changed — and cluster01's
+ * listens where its proxy device would publish it. iapetus's Prometheus must
+ * federate cluster01's series through the rendered address. Traffic stays in
+ * the namespaces; every wait is bounded.
+ */
+describe.skipIf(!canUseNamespaces)(
+  'iapetus federates cluster01 through the published address',
+  () => {
+    const tag = `${process.pid}`;
+    const spaces = { iapetus: `atlas-iap-${tag}`, cluster01: `atlas-c01-${tag}` };
+    const dir = mkdtempSync(join(tmpdir(), 'atlas-federation-'));
+    const children: ChildProcess[] = [];
+    const ip = (...args: string[]) => {
+      const r = spawnSync('ip', args, { encoding: 'utf8', timeout: 10_000 });
+      if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);
+    };
+    afterAll(() => {
+      for (const child of children) child.kill('SIGTERM');
+      for (const ns of Object.values(spaces))
+        spawnSync('ip', ['netns', 'del', ns], { timeout: 10_000 });
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('pulls cluster01 series, labelled with their environment, into iapetus', async () => {
+      const estate = evaluateEstate(MODES.bridge!);
+      const iapetusLan = IAPETUS_HOST.lanAddress;
+      const node1 = CLUSTER01_HOSTS[0];
+      ip('netns', 'add', spaces.iapetus);
+      ip('netns', 'add', spaces.cluster01);
+      ip(
+        'link',
+        'add',
+        `vi${tag}`,
+        'netns',
+        spaces.iapetus,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        `vc${tag}`,
+        'netns',
+        spaces.cluster01,
+      );
+      for (const [ns, dev, address] of [
+        [spaces.iapetus, `vi${tag}`, iapetusLan],
+        [spaces.cluster01, `vc${tag}`, node1.lanAddress],
+      ] as const) {
+        ip('-n', ns, 'addr', 'add', `${address}/24`, 'dev', dev);
+        ip('-n', ns, 'link', 'set', dev, 'up');
+        ip('-n', ns, 'link', 'set', 'lo', 'up');
+      }
+
+      const start = (env: 'iapetus' | 'cluster01', listen: string) => {
+        const service = estate.services.find(
+          (s) => s.env === env && s.instance === 'prometheus01',
+        )!;
+        const home = join(dir, env);
+        mkdirSync(join(home, 'rules'), { recursive: true });
+        writeFileSync(
+          join(home, 'rules', 'atlas.yml'),
+          service.written.get('/etc/prometheus/rules/atlas.yml')!,
+        );
+        const config = parse(service.written.get('/etc/prometheus/prometheus.yml')!) as {
+          global: Record<string, unknown>;
+          rule_files: string[];
+          scrape_configs: Array<{ job_name: string }>;
+        };
+        config.global.scrape_interval = '1s';
+        config.rule_files = [join(home, 'rules', '*.yml')];
+        config.scrape_configs = config.scrape_configs.filter((j) => j.job_name !== 'incus');
+        writeFileSync(join(home, 'prometheus.yml'), stringify(config));
+        const child = spawn(
+          'ip',
+          [
+            'netns',
+            'exec',
+            spaces[env],
+            'prometheus',
+            `--config.file=${join(home, 'prometheus.yml')}`,
+            `--storage.tsdb.path=${join(home, 'data')}`,
+            `--web.listen-address=${listen}`,
+          ],
+          { stdio: 'ignore' },
+        );
+        children.push(child);
+        return config;
+      };
+      // cluster01's Prometheus answers on node1's port 9090, as its proxy device publishes it.
+      start('cluster01', '0.0.0.0:9090');
+      const iapetusConfig = start('iapetus', '127.0.0.1:9090') as unknown as {
+        scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
+      };
+      const federation = iapetusConfig.scrape_configs.find(
+        (j) => j.job_name === 'federate-cluster01',
+      )!;
+      expect(federation.static_configs[0]!.targets).toEqual([`${node1.lanAddress}:9090`]);
+
+      const query = (expr: string) =>
+        spawnSync(
+          'ip',
+          [
+            'netns',
+            'exec',
+            spaces.iapetus,
+            'promtool',
+            'query',
+            'instant',
+            '-o',
+            'json',
+            'http://127.0.0.1:9090',
+            expr,
+          ],
+          { encoding: 'utf8', timeout: 10_000 },
+        );
+      const deadline = Date.now() + 60_000;
+      let series: Array<{ metric: Record<string, string> }> = [];
+      while (Date.now() < deadline) {
+        const r = query('up{environment="cluster01"}');
+        if (r.status === 0 && r.stdout.trim().startsWith('[')) {
+          series = JSON.parse(r.stdout) as typeof series;
+          if (series.some((s) => s.metric.job === 'prometheus')) break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      // cluster01's own "prometheus" job, through federation, carrying cluster01's external label.
+      expect(series.map((s) => s.metric)).toContainEqual(
+        expect.objectContaining({
+          job: 'prometheus',
+          environment: 'cluster01',
+          instance: 'localhost:9090',
+        }),
+      );
+      const federated = JSON.parse(query('up{job="federate-cluster01"}').stdout) as Array<{
+        value: [number, string];
+      }>;
+      expect(federated[0]?.value[1]).toBe('1');
+    }, 120_000);
+  },
+);
