@@ -37,6 +37,11 @@ variable "step_ca01_root_fingerprint" {
     condition     = can(regex("^[0-9a-f]{64}$", var.step_ca01_root_fingerprint))
     error_message = "Must be a SHA-256 fingerprint: 64 lower-case hexadecimal digits."
   }
+
+  validation {
+    condition     = !can(regex("^<.*>$", var.step_ca01_root_fingerprint))
+    error_message = "Still the placeholder from terraform.tfvars.example: set the real value of step_ca01_root_fingerprint."
+  }
 }
 
 variable "step_ca01_service_provisioner_password" {
@@ -47,5 +52,10 @@ variable "step_ca01_service_provisioner_password" {
   validation {
     condition     = length(var.step_ca01_service_provisioner_password) >= 16
     error_message = "Must be at least 16 characters."
+  }
+
+  validation {
+    condition     = !can(regex("^<.*>$", var.step_ca01_service_provisioner_password))
+    error_message = "Still the placeholder from terraform.tfvars.example: set the real value of step_ca01_service_provisioner_password."
   }
 }

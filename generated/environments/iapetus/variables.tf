@@ -9,6 +9,11 @@ variable "step_ca01_password" {
     condition     = length(var.step_ca01_password) >= 16
     error_message = "Must be at least 16 characters."
   }
+
+  validation {
+    condition     = !can(regex("^<.*>$", var.step_ca01_password))
+    error_message = "Still the placeholder from terraform.tfvars.example: set the real value of step_ca01_password."
+  }
 }
 
 variable "step_ca01_service_provisioner_password" {
@@ -20,12 +25,22 @@ variable "step_ca01_service_provisioner_password" {
     condition     = length(var.step_ca01_service_provisioner_password) >= 16
     error_message = "Must be at least 16 characters."
   }
+
+  validation {
+    condition     = !can(regex("^<.*>$", var.step_ca01_service_provisioner_password))
+    error_message = "Still the placeholder from terraform.tfvars.example: set the real value of step_ca01_service_provisioner_password."
+  }
 }
 
 variable "grafana01_admin_password" {
   description = "Admin password of grafana01 (at least 12 characters)."
   type        = string
   sensitive   = true
+
+  validation {
+    condition     = !can(regex("^<.*>$", var.grafana01_admin_password))
+    error_message = "Still the placeholder from terraform.tfvars.example: set the real value of grafana01_admin_password."
+  }
 }
 
 variable "cloudflared01_tunnel_token" {
@@ -40,21 +55,41 @@ variable "atlantis01_github_token" {
   description = "GitHub token atlantis01 comments with."
   type        = string
   sensitive   = true
+
+  validation {
+    condition     = !can(regex("^<.*>$", var.atlantis01_github_token))
+    error_message = "Still the placeholder from terraform.tfvars.example: set the real value of atlantis01_github_token."
+  }
 }
 
 variable "atlantis01_github_webhook_secret" {
   description = "Secret of the GitHub webhook that calls atlantis01 (more than 24 characters)."
   type        = string
   sensitive   = true
+
+  validation {
+    condition     = !can(regex("^<.*>$", var.atlantis01_github_webhook_secret))
+    error_message = "Still the placeholder from terraform.tfvars.example: set the real value of atlantis01_github_webhook_secret."
+  }
 }
 
 variable "atlantis01_incus_client_certificate" {
   description = "PEM client certificate atlantis01 uses for the Incus remotes; trust it on each server."
   type        = string
+
+  validation {
+    condition     = !can(regex("^<.*>$", var.atlantis01_incus_client_certificate))
+    error_message = "Still the placeholder from terraform.tfvars.example: set the real value of atlantis01_incus_client_certificate."
+  }
 }
 
 variable "atlantis01_incus_client_key" {
   description = "PEM private key of the Incus client certificate of atlantis01."
   type        = string
   sensitive   = true
+
+  validation {
+    condition     = !can(regex("^<.*>$", var.atlantis01_incus_client_key))
+    error_message = "Still the placeholder from terraform.tfvars.example: set the real value of atlantis01_incus_client_key."
+  }
 }

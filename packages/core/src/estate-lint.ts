@@ -72,6 +72,14 @@ export const environmentSpecSchema = z
       .strict()
       .optional(),
     capacity: hostCapacitySchema.optional(),
+    site: z
+      .custom(
+        (v) => typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'site',
+        {
+          message: 'expected a site (the value defineSite(…) returns)',
+        },
+      )
+      .optional(),
   })
   .strict();
 

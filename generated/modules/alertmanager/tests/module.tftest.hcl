@@ -175,6 +175,18 @@ run "rejects_snapshot_expiry" {
   expect_failures = [var.snapshot_expiry]
 }
 
+run "rejects_proxy_devices" {
+  command = plan
+
+  variables {
+    proxy_devices = {
+      web = { listen = "0.0.0.0:80", connect = "tcp:127.0.0.1:80" }
+    }
+  }
+
+  expect_failures = [var.proxy_devices]
+}
+
 run "rejects_route" {
   command = plan
 

@@ -16,7 +16,7 @@ mock_provider "incus" {
 variables {
   profiles         = ["test-value-0123456789abcdef"]
   zone             = "accuser.dev"
-  incus_dns_server = "10.0.0.10"
+  incus_dns_server = "10.10.0.1"
 }
 
 run "defaults" {

@@ -212,9 +212,9 @@ run "rejects_tls" {
 
   variables {
     tls = {
-      ca_url             = "http://step-ca01.incus:9000"
-      acme_directory_url = "https://step-ca01.incus:9000/acme/acme/directory"
-      ca_fingerprint     = "abababababababababababababababababababababababababababababababab"
+      ca_url         = "http://step-ca01.incus:9000"
+      provisioner    = "services"
+      ca_fingerprint = "abababababababababababababababababababababababababababababababab"
     }
   }
 
@@ -226,9 +226,9 @@ run "rejects_tls_2" {
 
   variables {
     tls = {
-      ca_url             = "https://step-ca01.incus:9000"
-      acme_directory_url = "https://step-ca01.incus:9000/acme/acme/directory"
-      ca_fingerprint     = "ABC"
+      ca_url         = "https://step-ca01.incus:9000"
+      provisioner    = "services"
+      ca_fingerprint = "ABC"
     }
   }
 

@@ -176,6 +176,18 @@ run "rejects_snapshot_expiry" {
   expect_failures = [var.snapshot_expiry]
 }
 
+run "rejects_proxy_devices" {
+  command = plan
+
+  variables {
+    proxy_devices = {
+      web = { listen = "0.0.0.0:80", connect = "tcp:127.0.0.1:80" }
+    }
+  }
+
+  expect_failures = [var.proxy_devices]
+}
+
 run "rejects_ca_name" {
   command = plan
 
@@ -264,4 +276,14 @@ run "rejects_ca_password" {
   }
 
   expect_failures = [var.ca_password]
+}
+
+run "rejects_service_provisioner" {
+  command = plan
+
+  variables {
+    service_provisioner = "not valid!"
+  }
+
+  expect_failures = [var.service_provisioner]
 }
