@@ -11,10 +11,11 @@ export default defineConfig({
     // Hooks run real programs too (ansible-playbook in forgejo-runner's): vitest's 10 s is
     // too close on a busy 2-core machine.
     hookTimeout: 60_000,
-    // A package's test files share one worker thread and its loaded modules:
+    // A package's test files share one child process and its loaded modules:
     // each file no longer imports (and transforms) the whole workspace again,
-    // about a quarter of a package's test time.
-    pool: 'threads',
+    // about a quarter of a package's test time. Processes, not worker threads:
+    // the write layer's tests change the working folder and the umask.
+    pool: 'forks',
     isolate: false,
   },
 });

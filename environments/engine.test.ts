@@ -50,8 +50,6 @@ if (!engine) {
 interface Step {
   readonly what: string;
   readonly ok: boolean;
-  /** A failure this suite knows about and names (an open issue), not a pass. */
-  readonly known?: string;
   readonly detail: string;
   readonly ms: number;
 }
@@ -80,12 +78,10 @@ async function step(
   what: string,
   args: string[],
   accept: (code: number) => boolean = (code) => code === 0,
-  knownFailure?: KnownFailure,
-): Promise<{ ok: boolean; known: boolean }> {
+): Promise<{ ok: boolean }> {
   const started = Date.now();
   const result = await ws.run(cwd, args);
   const ok = accept(result.code);
-  const known = !ok && knownFailure !== undefined && knownFailure.pattern.test(result.stderr);
   const detail = ok ? summary(result.stdout) : `${result.stderr}\n${result.stdout}`.trim();
   const steps = report.get(row) ?? [];
   steps.push({
@@ -93,34 +89,10 @@ async function step(
     ok,
     detail,
     ms: Date.now() - started,
-    ...(known ? { known: knownFailure!.note } : {}),
   });
   report.set(row, steps);
-  return { ok, known };
+  return { ok };
 }
-
-interface KnownFailure {
-  readonly pattern: RegExp;
-  readonly note: string;
-}
-
-// Issue 9: until the other environment has state, its outputs cannot be read. The generated
-// `defaults` only cover a state without those outputs; a state that does not exist at all
-// fails `terraform_remote_state` (with S3 as with local state), so the documented first plan
-// of iapetus cannot pass yet.
-const NO_REMOTE_STATE: KnownFailure = {
-  pattern: /Unable to find remote state/,
-  note: 'expected failure (issue 9): the other environment has no state yet and terraform_remote_state refuses to read it; continuing with an empty state for it',
-};
-
-const EMPTY_STATE = JSON.stringify({
-  version: 4,
-  terraform_version: '1.8.0',
-  serial: 0,
-  lineage: 'atlas-engine-test',
-  outputs: {},
-  resources: [],
-});
 
 // "Plan: 3 to add, 0 to change, 0 to destroy." or "No changes."; the rest is noise in a report.
 const summary = (stdout: string): string =>
@@ -170,22 +142,31 @@ function heredoc(text: string): string {
 
 async function testValues(example: string): Promise<string> {
   const lines: string[] = [];
-  for (const [, name] of (await readFile(example, 'utf8')).matchAll(/^([a-z0-9_]+) = /gm)) {
-    const value = TEST_VALUES.find(([pattern]) => pattern.test(name!))?.[1];
+  for (const [, name, given] of (await readFile(example, 'utf8')).matchAll(
+    /^([a-z0-9_]+) = (.*)$/gm,
+  )) {
+    // A "<…>" placeholder is refused by the variable's own validation until it is replaced.
+    const value =
+      TEST_VALUES.find(([pattern]) => pattern.test(name!))?.[1] ??
+      (/^"<.*>"$/.test(given!) ? `"engine-test-${name}"` : undefined);
     if (value) lines.push(`${name} = ${value}`);
   }
   return `${lines.join('\n')}\n`;
 }
 
-/** Local state instead of S3, and each remote state read from the other side's local file. */
+/** Local state instead of S3, and any remote state read from the other side's local file. */
 async function overrideBackends(tree: string) {
   for (const environment of ENVIRONMENTS) {
     const other = OTHER[environment];
+    const main = await readFile(join(tree, 'environments', environment, 'main.tf'), 'utf8');
+    const readsOther = main.includes(`data "terraform_remote_state" "${other}" {`);
     await writeFile(
       join(tree, 'environments', environment, 'engine_override.tf'),
-      `terraform {\n  backend "local" {\n    path = "${join(tree, `${environment}.tfstate`)}"\n  }\n}\n\n` +
-        `data "terraform_remote_state" "${other}" {\n  backend = "local"\n  config = {\n` +
-        `    path = "${join(tree, `${other}.tfstate`)}"\n  }\n}\n`,
+      `terraform {\n  backend "local" {\n    path = "${join(tree, `${environment}.tfstate`)}"\n  }\n}\n` +
+        (readsOther
+          ? `\ndata "terraform_remote_state" "${other}" {\n  backend = "local"\n  config = {\n` +
+            `    path = "${join(tree, `${other}.tfstate`)}"\n  }\n}\n`
+          : ''),
     );
     const example = join(tree, 'environments', environment, 'terraform.tfvars.example');
     await cp(example, join(tree, 'environments', environment, 'terraform.tfvars'));
@@ -205,12 +186,9 @@ describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over gener
     await Promise.all(scratch.map((dir) => rm(dir, { recursive: true, force: true })));
     const lines = [...report].map(
       ([row, steps]) =>
-        `${row.padEnd(28)} ${steps.map((s) => `${s.what} ${s.ok ? 'ok' : s.known ? 'KNOWN FAILURE' : 'FAILED'} (${(s.ms / 1000).toFixed(1)}s${s.detail && s.ok ? `, ${s.detail}` : ''})`).join(' | ')}`,
+        `${row.padEnd(28)} ${steps.map((s) => `${s.what} ${s.ok ? 'ok' : 'FAILED'} (${(s.ms / 1000).toFixed(1)}s${s.detail && s.ok ? `, ${s.detail}` : ''})`).join(' | ')}`,
     );
-    const known = [...new Set([...report.values()].flat().flatMap((s) => s.known ?? []))];
-    console.log(
-      `${engine!.name} results:\n${lines.join('\n')}${known.map((k) => `\nKNOWN FAILURE: ${k}`).join('')}`,
-    );
+    console.log(`${engine!.name} results:\n${lines.join('\n')}`);
   }, 60_000);
 
   it.concurrent(
@@ -319,27 +297,14 @@ describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over gener
         const row = `${mode} ${environment}${round}`;
         const cwd = join(tree, 'environments', environment);
         const on = ws[environment];
-        const run = (
-          what: string,
-          args: string[],
-          accept?: (code: number) => boolean,
-          known?: KnownFailure,
-        ) => step(row, on, cwd, what, [...args, '-no-color'], accept, known);
-        const plan = () =>
-          run(
-            'plan',
-            ['plan', '-out=tfplan', '-detailed-exitcode'],
-            (c) => c !== 1,
-            NO_REMOTE_STATE,
-          );
-        let planned =
+        const run = (what: string, args: string[], accept?: (code: number) => boolean) =>
+          step(row, on, cwd, what, [...args, '-no-color'], accept);
+        // Each plan must pass, the first one too: before the other environment's first apply
+        // the estate reads none of its state (the <env>_applied switches are off).
+        const planned =
           (round !== '' || (await run('init', ['init'])).ok) &&
           (await run('validate', ['validate'])).ok &&
-          (await plan());
-        if (planned && !planned.ok && planned.known) {
-          await writeFile(join(tree, `${OTHER[environment]}.tfstate`), EMPTY_STATE);
-          planned = await plan();
-        }
+          (await run('plan', ['plan', '-out=tfplan', '-detailed-exitcode'], (c) => c !== 1));
         const ok =
           planned &&
           planned.ok &&
@@ -357,50 +322,22 @@ describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over gener
   );
 });
 
-const USAGE = /```hcl\n(module "[^"]+" \{\n {2}source\s+= "\.\.\/\.\.\/modules\/[^]*?)```/;
+// A module README's usage example is a complete root module (terraform block, the variables
+// it reads, the module call), meant to be copied into a folder beside the environments.
+const USAGE = /```hcl\n(terraform \{\n[^]*?)```/;
 
-/**
- * The README's usage example, validated as the fragment of a root module it is: the
- * variables it reads are declared, and the other modules it refers to are stand-ins whose
- * outputs are unknown (as they are to `validate`).
- */
+/** The README's usage example, copied out as the root module it is, then init and validate. */
 async function validateUsage(root: string, ws: EngineWorkspace, tree: string): Promise<boolean> {
   const name = root.slice('modules/'.length);
   const usage = (await readFile(join(tree, root, 'README.md'), 'utf8')).match(USAGE)?.[1];
-  const dir = join(tree, 'environments', `readme-${name}`);
-  await mkdir(dir, { recursive: true });
-  const distinct = (pattern: RegExp) => [
-    ...new Set([...(usage ?? '').matchAll(pattern)].map((m) => m.slice(1).join('.'))),
-  ];
-  const variables = distinct(/\bvar\.([a-z0-9_]+)/g).map((v) => `variable "${v}" {}\n`);
-  const others = new Map<string, Set<string>>();
-  for (const reference of distinct(/\bmodule\.([a-z0-9_-]+)\.([a-z0-9_]+)/g)) {
-    const [module, output] = reference.split('.') as [string, string];
-    others.set(module, (others.get(module) ?? new Set()).add(output));
-  }
-  for (const [module, outputs] of others) {
-    await mkdir(join(dir, `stand-in-${module}`), { recursive: true });
-    await writeFile(
-      join(dir, `stand-in-${module}`, 'main.tf'),
-      `resource "terraform_data" "unknown" {}\n` +
-        [...outputs]
-          .map((o) => `\noutput "${o}" {\n  value = terraform_data.unknown.output\n}\n`)
-          .join(''),
-    );
-  }
-  await writeFile(
-    join(dir, 'main.tf'),
-    [
-      usage ?? '',
-      ...variables,
-      ...[...others.keys()].map((m) => `module "${m}" {\n  source = "./stand-in-${m}"\n}\n`),
-    ].join('\n'),
-  );
   const row = `${root} README`;
   if (usage === undefined) {
     report.set(row, [{ what: 'usage', ok: false, detail: 'no usage example found', ms: 0 }]);
     return false;
   }
+  const dir = join(tree, 'environments', `readme-${name}`);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'main.tf'), usage);
   return (
     (await step(row, ws, dir, 'init', ['init', '-backend=false', '-no-color'])).ok &&
     (await step(row, ws, dir, 'validate', ['validate', '-no-color'])).ok
@@ -544,7 +481,7 @@ function labEstate(service?: { name: string; renamedFrom?: string }) {
 function details(rows: string[]): string {
   return rows
     .map((row) => {
-      const failed = report.get(row)?.find((s) => !s.ok && !s.known);
+      const failed = report.get(row)?.find((s) => !s.ok);
       return `${row}: ${failed?.what} failed\n${failed?.detail}`;
     })
     .join('\n\n');

@@ -106,7 +106,10 @@ export function parseCommand(argv: readonly string[]): Command {
   if (command === 'inventory') {
     const misplaced = GENERATE_ONLY.find((name) => name in values);
     if (misplaced)
-      throw new UsageError(`--${misplaced}`, 'is an option of `atlas-incus generate`, not of inventory');
+      throw new UsageError(
+        `--${misplaced}`,
+        'is an option of `atlas-incus generate`, not of inventory',
+      );
     return { command, file: values.file };
   }
   if (command !== 'generate')

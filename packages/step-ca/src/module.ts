@@ -344,6 +344,7 @@ export const stepCaModule = incusServiceModule({
         caPasswordValidations(self).map((rule) => ({
           condition: cond(binary('==', self, nil), bool(true), rule.condition),
           errorMessage: `Must be null, or: ${rule.errorMessage}`,
+          ...(rule.rejects === undefined ? {} : { rejects: rule.rejects }),
         })),
     }),
   },

@@ -287,3 +287,13 @@ run "rejects_service_provisioner" {
 
   expect_failures = [var.service_provisioner]
 }
+
+run "rejects_service_provisioner_password" {
+  command = plan
+
+  variables {
+    service_provisioner_password = "<short>"
+  }
+
+  expect_failures = [var.service_provisioner_password]
+}
