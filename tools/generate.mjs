@@ -169,7 +169,7 @@ async function bundle(estate, folder) {
 }
 
 /** Run the bundle as a script, with V8's code cache from the last run (made after it ran, so it covers lazily compiled functions). */
-function load(folder, estateUrl) {
+function load(folder, estateFile) {
   const file = join(folder, 'bundle.cjs');
   const codeCache = join(folder, 'code-cache');
   let cachedData;
@@ -205,8 +205,13 @@ function load(folder, estateUrl) {
       return specs[key];
     },
   };
+  // The command imports the estate by URL or path (perhaps with a query); either is the bundled one.
+  const isEstate = (id) =>
+    estateFile !== undefined &&
+    (id.startsWith('file:') ? fileURLToPath(id.replace(/[?#].*$/, '')) : resolve(id)) ===
+      estateFile;
   const require = (id) =>
-    id === estateUrl
+    isEstate(id)
       ? { __esModule: true, default: module.exports.estate() }
       : id === 'atlas:template-specs'
         ? templateSpecs
@@ -277,6 +282,6 @@ try {
       rmSync(join(cache, old), { recursive: true, force: true });
 }
 
-const command = load(folder, estateFile && pathToFileURL(estateFile).href);
+const command = load(folder, estateFile);
 process.exitCode = await command.main(argv);
 command.saveCaches();
