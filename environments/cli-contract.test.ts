@@ -149,7 +149,7 @@ describe('the command line', () => {
   it('--version prints the version', async () => {
     const result = await cli(['--version']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^atlas \d+\.\d+\.\d+$/);
+    expect(result.stdout).toMatch(/^atlas-incus \d+\.\d+\.\d+$/);
   });
 
   it('--help prints the usage and every exit code', async () => {
@@ -169,7 +169,7 @@ describe('the command line', () => {
     [['generate', '--diff'], '--diff: only works with --check'],
     [['generate', '--wait', 'soon'], '--wait: expected a number of seconds'],
     [['generate', '--wait', '-1'], '--wait'],
-    [['generate', '--file', 'x.json'], '--file: is an option of `atlas inventory`'],
+    [['generate', '--file', 'x.json'], '--file: is an option of `atlas-incus inventory`'],
     [['inventory', '--check'], '--check: is an option of `atlas-incus generate`'],
     [['generate', '--config', ''], '--config: is empty'],
     [['generate', '--env', ''], '--env: is empty'],
@@ -473,7 +473,7 @@ describe("files that are not Atlas's", () => {
       expect(result.code).toBe(75);
       expect(result.stderr).toMatch(
         new RegExp(
-          `another \`atlas generate\` \\(process ${process.pid}\\) is writing here and holds generated/${escape(LOCK)}`,
+          `another \`atlas-incus generate\` \\(process ${process.pid}\\) is writing here and holds generated/${escape(LOCK)}`,
         ),
       );
       expect(result.stderr).toMatch(/^hint: wait for it/m);

@@ -147,10 +147,20 @@ it('--allow-delete-all lets an estate that renders nothing delete every generate
     expect((await atlas(dir, 'generate', ...config(join(HERE, 'good.mjs')))).code).toBe(0);
     const empty = join(CASES, 'delete-everything.mjs');
     const run = await atlas(dir, 'generate', ...config(empty), '--allow-delete-all');
-    expect(run.stderr).toBe('');
+    // It goes ahead, and says which data volumes the next apply would destroy.
+    const lines = run.stderr.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines)
+      expect(line).toMatch(/^warning: .* the next apply destroys its data volume "[^"]+"/);
     expect(run.code).toBe(0);
     const left = await readdir(join(dir, 'generated'), { recursive: true, withFileTypes: true });
-    expect(left.filter((entry) => entry.isFile())).toEqual([]);
+    // Only Atlas's own bookkeeping stays: an empty manifest and the folder's .gitignore.
+    expect(
+      left
+        .filter((entry) => entry.isFile())
+        .map((entry) => entry.name)
+        .sort(),
+    ).toEqual(['.atlas-manifest.json', '.gitignore']);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -252,7 +252,7 @@ export async function main(argv: readonly string[], log: Logger = console): Prom
     if (error instanceof LockBusy) {
       log.error(`error: ${error.message}; nothing was written.`);
       log.error(
-        `hint: wait for it to finish (or pass --wait SECONDS); if no atlas is running, delete ${error.lockPath}`,
+        `hint: wait for it to finish (or pass --wait SECONDS); if no atlas-incus is running, delete ${error.lockPath}`,
       );
       return EXIT.busy;
     }
