@@ -4,7 +4,14 @@ import type { EnvVariable } from './environment.js';
 import { RENAMED_FROM } from './module.js';
 import type { Reachable } from './links.js';
 import type { Site } from './site.js';
-import { byteSize, cpuCount, instanceName, snapshotExpiry, snapshotSchedule } from './rules.js';
+import {
+  byteSize,
+  cpuCount,
+  instanceName,
+  snapshotExpiry,
+  snapshotPattern,
+  snapshotSchedule,
+} from './rules.js';
 import { DEFAULT_IMAGE, DEFAULT_SNAPSHOT_PATTERN, type ServiceDefaults } from './service.js';
 
 /** Any HCL expression, e.g. a typed reference to another module's output. */
@@ -29,10 +36,9 @@ export function serviceOptionsSchema(d: ServiceDefaults) {
               enabled: z.boolean().default(false),
               schedule: snapshotSchedule.schema.default(d.dataVolume.snapshots.schedule),
               expiry: snapshotExpiry.schema.default(d.dataVolume.snapshots.expiry),
-              pattern: z
-                .string()
-                .min(1)
-                .default(d.dataVolume.snapshots.pattern ?? DEFAULT_SNAPSHOT_PATTERN),
+              pattern: snapshotPattern.schema.default(
+                d.dataVolume.snapshots.pattern ?? DEFAULT_SNAPSHOT_PATTERN,
+              ),
             })
             .strict()
             .prefault({}),

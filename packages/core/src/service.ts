@@ -45,6 +45,7 @@ import {
   instanceName,
   nullable,
   snapshotExpiry,
+  snapshotPattern,
   snapshotSchedule,
   type Validation,
 } from './rules.js';
@@ -78,7 +79,8 @@ export interface ServiceDefaults {
   readonly dataVolume?: DataVolumeDefaults;
 }
 
-export const DEFAULT_SNAPSHOT_PATTERN = 'auto-{{creation_date}}';
+/** Incus's docs: format `creation_date`, or the name holds spaces and colons (2024-05-01_02-00-00 here). */
+export const DEFAULT_SNAPSHOT_PATTERN = "auto-{{ creation_date|date:'2006-01-02_15-04-05' }}";
 
 /** `var.<name>` for every variable the building block declares. */
 export interface ServiceVars {
@@ -236,11 +238,17 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
 
       const profile = resource('incus_profile', 'service', {
         name: vars.profile_name,
-        config: object({
-          'limits.cpu': call('tostring', [vars.cpu_limit]),
-          'limits.memory': vars.memory_limit,
-          'limits.memory.enforce': str('hard'),
-        }),
+        config: object(
+          {
+            'limits.cpu': call('tostring', [vars.cpu_limit]),
+            'limits.memory': vars.memory_limit,
+            // Containers only (Incus rejects the key on a VM, whose memory is always a hard limit).
+            ...((spec.instanceType ?? 'container') === 'container'
+              ? { 'limits.memory.enforce': str('hard') }
+              : {}),
+          },
+          { multiline: true },
+        ),
         device: devices,
       });
 
@@ -433,8 +441,9 @@ function standardVariables(d: ServiceDefaults, proxyDevices: boolean): VariableS
         snapshot_pattern: variable({
           type: T.string,
           description:
-            'Name pattern for snapshots (Pongo2 template, e.g. "auto-{{creation_date}}").',
+            'Name pattern for snapshots: a Pongo2 template whose date is formatted, e.g. "auto-{{ creation_date|date:\'2006-01-02_15-04-05\' }}", or "%d" for a counter.',
           default: d.dataVolume.snapshots.pattern ?? DEFAULT_SNAPSHOT_PATTERN,
+          rules: [snapshotPattern],
         }),
       }
     : {};
