@@ -143,6 +143,8 @@ export interface ServicePort {
   readonly port: number;
   /** Host port in bridge mode; defaults to `port`. */
   readonly hostPort?: number;
+  /** Host address to listen on in bridge mode; defaults to all of them (0.0.0.0). */
+  readonly hostAddress?: string;
 }
 
 /**
@@ -159,7 +161,7 @@ export function proxyDevicesFor(
     ports.map((p) => [
       `${p.name}-${p.protocol}`,
       {
-        listen: `${p.protocol}:0.0.0.0:${p.hostPort ?? p.port}`,
+        listen: `${p.protocol}:${p.hostAddress ?? '0.0.0.0'}:${p.hostPort ?? p.port}`,
         connect: `${p.protocol}:127.0.0.1:${p.port}`,
       },
     ]),
