@@ -25,7 +25,7 @@ import {
   type IncusInstanceWaitForArgs,
   type IncusProfileDeviceArgs,
 } from '@atlas/providers';
-import { cloudInitTemplate, type CloudInitConfig } from './cloud-init.js';
+import { cloudInitTemplate, type CloudInitConfig, type CloudInitFile } from './cloud-init.js';
 import { T } from './hcl-type.js';
 import {
   defineModule,
@@ -134,6 +134,14 @@ export interface ServiceModuleSpec<Vs extends VariableSpecs, Os extends OutputSp
   readonly proxyDevices?: boolean;
   /** `container` (default) or `virtual-machine`. */
   readonly instanceType?: 'container' | 'virtual-machine';
+  /**
+   * The systemd unit that uses the data volume and the account it runs as. The volume is
+   * mounted root-owned, and Debian's packages start their service during install, before
+   * runcmd: a drop-in written ahead of the install hands the volume to the account before
+   * every start, the install-time one included, so the service never fails into systemd's
+   * start limit.
+   */
+  readonly dataOwner?: { readonly unit: string; readonly user: string; readonly group: string };
   readonly build: (v: { readonly [K in keyof Vs]: Ref<unknown> } & ServiceVars) => ServiceParts<Os>;
 }
 
@@ -255,7 +263,15 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
       const instanceConfig: Record<string, Expr> = {};
       const templates: Record<string, readonly TemplatePart[]> = { ...parts.templates };
       if (parts.cloudInit) {
-        templates[CLOUD_INIT_PATH] = cloudInitTemplate(parts.cloudInit.config);
+        const config = parts.cloudInit.config;
+        const ownership =
+          d.dataVolume && spec.dataOwner
+            ? [dataOwnerDropIn(spec.dataOwner, d.dataVolume.mountPath)]
+            : [];
+        templates[CLOUD_INIT_PATH] = cloudInitTemplate({
+          ...config,
+          writeFiles: [...ownership, ...(config.writeFiles ?? [])],
+        });
         instanceConfig['cloud-init.user-data'] = call('templatefile', [
           tpl`${ref('path.module')}/${CLOUD_INIT_PATH}`,
           object(parts.cloudInit.vars ?? {}, { multiline: true }),
@@ -337,6 +353,31 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
       };
     },
   });
+}
+
+/**
+ * A systemd drop-in that gives the data volume to the service's account before each start.
+ * `+` runs the command as root whatever User= says; `install -d` covers a disabled volume,
+ * where the mount path is a plain folder that may not exist yet.
+ */
+export function dataOwnerDropIn(
+  owner: { readonly unit: string; readonly user: string; readonly group: string },
+  mountPath: string,
+): CloudInitFile {
+  const account = `${owner.user}:${owner.group}`;
+  return {
+    path: `/etc/systemd/system/${owner.unit}.service.d/atlas-data-owner.conf`,
+    content: [
+      '# Written by Atlas: the data volume is mounted root-owned; hand it to the service first.',
+      '[Unit]',
+      `RequiresMountsFor=${mountPath}`,
+      '',
+      '[Service]',
+      `ExecStartPre=+/usr/bin/install -d -o ${owner.user} -g ${owner.group} ${mountPath}`,
+      `ExecStartPre=+/usr/bin/chown -R ${account} ${mountPath}`,
+      '',
+    ].join('\n'),
+  };
 }
 
 function standardVariables(d: ServiceDefaults, proxyDevices: boolean): VariableSpecs {

@@ -261,6 +261,8 @@ export const mosquittoModule = incusServiceModule({
   description:
     'Mosquitto MQTT broker in an Incus system container: MQTT on 1883 and, with a certificate authority, MQTTS on 8883 with an ACME certificate renewed on a timer; password-file authentication from a sensitive user map; retained messages on a persistent volume; proxy devices publish the ports in bridge mode.',
   defaults: MOSQUITTO_DEFAULTS,
+  // Debian's package starts mosquitto at install, as this account, on the root-owned volume.
+  dataOwner: { unit: 'mosquitto', user: 'mosquitto', group: 'mosquitto' },
   proxyDevices: true,
   variables: {
     users: variable({

@@ -1,0 +1,115 @@
+import { testNetwork } from '@atlas/testing';
+import { previewModuleCall } from '@atlas/preview';
+import { hasChecker } from '@atlas/verify';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { PROMETHEUS_DEFAULTS, prometheus } from './index.js';
+
+const DROP_IN = '/etc/systemd/system/prometheus.service.d/atlas-data-owner.conf';
+const MOUNT = PROMETHEUS_DEFAULTS.dataVolume.mountPath;
+
+const preview = previewModuleCall(prometheus({ network: testNetwork() }));
+const userData = parse(preview.cloudInit!) as {
+  packages: string[];
+  write_files: Array<{ path: string; content: string; defer?: boolean }>;
+  runcmd: string[];
+};
+const dropIn = userData.write_files.find((f) => f.path === DROP_IN);
+/** The commands the drop-in runs as root before every start, `+` taken off. */
+const preStart = (dropIn?.content ?? '')
+  .split('\n')
+  .filter((l) => l.startsWith('ExecStartPre=+'))
+  .map((l) => l.slice('ExecStartPre=+'.length).split(' '));
+
+describe('first boot: the data volume is the service account before Debian starts prometheus', () => {
+  it('writes the drop-in ahead of the package install, so the install-time start already has it', () => {
+    // cloud-init writes undeferred write_files in its init stage, before its config stage
+    // installs `packages` (when Debian's postinst starts the unit): deferred files come too late.
+    expect(userData.packages).toContain('prometheus');
+    expect(dropIn).toBeDefined();
+    expect(dropIn!.defer).toBeUndefined();
+    expect(dropIn!.content).toContain(`RequiresMountsFor=${MOUNT}\n`);
+    expect(preStart).toEqual([
+      ['/usr/bin/install', '-d', '-o', 'prometheus', '-g', 'prometheus', MOUNT],
+      ['/usr/bin/chown', '-R', 'prometheus:prometheus', MOUNT],
+    ]);
+    // runcmd no longer races the unit for the volume; it only restarts with the written config.
+    expect(userData.runcmd.join('\n')).not.toContain(` ${MOUNT}`);
+  });
+
+  const root = process.getuid?.() === 0;
+  const account = spawnSync('id', ['-u', 'prometheus']).status === 0;
+  // The real binary comes with promtool in Debian's prometheus package.
+  const real = hasChecker('promtool') && root && account;
+
+  const work = mkdtempSync(join(tmpdir(), 'atlas-prometheus-boot-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  const freePort = () =>
+    new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+
+  it.skipIf(!real)(
+    'the real prometheus fails on a root-owned volume, and runs once the drop-in has run',
+    async () => {
+      chmodSync(work, 0o755);
+      const config = join(work, 'prometheus.yml');
+      writeFileSync(config, 'global:\n  scrape_interval: 15s\n');
+      chmodSync(config, 0o644);
+      // What Incus mounts: a root-owned folder the service account cannot write.
+      const volume = join(work, 'volume');
+      mkdirSync(volume, { mode: 0o755 });
+      const port = await freePort();
+      const args = [
+        '-u',
+        'prometheus',
+        '--',
+        'prometheus',
+        `--config.file=${config}`,
+        `--storage.tsdb.path=${volume}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+      ];
+
+      const before = spawnSync('runuser', args, { encoding: 'utf8', timeout: 30_000 });
+      expect(before.status).not.toBe(0);
+      expect(before.stderr).toMatch(/permission denied/i);
+
+      for (const [command, ...rest] of preStart) {
+        const ran = spawnSync(
+          command!,
+          rest.map((a) => (a === MOUNT ? volume : a)),
+          { encoding: 'utf8' },
+        );
+        expect(ran.status, ran.stderr).toBe(0);
+      }
+
+      const server = spawn('runuser', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      server.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      try {
+        let ready = false;
+        for (let i = 0; i < 60 && !ready && server.exitCode === null; i++) {
+          await new Promise((r) => setTimeout(r, 500));
+          ready = await fetch(`http://127.0.0.1:${port}/-/ready`).then(
+            (r) => r.ok,
+            () => false,
+          );
+        }
+        expect(ready, stderr).toBe(true);
+      } finally {
+        server.kill('SIGTERM');
+        await new Promise((r) => server.once('exit', r));
+      }
+    },
+    60_000,
+  );
+});
