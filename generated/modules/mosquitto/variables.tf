@@ -187,6 +187,22 @@ variable "network_forward" {
   default = null
 }
 
+variable "package_versions" {
+  description = "Exact apt versions installed on first boot (mosquitto), so a rebuilt instance gets what was tested, not whatever is newest; set one to move it (e.g. to what `apt-cache policy` offers)."
+  type        = object({ mosquitto = optional(string, "2.0.21-1") })
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition = alltrue([
+      for version in values(var.package_versions) : can(
+        regex("^([0-9]+:)?[0-9][A-Za-z0-9.+~]*(-[A-Za-z0-9.+~]+)?$", version),
+      )
+    ])
+    error_message = "Each version must be an exact Debian package version such as 2.53.3+ds1-2 (no spaces, no \"latest\")."
+  }
+}
+
 variable "users" {
   description = "MQTT users and their passwords (user name → password), hashed into the password file at first boot. With no users the broker accepts anonymous clients."
   type        = map(string)

@@ -162,6 +162,22 @@ variable "snapshot_pattern" {
   }
 }
 
+variable "package_versions" {
+  description = "Exact apt versions installed on first boot (ovn-central), so a rebuilt instance gets what was tested, not whatever is newest; set one to move it (e.g. to what `apt-cache policy` offers)."
+  type        = object({ ovn-central = optional(string, "25.03.0-1") })
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition = alltrue([
+      for version in values(var.package_versions) : can(
+        regex("^([0-9]+:)?[0-9][A-Za-z0-9.+~]*(-[A-Za-z0-9.+~]+)?$", version),
+      )
+    ])
+    error_message = "Each version must be an exact Debian package version such as 2.53.3+ds1-2 (no spaces, no \"latest\")."
+  }
+}
+
 variable "host_address" {
   description = "Host IPv4 address the proxy devices listen on (ports 6641 and 6642); Incus and the chassis connect there. Pin the instance (target_node) to the cluster member that holds it."
   type        = string

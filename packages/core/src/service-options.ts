@@ -12,7 +12,12 @@ import {
   snapshotPattern,
   snapshotSchedule,
 } from './rules.js';
-import { DEFAULT_IMAGE, DEFAULT_SNAPSHOT_PATTERN, type ServiceDefaults } from './service.js';
+import {
+  DEBIAN_VERSION_PATTERN,
+  DEFAULT_IMAGE,
+  DEFAULT_SNAPSHOT_PATTERN,
+  type ServiceDefaults,
+} from './service.js';
 
 /** Any HCL expression, e.g. a typed reference to another module's output. */
 export const exprSchema = z.custom<Expr>((v) => isExpr(v), {
@@ -46,7 +51,31 @@ export function serviceOptionsSchema(d: ServiceDefaults) {
         .strict()
         .prefault({})
     : z.undefined({ error: 'this service keeps no data, so it has no data volume' }).optional();
+  const versions = d.packageVersions
+    ? z
+        .object(
+          Object.fromEntries(
+            Object.keys(d.packageVersions).map((name) => [
+              name,
+              z
+                .string()
+                .regex(
+                  new RegExp(DEBIAN_VERSION_PATTERN),
+                  'expected an exact Debian package version such as 2.53.3+ds1-2',
+                )
+                .optional(),
+            ]),
+          ),
+        )
+        .strict()
+        .optional()
+    : z.undefined({ error: 'this service installs no pinned packages' }).optional();
   return z.object({
+    /**
+     * Exact apt versions to install instead of the ones the package was tested with,
+     * e.g. `{ prometheus: '2.53.3+ds1-3' }`.
+     */
+    packageVersions: versions,
     /** Module and instance name, e.g. `grafana01`. */
     name: instanceName.schema.default(d.instanceName),
     /**
@@ -92,6 +121,10 @@ export function serviceArgs(o: ServiceOptions, d: ServiceDefaults): Record<strin
     storage_pool: differs(o.storagePool, 'local'),
     target_node: o.targetNode,
   };
+  const moved = Object.entries(o.packageVersions ?? {}).filter(
+    ([name, version]) => version !== undefined && version !== d.packageVersions?.[name],
+  );
+  if (moved.length) args.package_versions = Object.fromEntries(moved);
   if (o.data && d.dataVolume) {
     const s = o.data.snapshots;
     Object.assign(args, {

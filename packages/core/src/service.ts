@@ -77,6 +77,13 @@ export interface ServiceDefaults {
   readonly image?: string;
   /** Present for stateful services: the optional data volume and its snapshot policy. */
   readonly dataVolume?: DataVolumeDefaults;
+  /**
+   * Exact apt versions (`apt-cache policy` for the image's release) of the packages first boot
+   * installs, declared once here: they become the `package_versions` variable's defaults, and
+   * each such package in `cloudInit.packages` is installed as `name=version`. Use
+   * {@link pinnedPackage} where a command installs one (a vendor repository's, say).
+   */
+  readonly packageVersions?: Readonly<Record<string, string>>;
 }
 
 /** Incus's docs: format `creation_date`, or the name holds spaces and colons (2024-05-01_02-00-00 here). */
@@ -169,7 +176,10 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
   spec: ServiceModuleSpec<Vs, Os>,
 ): ModuleDefinition<VariableSpecs & Vs, ServiceOutputs & Os> {
   const d = spec.defaults;
-  const standard = standardVariables(d, spec.proxyDevices ?? false);
+  const standard = {
+    ...standardVariables(d, spec.proxyDevices ?? false),
+    ...(d.packageVersions ? packageVersionsVariable(d.packageVersions) : {}),
+  };
   return defineModule<VariableSpecs & Vs, ServiceOutputs & Os>({
     name: spec.name,
     package: spec.package,
@@ -263,7 +273,13 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
       const instanceConfig: Record<string, Expr> = {};
       const templates: Record<string, readonly TemplatePart[]> = { ...parts.templates };
       if (parts.cloudInit) {
-        const config = parts.cloudInit.config;
+        const pins = d.packageVersions ?? {};
+        const config = {
+          ...parts.cloudInit.config,
+          packages: parts.cloudInit.config.packages?.map((p) =>
+            typeof p === 'string' && p in pins ? pinnedPackage(p) : p,
+          ),
+        };
         const ownership =
           d.dataVolume && spec.dataOwner
             ? [dataOwnerDropIn(spec.dataOwner, d.dataVolume.mountPath)]
@@ -274,7 +290,13 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
         });
         instanceConfig['cloud-init.user-data'] = call('templatefile', [
           tpl`${ref('path.module')}/${CLOUD_INIT_PATH}`,
-          object(parts.cloudInit.vars ?? {}, { multiline: true }),
+          object(
+            {
+              ...(d.packageVersions ? { package_versions: ref('var.package_versions') } : {}),
+              ...parts.cloudInit.vars,
+            },
+            { multiline: true },
+          ),
         ]);
       }
       Object.assign(instanceConfig, parts.instanceConfig);
@@ -353,6 +375,48 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
       };
     },
   });
+}
+
+/** A Debian version as apt compares them: `[epoch:]upstream[-revision]`, e.g. `2.53.3+ds1-2`, `1:2.47.3-0+deb13u1`. */
+export const DEBIAN_VERSION_PATTERN = '^([0-9]+:)?[0-9][A-Za-z0-9.+~]*(-[A-Za-z0-9.+~]+)?$';
+
+/**
+ * `name=version` for apt, as cloud-init template text: the version comes from the module's
+ * `package_versions` variable (whose defaults the service package declares).
+ */
+export function pinnedPackage(name: string): Expr {
+  return tpl`${name}=${packageVersion(name)}`;
+}
+
+/** The version of `name` that first boot installs, as cloud-init template text. */
+export function packageVersion(name: string): Expr {
+  return get(ref('package_versions'), str(name));
+}
+
+function packageVersionsVariable(versions: Readonly<Record<string, string>>): VariableSpecs {
+  const names = Object.keys(versions);
+  return {
+    package_versions: variable({
+      type: T.object(Object.fromEntries(names.map((n) => [n, T.optional(T.string, versions[n]!)]))),
+      description: `Exact apt versions installed on first boot (${names.join(', ')}), so a rebuilt instance gets what was tested, not whatever is newest; set one to move it (e.g. to what \`apt-cache policy\` offers).`,
+      default: {},
+      nullable: false,
+      validations: (self): Validation[] => [
+        {
+          condition: call('alltrue', [
+            forList(
+              'version',
+              call('values', [self]),
+              call('can', [call('regex', [str(DEBIAN_VERSION_PATTERN), ref('version')])]),
+            ),
+          ]),
+          errorMessage:
+            'Each version must be an exact Debian package version such as 2.53.3+ds1-2 (no spaces, no "latest").',
+          rejects: { [names[0]!]: 'latest' },
+        },
+      ],
+    }),
+  };
 }
 
 /**

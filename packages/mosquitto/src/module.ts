@@ -44,6 +44,8 @@ export const MOSQUITTO_DEFAULTS = {
     mountPath: '/mosquitto/data',
     snapshots: { schedule: '@daily', expiry: '7d' },
   },
+  // Debian 13 (trixie) main, as `apt-cache policy mosquitto` shows it.
+  packageVersions: { mosquitto: '2.0.21-1' },
 } as const;
 
 /** Smallstep's Debian repository, for step-cli (the CA client). */

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { PROMETHEUS_DEFAULTS, prometheus } from './index.js';
+import { PROMETHEUS_DEFAULTS, prometheus, prometheusModule } from './index.js';
+import { previewModule } from '@atlas/preview';
 
 const DROP_IN = '/etc/systemd/system/prometheus.service.d/atlas-data-owner.conf';
 const MOUNT = PROMETHEUS_DEFAULTS.dataVolume.mountPath;
@@ -26,11 +27,42 @@ const preStart = (dropIn?.content ?? '')
   .filter((l) => l.startsWith('ExecStartPre=+'))
   .map((l) => l.slice('ExecStartPre=+'.length).split(' '));
 
+describe('first boot: pinned package versions', () => {
+  const packagesOf = (p: { cloudInit?: string }) =>
+    (parse(p.cloudInit!) as { packages: string[] }).packages;
+
+  it('installs the Debian 13 version the package declares, and the one an estate sets instead', () => {
+    expect(PROMETHEUS_DEFAULTS.packageVersions).toEqual({ prometheus: '2.53.3+ds1-2' });
+    const moved = prometheus({
+      network: testNetwork(),
+      packageVersions: { prometheus: '2.53.3+ds1-3' },
+    });
+    expect(packagesOf(previewModuleCall(moved))).toEqual(['prometheus=2.53.3+ds1-3']);
+    // The same default in the estate is not repeated in main.tf.
+    const same = prometheus({
+      network: testNetwork(),
+      packageVersions: { prometheus: '2.53.3+ds1-2' },
+    });
+    expect(same.args.has('package_versions')).toBe(false);
+  });
+
+  it('refuses a version that is not exact, in the builder and in the module', () => {
+    expect(() =>
+      prometheus({ network: testNetwork(), packageVersions: { prometheus: 'latest' } }),
+    ).toThrow(/packageVersions\.prometheus: expected an exact Debian package version/);
+    const p = previewModule(prometheusModule, {
+      profiles: ['base'],
+      package_versions: { prometheus: 'latest' },
+    });
+    expect(p.validationErrors.join('\n')).toMatch(/var\.package_versions: Each version must be/);
+  });
+});
+
 describe('first boot: the data volume is the service account before Debian starts prometheus', () => {
   it('writes the drop-in ahead of the package install, so the install-time start already has it', () => {
     // cloud-init writes undeferred write_files in its init stage, before its config stage
     // installs `packages` (when Debian's postinst starts the unit): deferred files come too late.
-    expect(userData.packages).toContain('prometheus');
+    expect(userData.packages).toEqual(['prometheus=2.53.3+ds1-2']);
     expect(dropIn).toBeDefined();
     expect(dropIn!.defer).toBeUndefined();
     expect(dropIn!.content).toContain(`RequiresMountsFor=${MOUNT}\n`);

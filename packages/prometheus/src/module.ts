@@ -41,6 +41,8 @@ export const PROMETHEUS_DEFAULTS = {
     mountPath: '/prometheus',
     snapshots: { schedule: '@weekly', expiry: '2w' },
   },
+  // Debian 13 (trixie) main, as `apt-cache policy prometheus` shows it.
+  packageVersions: { prometheus: '2.53.3+ds1-2' },
 } as const;
 
 const TLS_DIR = '/etc/prometheus/tls';
