@@ -50,7 +50,7 @@ variable "cpu_limit" {
 }
 
 variable "memory_limit" {
-  description = "Memory limit (limits.memory), enforced hard: the instance is OOM-killed above it."
+  description = "Memory of the VM (limits.memory): what its kernel sees as RAM."
   type        = string
   default     = "2GB"
 

@@ -177,7 +177,7 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
 ): ModuleDefinition<VariableSpecs & Vs, ServiceOutputs & Os> {
   const d = spec.defaults;
   const standard = {
-    ...standardVariables(d, spec.proxyDevices ?? false),
+    ...standardVariables(d, spec.proxyDevices ?? false, spec.instanceType === 'virtual-machine'),
     ...(d.packageVersions ? packageVersionsVariable(d.packageVersions) : {}),
   };
   return defineModule<VariableSpecs & Vs, ServiceOutputs & Os>({
@@ -444,7 +444,7 @@ export function dataOwnerDropIn(
   };
 }
 
-function standardVariables(d: ServiceDefaults, proxyDevices: boolean): VariableSpecs {
+function standardVariables(d: ServiceDefaults, proxyDevices: boolean, vm: boolean): VariableSpecs {
   const base = {
     instance_name: variable({
       type: T.string,
@@ -484,8 +484,9 @@ function standardVariables(d: ServiceDefaults, proxyDevices: boolean): VariableS
     }),
     memory_limit: variable({
       type: T.string,
-      description:
-        'Memory limit (limits.memory), enforced hard: the instance is OOM-killed above it.',
+      description: vm
+        ? 'Memory of the VM (limits.memory): what its kernel sees as RAM.'
+        : 'Memory limit (limits.memory), enforced hard: the instance is OOM-killed above it.',
       default: d.memory,
       rules: [byteSize],
     }),
