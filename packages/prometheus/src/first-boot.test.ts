@@ -2,7 +2,15 @@ import { testNetwork } from '@atlas/testing';
 import { previewModuleCall } from '@atlas/preview';
 import { hasChecker } from '@atlas/verify';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +21,7 @@ import { previewModule } from '@atlas/preview';
 
 const DROP_IN = '/etc/systemd/system/prometheus.service.d/atlas-data-owner.conf';
 const MOUNT = PROMETHEUS_DEFAULTS.dataVolume.mountPath;
+const CLOUD_CFG = '/etc/cloud/cloud.cfg';
 
 const preview = previewModuleCall(prometheus({ network: testNetwork() }));
 const userData = parse(preview.cloudInit!) as {
@@ -60,8 +69,9 @@ describe('first boot: pinned package versions', () => {
 
 describe('first boot: the data volume is the service account before Debian starts prometheus', () => {
   it('writes the drop-in ahead of the package install, so the install-time start already has it', () => {
-    // cloud-init writes undeferred write_files in its init stage, before its config stage
-    // installs `packages` (when Debian's postinst starts the unit): deferred files come too late.
+    // cloud-init writes undeferred write_files in its init stage (write-files); its final stage
+    // installs `packages` (package-update-upgrade-install, when Debian's postinst starts the
+    // unit), then deferred files and runcmd: a deferred drop-in would come too late.
     expect(userData.packages).toEqual(['prometheus=2.53.3+ds1-2']);
     expect(dropIn).toBeDefined();
     expect(dropIn!.defer).toBeUndefined();
@@ -73,6 +83,20 @@ describe('first boot: the data volume is the service account before Debian start
     // runcmd no longer races the unit for the volume; it only restarts with the written config.
     expect(userData.runcmd.join('\n')).not.toContain(` ${MOUNT}`);
   });
+
+  it.skipIf(!hasChecker('cloud-init') || !existsSync(CLOUD_CFG))(
+    "matches the order of Debian's cloud-init: write-files, then the package install, then deferred files",
+    () => {
+      const stages = parse(readFileSync(CLOUD_CFG, 'utf8')) as Record<string, unknown[]>;
+      const names = (stage: string) => (stages[stage] ?? []).map((m) => String(m));
+      expect(names('cloud_init_modules')).toContain('write-files');
+      const final = names('cloud_final_modules');
+      expect(final.indexOf('package-update-upgrade-install')).toBeGreaterThanOrEqual(0);
+      expect(final.indexOf('package-update-upgrade-install')).toBeLessThan(
+        final.indexOf('write-files-deferred'),
+      );
+    },
+  );
 
   const root = process.getuid?.() === 0;
   const account = spawnSync('id', ['-u', 'prometheus']).status === 0;
