@@ -69,6 +69,8 @@ export function cluster01Shared(network: NetworkChoice) {
   const coredns01 = coredns({
     name: 'coredns01',
     network: base.attach('production'),
+    // Bridge mode publishes DNS on its member's LAN address (Incus's DNS holds port 53 on the bridges).
+    targetNode: 'node1',
     zone: 'accuser.dev',
     incusDns: base.gateway('production'),
     records: [{ name: 'alertmanager', target: alertmanager01 }],

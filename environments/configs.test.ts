@@ -1,6 +1,7 @@
 import { previewModuleCall } from '@atlas/preview';
 import { checkCloudInit, hasChecker } from '@atlas/verify';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { atlasEstate } from './index.js';
 
 /**
@@ -27,3 +28,42 @@ describe.each(atlasEstate().environments.map((env) => [env.name, env] as const))
     }
   });
 });
+
+/** What first boot installs and in which order, for every instance of the estate. */
+describe.each(atlasEstate().environments.map((env) => [env.name, env] as const))(
+  '%s first boot',
+  (_, env) => {
+    const userData = env.modules.flatMap((call) => {
+      const text = previewModuleCall(call).cloudInit;
+      if (text === undefined) return [];
+      const doc = (parse(text) ?? {}) as {
+        packages?: string[];
+        write_files?: Array<{ path: string; content: string; defer?: boolean }>;
+      };
+      return [{ name: call.name, doc }];
+    });
+
+    it('installs every Debian service package at an exact version', () => {
+      const services = ['prometheus', 'mosquitto', 'ovn-central'];
+      for (const { name, doc } of userData)
+        for (const pkg of doc.packages ?? [])
+          if (services.includes(pkg.split('=')[0]!))
+            expect(pkg, name).toMatch(/^[a-z0-9-]+=[0-9][A-Za-z0-9.+~:-]*$/);
+    });
+
+    it('gives each data volume to its service before the package install can start it', () => {
+      for (const { name, doc } of userData) {
+        const dropIns = (doc.write_files ?? []).filter((f) =>
+          f.path.endsWith('.service.d/atlas-data-owner.conf'),
+        );
+        for (const dropIn of dropIns) {
+          // Undeferred files are written in cloud-init's init stage, before `packages`.
+          expect(dropIn.defer, name).toBeUndefined();
+          expect(dropIn.content, name).toMatch(/^ExecStartPre=\+\/usr\/bin\/chown -R \S+ \//m);
+        }
+        if (/^(prometheus|mosquitto|loki|grafana)\d/.test(name))
+          expect(dropIns.length, name).toBe(1);
+      }
+    });
+  },
+);

@@ -107,9 +107,10 @@ module "coredns01" {
   profiles      = [module.base.container_base_profile, module.base.network_profiles.production]
   cpu_limit     = 1
   memory_limit  = "128MB"
+  target_node   = "node1"
   proxy_devices = {
-    dns-udp = { listen = "udp:0.0.0.0:53", connect = "udp:127.0.0.1:53" }
-    dns-tcp = { listen = "tcp:0.0.0.0:53", connect = "tcp:127.0.0.1:53" }
+    dns-udp = { listen = "udp:192.168.71.5:53", connect = "udp:127.0.0.1:53" }
+    dns-tcp = { listen = "tcp:192.168.71.5:53", connect = "tcp:127.0.0.1:53" }
   }
   zone = "accuser.dev"
   # alertmanager01: management is a NAT bridge; published on port 9093 of cluster01's host node1 (192.168.71.5)

@@ -147,9 +147,19 @@ variable "snapshot_expiry" {
 }
 
 variable "snapshot_pattern" {
-  description = "Name pattern for snapshots (Pongo2 template, e.g. \"auto-{{creation_date}}\")."
+  description = "Name pattern for snapshots: a Pongo2 template whose date is formatted, e.g. \"auto-{{ creation_date|date:'2006-01-02_15-04-05' }}\", or \"%d\" for a counter."
   type        = string
-  default     = "auto-{{creation_date}}"
+  default     = "auto-{{ creation_date|date:'2006-01-02_15-04-05' }}"
+
+  validation {
+    condition = can(
+      regex(
+        "^([A-Za-z0-9_.-]|%d|\\{\\{ *creation_date *\\| *date *: *(\"[A-Za-z0-9_.-]+\"|'[A-Za-z0-9_.-]+') *\\}\\})+$",
+        var.snapshot_pattern,
+      ),
+    )
+    error_message = "Must be a snapshot name pattern of letters, digits, \"-\", \"_\", \".\", \"%d\" and formatted dates such as {{ creation_date|date:'2006-01-02_15-04-05' }} (an unformatted {{ creation_date }} is not a valid snapshot name)."
+  }
 }
 
 variable "domain" {

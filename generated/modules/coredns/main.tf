@@ -28,6 +28,14 @@ locals {
     16,
   )
 
+  # Server block keys for the names CoreDNS answers from the zone file. A query goes to the block
+  # of its longest matching name and the file plugin answers NXDOMAIN for names it lacks, so in
+  # split horizon only the names the records have get a key ("*.apps" covers apps): every other
+  # name in the zone falls through to the catch-all block and the upstream resolvers.
+  authoritative_names = var.complete_zone ? ["${var.zone}:53"] : distinct([
+    for r in var.records : "${trimprefix(r.name, "*.")}.${var.zone}:53"
+  ])
+
   # Zone file served by the CoreDNS file plugin.
   zone_file = <<EOT
 ; Written by OpenTofu (Atlas coredns module); changes made here are overwritten.
@@ -40,14 +48,16 @@ ${r.name} ${r.ttl} IN ${r.type} ${r.data}
 %{endfor~}
   EOT
 
-  # One server block per kind of name: the zone from its file, .incus from Incus, the rest upstream.
+  # One server block per kind of name: the zone's names from its file, .incus from Incus, the rest upstream.
   corefile        = <<EOT
-${var.zone}:53 {
-    file /etc/coredns/zone.db
+%{if length(local.authoritative_names) > 0~}
+${join(" ", local.authoritative_names)} {
+    file /etc/coredns/zone.db ${var.zone}
     prometheus :${var.metrics_port}
     errors
     log
 }
+%{endif~}
 %{if var.incus_dns_server != null~}
 incus:53 {
     forward . ${var.incus_dns_server}

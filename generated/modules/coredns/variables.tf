@@ -178,6 +178,11 @@ variable "records" {
   }
 
   validation {
+    condition     = var.complete_zone || alltrue([for r in var.records : r.name != "@" && r.name != "*"])
+    error_message = "Records for the zone apex (\"@\") or for every name (\"*\") need complete_zone = true: answering them makes CoreDNS authoritative for the whole zone."
+  }
+
+  validation {
     condition = alltrue([
       for r in var.records : r.type != "CNAME" || r.name != "@" && length([
         for o in var.records : o.name if o.name == r.name
@@ -185,6 +190,13 @@ variable "records" {
     ])
     error_message = "A CNAME record must be the only record of its name, and the zone apex (\"@\") cannot have one."
   }
+}
+
+variable "complete_zone" {
+  description = "Whether the records are the whole zone: true answers NXDOMAIN for every other name in it (and allows \"@\" and \"*\" records); false (split horizon) answers only the names the records have and forwards the rest of the zone upstream, so public names keep resolving."
+  type        = bool
+  default     = false
+  nullable    = false
 }
 
 variable "incus_dns_server" {

@@ -26,9 +26,8 @@ resource "incus_storage_volume" "data" {
 resource "incus_profile" "service" {
   name = var.profile_name
   config = {
-    "limits.cpu"            = tostring(var.cpu_limit)
-    "limits.memory"         = var.memory_limit
-    "limits.memory.enforce" = "hard"
+    "limits.cpu"    = tostring(var.cpu_limit)
+    "limits.memory" = var.memory_limit
   }
 
   device {

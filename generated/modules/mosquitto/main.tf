@@ -96,6 +96,7 @@ resource "incus_instance" "this" {
   profiles = concat(var.profiles, [incus_profile.service.name])
   config = {
     "cloud-init.user-data" = templatefile("${path.module}/templates/cloud-init.yaml.tftpl", {
+      package_versions     = var.package_versions
       authenticated        = local.authenticated
       users                = join("", [for name, password in var.users : "${name}:${password}\n"])
       mosquitto_conf       = local.mosquitto_conf

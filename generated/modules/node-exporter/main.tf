@@ -49,7 +49,8 @@ resource "incus_instance" "this" {
   profiles = concat(var.profiles, [incus_profile.service.name])
   config = {
     "cloud-init.user-data" = templatefile("${path.module}/templates/cloud-init.yaml.tftpl", {
-      daemon_args = local.daemon_args
+      package_versions = var.package_versions
+      daemon_args      = local.daemon_args
     })
   }
 }

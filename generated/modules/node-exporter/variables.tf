@@ -83,6 +83,22 @@ variable "target_node" {
   default     = null
 }
 
+variable "package_versions" {
+  description = "Exact apt versions installed on first boot (prometheus-node-exporter), so a rebuilt instance gets what was tested, not whatever is newest; set one to move it (e.g. to what `apt-cache policy` offers)."
+  type        = object({ prometheus-node-exporter = optional(string, "1.9.0-1+b4") })
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition = alltrue([
+      for version in values(var.package_versions) : can(
+        regex("^([0-9]+:)?[0-9][A-Za-z0-9.+~]*(-[A-Za-z0-9.+~]+)?$", version),
+      )
+    ])
+    error_message = "Each version must be an exact Debian package version such as 2.53.3+ds1-2 (no spaces, no \"latest\")."
+  }
+}
+
 variable "listen_port" {
   description = "TCP port node-exporter serves /metrics on (--web.listen-address)."
   type        = number

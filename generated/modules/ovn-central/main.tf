@@ -79,10 +79,9 @@ resource "incus_instance" "this" {
   target   = var.target_node
   profiles = concat(var.profiles, [incus_profile.service.name])
   config = {
-    "cloud-init.user-data" = templatefile(
-      "${path.module}/templates/cloud-init.yaml.tftpl",
-      {},
-    )
+    "cloud-init.user-data" = templatefile("${path.module}/templates/cloud-init.yaml.tftpl", {
+      package_versions = var.package_versions
+    })
   }
 }
 

@@ -147,9 +147,35 @@ variable "snapshot_expiry" {
 }
 
 variable "snapshot_pattern" {
-  description = "Name pattern for snapshots (Pongo2 template, e.g. \"auto-{{creation_date}}\")."
+  description = "Name pattern for snapshots: a Pongo2 template whose date is formatted, e.g. \"auto-{{ creation_date|date:'2006-01-02_15-04-05' }}\", or \"%d\" for a counter."
   type        = string
-  default     = "auto-{{creation_date}}"
+  default     = "auto-{{ creation_date|date:'2006-01-02_15-04-05' }}"
+
+  validation {
+    condition = can(
+      regex(
+        "^([A-Za-z0-9_.-]|%d|\\{\\{ *creation_date *\\| *date *: *(\"[A-Za-z0-9_.-]+\"|'[A-Za-z0-9_.-]+') *\\}\\})+$",
+        var.snapshot_pattern,
+      ),
+    )
+    error_message = "Must be a snapshot name pattern of letters, digits, \"-\", \"_\", \".\", \"%d\" and formatted dates such as {{ creation_date|date:'2006-01-02_15-04-05' }} (an unformatted {{ creation_date }} is not a valid snapshot name)."
+  }
+}
+
+variable "package_versions" {
+  description = "Exact apt versions installed on first boot (ovn-central), so a rebuilt instance gets what was tested, not whatever is newest; set one to move it (e.g. to what `apt-cache policy` offers)."
+  type        = object({ ovn-central = optional(string, "25.03.0-1") })
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition = alltrue([
+      for version in values(var.package_versions) : can(
+        regex("^([0-9]+:)?[0-9][A-Za-z0-9.+~]*(-[A-Za-z0-9.+~]+)?$", version),
+      )
+    ])
+    error_message = "Each version must be an exact Debian package version such as 2.53.3+ds1-2 (no spaces, no \"latest\")."
+  }
 }
 
 variable "host_address" {

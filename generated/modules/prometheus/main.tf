@@ -153,6 +153,7 @@ resource "incus_instance" "this" {
   profiles = concat(var.profiles, [incus_profile.service.name])
   config = {
     "cloud-init.user-data" = templatefile("${path.module}/templates/cloud-init.yaml.tftpl", {
+      package_versions          = var.package_versions
       prometheus_yml            = yamlencode(local.prometheus_config)
       alert_rules_yml           = yamlencode(local.alert_rules)
       daemon_args               = local.daemon_args

@@ -171,7 +171,7 @@ describe('resources and files', () => {
       size: '1GB',
       'snapshots.schedule': '@daily',
       'snapshots.expiry': '7d',
-      'snapshots.pattern': 'auto-{{creation_date}}',
+      'snapshots.pattern': "auto-{{ creation_date|date:'2006-01-02_15-04-05' }}",
     });
     expect(preview.resources['incus_instance.this']?.profiles).toEqual([
       ...PROFILES,

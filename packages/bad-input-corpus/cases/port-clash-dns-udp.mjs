@@ -3,5 +3,11 @@ import { coredns } from '@atlas/coredns';
 import { base, labEstate, production } from '../lab.mjs';
 
 const dns = (name) =>
-  coredns({ name, network: production, zone: 'example.com', incusDns: base.gateway('production') });
+  coredns({
+    name,
+    network: production,
+    dnsListenAddress: '192.168.1.10',
+    zone: 'example.com',
+    incusDns: base.gateway('production'),
+  });
 export default labEstate([dns('coredns01'), dns('coredns02')]);

@@ -4,6 +4,7 @@ import {
   isExpr,
   literal,
   str,
+  template,
   whenBlock,
   type Expr,
   type TemplatePart,
@@ -33,11 +34,12 @@ export interface AptSource {
 }
 
 export interface CloudInitConfig {
-  readonly packages?: readonly string[];
+  /** Debian packages; an expression renders one pinned, e.g. `prometheus=2.53.3+ds1-2`. */
+  readonly packages?: ReadonlyArray<string | Expr>;
   readonly aptSources?: Readonly<Record<string, AptSource>>;
   readonly writeFiles?: readonly CloudInitFile[];
-  /** Commands run once, in order, at the end of first boot. Arrays run without a shell. */
-  readonly runcmd?: ReadonlyArray<string | readonly string[]>;
+  /** Commands run once, in order, at the end of first boot. Arrays run without a shell; an expression is a shell command built by the template. */
+  readonly runcmd?: ReadonlyArray<string | Expr | readonly string[]>;
   /** Users and groups to create before files are written. */
   readonly users?: ReadonlyArray<{
     readonly name: string;
@@ -79,7 +81,7 @@ export function cloudInitTemplate(config: CloudInitConfig): TemplatePart[] {
     head.apt = { sources: config.aptSources };
   if (config.packages?.length) {
     head.package_update = true;
-    head.packages = [...config.packages];
+    head.packages = config.packages.map(hold);
   }
   if (config.users?.length) head.users = config.users.map((u) => ({ ...u }));
   if (Object.keys(head).length) text(yaml(head));
@@ -104,7 +106,11 @@ export function cloudInitTemplate(config: CloudInitConfig): TemplatePart[] {
     }
   }
   if (config.runcmd?.length)
-    text(yaml({ runcmd: config.runcmd.map((c) => (typeof c === 'string' ? c : [...c])) }));
+    text(
+      yaml({
+        runcmd: config.runcmd.map((c) => (typeof c === 'string' || isExpr(c) ? hold(c) : [...c])),
+      }),
+    );
   return parts.filter((p) => p.kind !== 'literal' || p.value !== '');
 }
 
@@ -114,16 +120,29 @@ export function cloudInitTemplate(config: CloudInitConfig): TemplatePart[] {
  */
 export function aptRepositoryInstall(
   repo: { name: string; keyUrl: string; url: string; suite: string; component: string },
-  packages: readonly string[],
-): string[] {
+  packages: ReadonlyArray<string | Expr>,
+): Array<string | Expr> {
   const keyring = `/etc/apt/keyrings/${repo.name}.gpg`;
+  // Keep configuration files cloud-init already wrote.
+  const install =
+    'DEBIAN_FRONTEND=noninteractive apt-get install -y -o Dpkg::Options::=--force-confold';
   return [
     'install -d -m 0755 /etc/apt/keyrings',
     `curl -fsSL ${repo.keyUrl} | gpg --dearmor -o ${keyring}`,
     `echo "deb [signed-by=${keyring}] ${repo.url} ${repo.suite} ${repo.component}" > /etc/apt/sources.list.d/${repo.name}.list`,
     'apt-get update',
-    // Keep configuration files cloud-init already wrote.
-    `DEBIAN_FRONTEND=noninteractive apt-get install -y -o Dpkg::Options::=--force-confold ${packages.join(' ')}`,
+    packages.every((p) => typeof p === 'string')
+      ? `${install} ${packages.join(' ')}`
+      : template(
+          [install, ...packages].flatMap((p, i) => [
+            ...(i ? [literal(' ')] : []),
+            ...(typeof p === 'string'
+              ? [literal(p)]
+              : p.kind === 'template'
+                ? p.parts
+                : [interp(p)]),
+          ]),
+        ),
   ];
 }
 

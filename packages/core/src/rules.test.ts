@@ -13,6 +13,7 @@ import {
   ipv6Cidr,
   port,
   snapshotExpiry,
+  snapshotPattern,
   snapshotSchedule,
 } from './rules.js';
 
@@ -45,6 +46,26 @@ describe('shared rules', () => {
     );
     expect(['7d', '2w', '4w', '1m', '1w 3d'].every((v) => accepts(snapshotExpiry, v))).toBe(true);
     expect(['7 days', '7', 'd7'].some((v) => accepts(snapshotExpiry, v))).toBe(false);
+  });
+
+  it('snapshot patterns take the forms Incus documents and refuse an unformatted creation_date', () => {
+    const documented = [
+      "auto-{{ creation_date|date:'2006-01-02_15-04-05' }}",
+      '{{ creation_date|date:"2006-01-02_15-04-05" }}',
+      "{{creation_date|date:'20060102'}}",
+      'snap%d',
+      'weekly-%d',
+    ];
+    for (const v of documented) expect(accepts(snapshotPattern, v), v).toBe(true);
+    const unnamable = [
+      'auto-{{creation_date}}',
+      '{{ creation_date }}',
+      "{{ creation_date|date:'2006-01-02 15:04:05' }}",
+      'auto/{{ creation_date|date:"2006" }}',
+      '{{ creation_date|upper }}',
+      '',
+    ];
+    for (const v of unnamable) expect(accepts(snapshotPattern, v), v).toBe(false);
   });
 
   it('snapshot schedules go through a cron parser: five fields, each in range, or Incus aliases', () => {

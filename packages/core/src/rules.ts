@@ -134,6 +134,18 @@ export const snapshotExpiry = regexRule(
   'an Incus expiry such as 7d, 2w or 1m (units M minutes, H hours, d days, w weeks, m months, y years)',
 );
 
+/**
+ * Incus snapshot name pattern. Incus renders it with Pongo2, where `creation_date` is a Go
+ * time: unformatted it prints spaces, colons and a zone, which a snapshot name cannot hold,
+ * so Incus's docs say to format it (`{{ creation_date|date:"2006-01-02_15-04-05" }}`, with
+ * single or double quotes). `%d` numbers snapshots instead. Literal text and the date layout
+ * are limited to characters a snapshot name may contain.
+ */
+export const snapshotPattern = regexRule(
+  `^([A-Za-z0-9_.-]|%d|\\{\\{ *creation_date *\\| *date *: *("[A-Za-z0-9_.-]+"|'[A-Za-z0-9_.-]+') *\\}\\})+$`,
+  `a snapshot name pattern of letters, digits, "-", "_", ".", "%d" and formatted dates such as {{ creation_date|date:'2006-01-02_15-04-05' }} (an unformatted {{ creation_date }} is not a valid snapshot name)`,
+);
+
 /** Incus instance, profile or volume name: letters, digits and hyphens, starting with a letter, at most 63 characters. */
 export const instanceName = regexRule(
   '^[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$',

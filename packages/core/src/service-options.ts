@@ -4,8 +4,20 @@ import type { EnvVariable } from './environment.js';
 import { RENAMED_FROM } from './module.js';
 import type { Reachable } from './links.js';
 import type { Site } from './site.js';
-import { byteSize, cpuCount, instanceName, snapshotExpiry, snapshotSchedule } from './rules.js';
-import { DEFAULT_IMAGE, DEFAULT_SNAPSHOT_PATTERN, type ServiceDefaults } from './service.js';
+import {
+  byteSize,
+  cpuCount,
+  instanceName,
+  snapshotExpiry,
+  snapshotPattern,
+  snapshotSchedule,
+} from './rules.js';
+import {
+  DEBIAN_VERSION_PATTERN,
+  DEFAULT_IMAGE,
+  DEFAULT_SNAPSHOT_PATTERN,
+  type ServiceDefaults,
+} from './service.js';
 
 /** Any HCL expression, e.g. a typed reference to another module's output. */
 export const exprSchema = z.custom<Expr>((v) => isExpr(v), {
@@ -29,10 +41,9 @@ export function serviceOptionsSchema(d: ServiceDefaults) {
               enabled: z.boolean().default(false),
               schedule: snapshotSchedule.schema.default(d.dataVolume.snapshots.schedule),
               expiry: snapshotExpiry.schema.default(d.dataVolume.snapshots.expiry),
-              pattern: z
-                .string()
-                .min(1)
-                .default(d.dataVolume.snapshots.pattern ?? DEFAULT_SNAPSHOT_PATTERN),
+              pattern: snapshotPattern.schema.default(
+                d.dataVolume.snapshots.pattern ?? DEFAULT_SNAPSHOT_PATTERN,
+              ),
             })
             .strict()
             .prefault({}),
@@ -40,7 +51,31 @@ export function serviceOptionsSchema(d: ServiceDefaults) {
         .strict()
         .prefault({})
     : z.undefined({ error: 'this service keeps no data, so it has no data volume' }).optional();
+  const versions = d.packageVersions
+    ? z
+        .object(
+          Object.fromEntries(
+            Object.keys(d.packageVersions).map((name) => [
+              name,
+              z
+                .string()
+                .regex(
+                  new RegExp(DEBIAN_VERSION_PATTERN),
+                  'expected an exact Debian package version such as 2.53.3+ds1-2',
+                )
+                .optional(),
+            ]),
+          ),
+        )
+        .strict()
+        .optional()
+    : z.undefined({ error: 'this service installs no pinned packages' }).optional();
   return z.object({
+    /**
+     * Exact apt versions to install instead of the ones the package was tested with,
+     * e.g. `{ prometheus: '2.53.3+ds1-3' }`.
+     */
+    packageVersions: versions,
     /** Module and instance name, e.g. `grafana01`. */
     name: instanceName.schema.default(d.instanceName),
     /**
@@ -86,6 +121,10 @@ export function serviceArgs(o: ServiceOptions, d: ServiceDefaults): Record<strin
     storage_pool: differs(o.storagePool, 'local'),
     target_node: o.targetNode,
   };
+  const moved = Object.entries(o.packageVersions ?? {}).filter(
+    ([name, version]) => version !== undefined && version !== d.packageVersions?.[name],
+  );
+  if (moved.length) args.package_versions = Object.fromEntries(moved);
   if (o.data && d.dataVolume) {
     const s = o.data.snapshots;
     Object.assign(args, {
@@ -137,6 +176,8 @@ export interface ServicePort {
   readonly port: number;
   /** Host port in bridge mode; defaults to `port`. */
   readonly hostPort?: number;
+  /** Host address to listen on in bridge mode; defaults to all of them (0.0.0.0). */
+  readonly hostAddress?: string;
 }
 
 /**
@@ -153,7 +194,7 @@ export function proxyDevicesFor(
     ports.map((p) => [
       `${p.name}-${p.protocol}`,
       {
-        listen: `${p.protocol}:0.0.0.0:${p.hostPort ?? p.port}`,
+        listen: `${p.protocol}:${p.hostAddress ?? '0.0.0.0'}:${p.hostPort ?? p.port}`,
         connect: `${p.protocol}:127.0.0.1:${p.port}`,
       },
     ]),

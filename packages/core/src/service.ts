@@ -25,7 +25,7 @@ import {
   type IncusInstanceWaitForArgs,
   type IncusProfileDeviceArgs,
 } from '@atlas/providers';
-import { cloudInitTemplate, type CloudInitConfig } from './cloud-init.js';
+import { cloudInitTemplate, type CloudInitConfig, type CloudInitFile } from './cloud-init.js';
 import { T } from './hcl-type.js';
 import {
   defineModule,
@@ -45,6 +45,7 @@ import {
   instanceName,
   nullable,
   snapshotExpiry,
+  snapshotPattern,
   snapshotSchedule,
   type Validation,
 } from './rules.js';
@@ -76,9 +77,17 @@ export interface ServiceDefaults {
   readonly image?: string;
   /** Present for stateful services: the optional data volume and its snapshot policy. */
   readonly dataVolume?: DataVolumeDefaults;
+  /**
+   * Exact apt versions (`apt-cache policy` for the image's release) of the packages first boot
+   * installs, declared once here: they become the `package_versions` variable's defaults, and
+   * each such package in `cloudInit.packages` is installed as `name=version`. Use
+   * {@link pinnedPackage} where a command installs one (a vendor repository's, say).
+   */
+  readonly packageVersions?: Readonly<Record<string, string>>;
 }
 
-export const DEFAULT_SNAPSHOT_PATTERN = 'auto-{{creation_date}}';
+/** Incus's docs: format `creation_date`, or the name holds spaces and colons (2024-05-01_02-00-00 here). */
+export const DEFAULT_SNAPSHOT_PATTERN = "auto-{{ creation_date|date:'2006-01-02_15-04-05' }}";
 
 /** `var.<name>` for every variable the building block declares. */
 export interface ServiceVars {
@@ -132,6 +141,14 @@ export interface ServiceModuleSpec<Vs extends VariableSpecs, Os extends OutputSp
   readonly proxyDevices?: boolean;
   /** `container` (default) or `virtual-machine`. */
   readonly instanceType?: 'container' | 'virtual-machine';
+  /**
+   * The systemd unit that uses the data volume and the account it runs as. The volume is
+   * mounted root-owned, and Debian's packages start their service during install, before
+   * runcmd: a drop-in written ahead of the install hands the volume to the account before
+   * every start, the install-time one included, so the service never fails into systemd's
+   * start limit.
+   */
+  readonly dataOwner?: { readonly unit: string; readonly user: string; readonly group: string };
   readonly build: (v: { readonly [K in keyof Vs]: Ref<unknown> } & ServiceVars) => ServiceParts<Os>;
 }
 
@@ -159,7 +176,10 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
   spec: ServiceModuleSpec<Vs, Os>,
 ): ModuleDefinition<VariableSpecs & Vs, ServiceOutputs & Os> {
   const d = spec.defaults;
-  const standard = standardVariables(d, spec.proxyDevices ?? false);
+  const standard = {
+    ...standardVariables(d, spec.proxyDevices ?? false, spec.instanceType === 'virtual-machine'),
+    ...(d.packageVersions ? packageVersionsVariable(d.packageVersions) : {}),
+  };
   return defineModule<VariableSpecs & Vs, ServiceOutputs & Os>({
     name: spec.name,
     package: spec.package,
@@ -236,21 +256,47 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
 
       const profile = resource('incus_profile', 'service', {
         name: vars.profile_name,
-        config: object({
-          'limits.cpu': call('tostring', [vars.cpu_limit]),
-          'limits.memory': vars.memory_limit,
-          'limits.memory.enforce': str('hard'),
-        }),
+        config: object(
+          {
+            'limits.cpu': call('tostring', [vars.cpu_limit]),
+            'limits.memory': vars.memory_limit,
+            // Containers only (Incus rejects the key on a VM, whose memory is always a hard limit).
+            ...((spec.instanceType ?? 'container') === 'container'
+              ? { 'limits.memory.enforce': str('hard') }
+              : {}),
+          },
+          { multiline: true },
+        ),
         device: devices,
       });
 
       const instanceConfig: Record<string, Expr> = {};
       const templates: Record<string, readonly TemplatePart[]> = { ...parts.templates };
       if (parts.cloudInit) {
-        templates[CLOUD_INIT_PATH] = cloudInitTemplate(parts.cloudInit.config);
+        const pins = d.packageVersions ?? {};
+        const config = {
+          ...parts.cloudInit.config,
+          packages: parts.cloudInit.config.packages?.map((p) =>
+            typeof p === 'string' && p in pins ? pinnedPackage(p) : p,
+          ),
+        };
+        const ownership =
+          d.dataVolume && spec.dataOwner
+            ? [dataOwnerDropIn(spec.dataOwner, d.dataVolume.mountPath)]
+            : [];
+        templates[CLOUD_INIT_PATH] = cloudInitTemplate({
+          ...config,
+          writeFiles: [...ownership, ...(config.writeFiles ?? [])],
+        });
         instanceConfig['cloud-init.user-data'] = call('templatefile', [
           tpl`${ref('path.module')}/${CLOUD_INIT_PATH}`,
-          object(parts.cloudInit.vars ?? {}, { multiline: true }),
+          object(
+            {
+              ...(d.packageVersions ? { package_versions: ref('var.package_versions') } : {}),
+              ...parts.cloudInit.vars,
+            },
+            { multiline: true },
+          ),
         ]);
       }
       Object.assign(instanceConfig, parts.instanceConfig);
@@ -331,7 +377,74 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
   });
 }
 
-function standardVariables(d: ServiceDefaults, proxyDevices: boolean): VariableSpecs {
+/** A Debian version as apt compares them: `[epoch:]upstream[-revision]`, e.g. `2.53.3+ds1-2`, `1:2.47.3-0+deb13u1`. */
+export const DEBIAN_VERSION_PATTERN = '^([0-9]+:)?[0-9][A-Za-z0-9.+~]*(-[A-Za-z0-9.+~]+)?$';
+
+/**
+ * `name=version` for apt, as cloud-init template text: the version comes from the module's
+ * `package_versions` variable (whose defaults the service package declares).
+ */
+export function pinnedPackage(name: string): Expr {
+  return tpl`${name}=${packageVersion(name)}`;
+}
+
+/** The version of `name` that first boot installs, as cloud-init template text. */
+export function packageVersion(name: string): Expr {
+  return get(ref('package_versions'), str(name));
+}
+
+function packageVersionsVariable(versions: Readonly<Record<string, string>>): VariableSpecs {
+  const names = Object.keys(versions);
+  return {
+    package_versions: variable({
+      type: T.object(Object.fromEntries(names.map((n) => [n, T.optional(T.string, versions[n]!)]))),
+      description: `Exact apt versions installed on first boot (${names.join(', ')}), so a rebuilt instance gets what was tested, not whatever is newest; set one to move it (e.g. to what \`apt-cache policy\` offers).`,
+      default: {},
+      nullable: false,
+      validations: (self): Validation[] => [
+        {
+          condition: call('alltrue', [
+            forList(
+              'version',
+              call('values', [self]),
+              call('can', [call('regex', [str(DEBIAN_VERSION_PATTERN), ref('version')])]),
+            ),
+          ]),
+          errorMessage:
+            'Each version must be an exact Debian package version such as 2.53.3+ds1-2 (no spaces, no "latest").',
+          rejects: { [names[0]!]: 'latest' },
+        },
+      ],
+    }),
+  };
+}
+
+/**
+ * A systemd drop-in that gives the data volume to the service's account before each start.
+ * `+` runs the command as root whatever User= says; `install -d` covers a disabled volume,
+ * where the mount path is a plain folder that may not exist yet.
+ */
+export function dataOwnerDropIn(
+  owner: { readonly unit: string; readonly user: string; readonly group: string },
+  mountPath: string,
+): CloudInitFile {
+  const account = `${owner.user}:${owner.group}`;
+  return {
+    path: `/etc/systemd/system/${owner.unit}.service.d/atlas-data-owner.conf`,
+    content: [
+      '# Written by Atlas: the data volume is mounted root-owned; hand it to the service first.',
+      '[Unit]',
+      `RequiresMountsFor=${mountPath}`,
+      '',
+      '[Service]',
+      `ExecStartPre=+/usr/bin/install -d -o ${owner.user} -g ${owner.group} ${mountPath}`,
+      `ExecStartPre=+/usr/bin/chown -R ${account} ${mountPath}`,
+      '',
+    ].join('\n'),
+  };
+}
+
+function standardVariables(d: ServiceDefaults, proxyDevices: boolean, vm: boolean): VariableSpecs {
   const base = {
     instance_name: variable({
       type: T.string,
@@ -371,8 +484,9 @@ function standardVariables(d: ServiceDefaults, proxyDevices: boolean): VariableS
     }),
     memory_limit: variable({
       type: T.string,
-      description:
-        'Memory limit (limits.memory), enforced hard: the instance is OOM-killed above it.',
+      description: vm
+        ? 'Memory of the VM (limits.memory): what its kernel sees as RAM.'
+        : 'Memory limit (limits.memory), enforced hard: the instance is OOM-killed above it.',
       default: d.memory,
       rules: [byteSize],
     }),
@@ -433,8 +547,9 @@ function standardVariables(d: ServiceDefaults, proxyDevices: boolean): VariableS
         snapshot_pattern: variable({
           type: T.string,
           description:
-            'Name pattern for snapshots (Pongo2 template, e.g. "auto-{{creation_date}}").',
+            'Name pattern for snapshots: a Pongo2 template whose date is formatted, e.g. "auto-{{ creation_date|date:\'2006-01-02_15-04-05\' }}", or "%d" for a counter.',
           default: d.dataVolume.snapshots.pattern ?? DEFAULT_SNAPSHOT_PATTERN,
+          rules: [snapshotPattern],
         }),
       }
     : {};

@@ -2,6 +2,7 @@ import {
   ConfigError,
   T,
   defineModule,
+  defineSite,
   output,
   type NetworkAttachment,
   type NetworkMode,
@@ -43,6 +44,7 @@ const minimal: CorednsConfig = {
   network: attach('bridge'),
   zone: 'accuser.dev',
   incusDns: '10.10.0.1',
+  dnsListenAddress: '192.168.1.10',
 };
 
 const printedArgs = (config: CorednsConfig) =>
@@ -89,8 +91,8 @@ describe('coredns()', () => {
       incus_dns_server: '"10.10.0.1"',
       proxy_devices: [
         '{',
-        '  dns-udp = { listen = "udp:0.0.0.0:53", connect = "udp:127.0.0.1:53" }',
-        '  dns-tcp = { listen = "tcp:0.0.0.0:53", connect = "tcp:127.0.0.1:53" }',
+        '  dns-udp = { listen = "udp:192.168.1.10:53", connect = "udp:127.0.0.1:53" }',
+        '  dns-tcp = { listen = "tcp:192.168.1.10:53", connect = "tcp:127.0.0.1:53" }',
         '}',
       ].join('\n'),
     });
@@ -164,18 +166,38 @@ describe('coredns()', () => {
         {
           name: 'dns-tcp',
           type: 'proxy',
-          properties: { listen: 'tcp:0.0.0.0:53', connect: 'tcp:127.0.0.1:53' },
+          properties: { listen: 'tcp:192.168.1.10:53', connect: 'tcp:127.0.0.1:53' },
         },
         {
           name: 'dns-udp',
           type: 'proxy',
-          properties: { listen: 'udp:0.0.0.0:53', connect: 'udp:127.0.0.1:53' },
+          properties: { listen: 'udp:192.168.1.10:53', connect: 'udp:127.0.0.1:53' },
         },
       ]);
       expect(proxies({ ...minimal, dnsHostPort: 5353 })[1]!.properties).toEqual({
-        listen: 'udp:0.0.0.0:5353',
+        listen: 'udp:192.168.1.10:5353',
         connect: 'udp:127.0.0.1:53',
       });
+    });
+
+    it("publishes on the host's LAN address, never on all its addresses where Incus's DNS listens", () => {
+      const { dnsListenAddress: _, ...unplaced } = minimal;
+      expect(errorsOf(unplaced)).toEqual([
+        "coredns01.dnsListenAddress: expected the host address to publish DNS on (or a site host via targetNode): port 53 on all of the host's addresses collides with Incus's own DNS on its bridges",
+      ]);
+      const site = defineSite({
+        environment: 'cluster01',
+        hosts: [
+          { name: 'node1', lanAddress: '192.168.71.5' },
+          { name: 'node2', lanAddress: '192.168.71.6' },
+        ],
+      });
+      const onSite = { ...unplaced, network: { ...attach('bridge'), site } };
+      expect(errorsOf(onSite)).toHaveLength(1);
+      const listens = proxies({ ...onSite, targetNode: 'node2' }).map(
+        (d) => (d.properties as { listen: string }).listen,
+      );
+      expect(listens).toEqual(['tcp:192.168.71.6:53', 'udp:192.168.71.6:53']);
     });
 
     it('uses none on a physical network, where the container answers on its own address', () => {
@@ -325,10 +347,19 @@ describe('coredns()', () => {
         'records[0].name: the zone apex cannot have a CNAME record',
       ],
     ])('%s', (_, rec, message) => {
-      const errors = errorsOf({ ...minimal, records: [rec] });
+      const errors = errorsOf({ ...minimal, completeZone: true, records: [rec] });
       expect(errors.find((e) => e.startsWith('coredns01.records[0].'))).toMatch(
         new RegExp(`^coredns01\\.${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
       );
+    });
+
+    it('an apex or catch-all record without completeZone, which would take the whole zone', () => {
+      for (const name of ['@', '*'])
+        expect(
+          errorsOf({ ...minimal, records: [{ name, type: 'TXT', value: 'v=spf1 -all' }] }),
+        ).toEqual([
+          `coredns01.records[0].name: a "${name}" record takes the whole zone: set completeZone: true (then names without records are NXDOMAIN)`,
+        ]);
     });
 
     it('a CNAME that shares its name with another record', () => {

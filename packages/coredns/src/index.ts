@@ -1,4 +1,5 @@
 import {
+  ConfigError,
   ipv4Address,
   isModuleCall,
   parseConfig,
@@ -15,6 +16,7 @@ import {
   type Link,
   type NetworkAttachment,
   type Reachable,
+  hostOf,
 } from '@atlas/core';
 import { isExpr, nil, num, object, str, toExpr, tuple, type Expr } from '@atlas/hcl';
 import { z } from 'zod';
@@ -181,6 +183,18 @@ export const corednsConfigSchema = serviceOptionsSchema(COREDNS_DEFAULTS)
     metricsPort: port.schema.default(METRICS_PORT),
     /** Host port DNS is published on in bridge mode. */
     dnsHostPort: port.schema.default(DNS_PORT),
+    /**
+     * Host address DNS is published on in bridge mode; default: the LAN address of the host
+     * the instance runs on (its site's only host, or its `targetNode`). Never all addresses:
+     * Incus's own DNS (dnsmasq) listens on port 53 of every bridge's gateway on that host.
+     */
+    dnsListenAddress: ipv4Address.schema.optional(),
+    /**
+     * Whether `records` are the whole zone: then every other name in it is NXDOMAIN, and "@" and
+     * "*" records are allowed. Default (split horizon): only the names the records have are
+     * answered here, and the rest of the zone is forwarded upstream like any other name.
+     */
+    completeZone: z.boolean().default(false),
     defaultTtl: seconds(0).default(DEFAULT_TTL),
     soa: z
       .object({
@@ -219,6 +233,15 @@ export const corednsConfigSchema = serviceOptionsSchema(COREDNS_DEFAULTS)
       if (value === DNS_PORT)
         ctx.addIssue({ code: 'custom', path: [key], message: `port ${DNS_PORT} is DNS itself` });
     }
+    if (!c.completeZone)
+      c.records.forEach((rec, i) => {
+        if (rec.name === '@' || rec.name === '*')
+          ctx.addIssue({
+            code: 'custom',
+            path: ['records', i, 'name'],
+            message: `a "${rec.name}" record takes the whole zone: set completeZone: true (then names without records are NXDOMAIN)`,
+          });
+      });
     const typeOf = (rec: (typeof c.records)[number]) => (rec.target ? 'A' : rec.type);
     c.records.forEach((rec, i) => {
       if (typeOf(rec) !== 'CNAME') return;
@@ -243,6 +266,24 @@ export type CorednsInstance = ModuleCall<
   MetricsSource & { readonly service: 'coredns' };
 
 const unlessDefault = <V>(value: V, dflt: V): V | undefined => (value === dflt ? undefined : value);
+
+/**
+ * The host address bridge mode publishes DNS on. A ConfigError when none is known: the
+ * wildcard address would collide with Incus's dnsmasq on the host's bridges.
+ */
+function dnsListenAddress(c: z.output<typeof corednsConfigSchema>): string | undefined {
+  if (c.network.mode !== 'bridge') return undefined;
+  const address =
+    c.dnsListenAddress ?? (c.network.site && hostOf(c.network.site, c.targetNode)?.lanAddress);
+  if (address) return address;
+  throw new ConfigError([
+    {
+      path: [c.name, 'dnsListenAddress'],
+      message:
+        "expected the host address to publish DNS on (or a site host via targetNode): port 53 on all of the host's addresses collides with Incus's own DNS on its bridges",
+    },
+  ]);
+}
 
 /**
  * A CoreDNS instance: validates `config` and returns the module call with
@@ -275,6 +316,7 @@ export function coredns(config: CorednsConfig): CorednsInstance {
         )
       : target.outputs.ipv4_address;
   };
+  const listen = dnsListenAddress(c);
   const call = corednsModule.call(
     c.name,
     {
@@ -295,6 +337,7 @@ export function coredns(config: CorednsConfig): CorednsInstance {
           )
         : undefined,
       incus_dns_server: c.incusDns === null ? nil : c.incusDns,
+      complete_zone: c.completeZone || undefined,
       upstream_servers: upstreamsChanged ? c.upstreams : undefined,
       health_port: unlessDefault(c.healthPort, HEALTH_PORT),
       metrics_port: unlessDefault(c.metricsPort, METRICS_PORT),
@@ -302,10 +345,16 @@ export function coredns(config: CorednsConfig): CorednsInstance {
       soa: Object.keys(soaArgs).length ? soaArgs : undefined,
       coredns_version: c.release && unlessDefault(c.release.version, COREDNS_RELEASE.version),
       coredns_sha256: c.release && unlessDefault(c.release.sha256, COREDNS_RELEASE.sha256),
-      proxy_devices: proxyDevicesFor(c.network, [
-        { name: 'dns', protocol: 'udp', port: DNS_PORT, hostPort: c.dnsHostPort },
-        { name: 'dns', protocol: 'tcp', port: DNS_PORT, hostPort: c.dnsHostPort },
-      ]),
+      proxy_devices: proxyDevicesFor(
+        c.network,
+        (['udp', 'tcp'] as const).map((protocol) => ({
+          name: 'dns',
+          protocol,
+          port: DNS_PORT,
+          hostPort: c.dnsHostPort,
+          ...(listen ? { hostAddress: listen } : {}),
+        })),
+      ),
     } as never,
     { links },
   );

@@ -18,6 +18,8 @@ const BASE_INPUTS = {
   profiles: ['container-base', 'production-network'],
   zone: 'accuser.dev',
   incus_dns_server: '10.10.0.1',
+  // The apex TXT record makes this a complete zone; the Corefile tests also try split horizon.
+  complete_zone: true,
   records: [
     { name: 'grafana', type: 'A', value: '10.20.0.5' },
     { name: 'mqtt', type: 'A', value: '10.10.0.7', ttl: 60 },
@@ -187,11 +189,11 @@ describe('the Corefile', () => {
   const corefile = (inputs: Record<string, unknown> = {}) =>
     serverBlocks(fileOf(inputs, '/etc/coredns/Corefile'));
 
-  it('serves the zone from its file, .incus from Incus and the rest from the upstreams', () => {
+  it('serves a complete zone from its file, .incus from Incus and the rest from the upstreams', () => {
     const blocks = corefile();
     expect([...blocks.keys()]).toEqual(['accuser.dev:53', 'incus:53', '.:53']);
     expect(blocks.get('accuser.dev:53')).toEqual([
-      'file /etc/coredns/zone.db',
+      'file /etc/coredns/zone.db accuser.dev',
       'prometheus :9153',
       'errors',
       'log',
@@ -211,6 +213,43 @@ describe('the Corefile', () => {
       'errors',
       'log',
     ]);
+  });
+
+  it('in split horizon (the default) answers only the names it has, so the rest of the zone falls through upstream', () => {
+    const split = BASE_INPUTS.records.filter((r) => r.name !== '@');
+    const text = fileOf({ complete_zone: false, records: split }, '/etc/coredns/Corefile');
+    const names = [
+      'grafana.accuser.dev:53',
+      'mqtt.accuser.dev:53',
+      'dashboards.accuser.dev:53',
+      'status.accuser.dev:53',
+      '_acme-challenge.accuser.dev:53',
+      'apps.accuser.dev:53',
+    ];
+    // One server block for all of them (CoreDNS picks the longest matching name), none for the zone.
+    expect(text.split('\n')[0]).toBe(`${names.join(' ')} {`);
+    expect(text).not.toMatch(/^accuser\.dev:53/m);
+    const blocks = [...serverBlocks(text.replace(/^.* \{$/m, 'names {')).entries()];
+    expect(blocks[0]).toEqual([
+      'names',
+      ['file /etc/coredns/zone.db accuser.dev', 'prometheus :9153', 'errors', 'log'],
+    ]);
+    expect(blocks.map(([key]) => key).slice(1)).toEqual(['incus:53', '.:53']);
+    // With no records there is nothing to answer from the file: every name goes upstream.
+    expect([...corefile({ complete_zone: false, records: [] }).keys()]).toEqual([
+      'incus:53',
+      '.:53',
+    ]);
+  });
+
+  it('refuses apex and catch-all records in split horizon: they would take the whole zone', () => {
+    for (const name of ['@', '*']) {
+      const p = preview({
+        complete_zone: false,
+        records: [{ name, type: 'TXT', value: 'v=spf1 -all' }],
+      });
+      expect(p.validationErrors.join('\n')).toMatch(/need complete_zone = true/);
+    }
   });
 
   it('uses the configured ports and upstreams, and drops .incus without a resolver', () => {

@@ -230,6 +230,20 @@ export const corednsModule = incusServiceModule({
           rejects: [{ name: 'grafana', type: 'A', value: '10.10.0.20', ttl: -1 }],
         },
         {
+          // A block for the apex or "*" would take every name in the zone, as a complete zone does.
+          condition: binary(
+            '||',
+            ref('var.complete_zone'),
+            everyRecord(
+              self,
+              binary('&&', binary('!=', r('name'), str('@')), binary('!=', r('name'), str('*'))),
+            ),
+          ),
+          errorMessage:
+            'Records for the zone apex ("@") or for every name ("*") need complete_zone = true: answering them makes CoreDNS authoritative for the whole zone.',
+          rejects: [{ name: '@', type: 'TXT', value: 'v=spf1 -all' }],
+        },
+        {
           // A CNAME owns its name alone (RFC 1034), so neither the apex nor a name with other records can have one.
           condition: everyRecord(
             self,
@@ -270,6 +284,13 @@ export const corednsModule = incusServiceModule({
         ],
         { multiline: true },
       ),
+    }),
+    complete_zone: variable({
+      type: T.bool,
+      description:
+        'Whether the records are the whole zone: true answers NXDOMAIN for every other name in it (and allows "@" and "*" records); false (split horizon) answers only the names the records have and forwards the rest of the zone upstream, so public names keep resolving.',
+      default: false,
+      nullable: false,
     }),
     incus_dns_server: variable({
       type: T.string,
@@ -394,10 +415,14 @@ export const corednsModule = incusServiceModule({
     const soa = (field: string) => ref(`local.soa.${field}`);
     const prometheus = [literal('    prometheus :'), interp(v.metrics_port), literal('\n')];
     const corefile = heredoc([
-      interp(v.zone),
-      literal(`:${DNS_PORT} {\n    file ${ZONE_FILE_PATH}\n`),
-      ...prometheus,
-      literal('    errors\n    log\n}\n'),
+      ...section(binary('>', call('length', [ref('local.authoritative_names')]), num(0)), [
+        interp(call('join', [str(' '), ref('local.authoritative_names')])),
+        literal(` {\n    file ${ZONE_FILE_PATH} `),
+        interp(v.zone),
+        literal('\n'),
+        ...prometheus,
+        literal('    errors\n    log\n}\n'),
+      ]),
       ...section(binary('!=', v.incus_dns_server, nil), [
         literal(`incus:${DNS_PORT} {\n    forward . `),
         interp(v.incus_dns_server),
@@ -523,11 +548,30 @@ export const corednsModule = incusServiceModule({
             'not increase.',
           ].join('\n'),
         },
+        authoritative_names: {
+          value: cond(
+            v.complete_zone,
+            tuple([tpl`${v.zone}:${DNS_PORT}`]),
+            call('distinct', [
+              forList(
+                'r',
+                v.records,
+                tpl`${call('trimprefix', [r('name'), str('*.')])}.${v.zone}:${DNS_PORT}`,
+              ),
+            ]),
+          ),
+          comment: [
+            'Server block keys for the names CoreDNS answers from the zone file. A query goes to the block',
+            'of its longest matching name and the file plugin answers NXDOMAIN for names it lacks, so in',
+            'split horizon only the names the records have get a key ("*.apps" covers apps): every other',
+            'name in the zone falls through to the catch-all block and the upstream resolvers.',
+          ].join('\n'),
+        },
         zone_file: { value: zoneFile, comment: 'Zone file served by the CoreDNS file plugin.' },
         corefile: {
           value: corefile,
           comment:
-            'One server block per kind of name: the zone from its file, .incus from Incus, the rest upstream.',
+            "One server block per kind of name: the zone's names from its file, .incus from Incus, the rest upstream.",
         },
         install_coredns: { value: installScript },
       },

@@ -54,6 +54,8 @@ export const grafanaModule = incusServiceModule({
   description:
     "Grafana in an Incus system container: datasources provisioned from other modules' outputs, public domain for the Cloudflare tunnel, and admin credentials from a sensitive variable.",
   defaults: GRAFANA_DEFAULTS,
+  // Owns the root-owned volume before any start of grafana-server (a restore included).
+  dataOwner: { unit: 'grafana-server', user: 'grafana', group: 'grafana' },
   variables: {
     domain: variable({
       type: T.string,

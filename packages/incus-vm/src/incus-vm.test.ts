@@ -61,7 +61,7 @@ describe('incus-vm defaults', () => {
         enabled: false,
         schedule: '@daily',
         expiry: '7d',
-        pattern: 'auto-{{creation_date}}',
+        pattern: "auto-{{ creation_date|date:'2006-01-02_15-04-05' }}",
       },
     });
     const v = incusVmModule.variables;
@@ -102,6 +102,12 @@ describe('incus-vm defaults', () => {
       source: 'vm01-data',
       path: '/srv/data',
     });
+  });
+
+  it('limit memory without the container-only limits.memory.enforce, which Incus refuses on a VM', () => {
+    const config = previewModuleCall(incusVm({ network })).resources['incus_profile.service']
+      ?.config as Record<string, string>;
+    expect(config).toEqual({ 'limits.cpu': '2', 'limits.memory': '2GB' });
   });
 
   it('name the profile after the VM', () => {
@@ -160,6 +166,12 @@ describe('incus-vm validation', () => {
       'a cron expression',
     ],
     [{ data: { snapshots: { expiry: '7 days' } } }, 'snapshot_expiry', '7 days', 'an Incus expiry'],
+    [
+      { data: { snapshots: { pattern: 'auto-{{creation_date}}' } } },
+      'snapshot_pattern',
+      'auto-{{creation_date}}',
+      'a snapshot name pattern',
+    ],
   ])('rejects %j in zod and in the module', (bad, variable, value, message) => {
     expect(() => incusVm({ network, ...bad })).toThrow(new RegExp(message));
     const preview = previewModule(incusVmModule, { profiles, [variable]: value });

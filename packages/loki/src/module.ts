@@ -53,6 +53,8 @@ export const lokiModule = incusServiceModule({
   description:
     'Loki in an Incus system container: single-binary mode on a persistent volume, retention enforced by the compactor, and optional external access through an Incus proxy device.',
   defaults: LOKI_DEFAULTS,
+  // Grafana's package may start loki at install, as this account, on the root-owned volume.
+  dataOwner: { unit: 'loki', user: 'loki', group: 'nogroup' },
   proxyDevices: true,
   variables: {
     retention_period: variable({

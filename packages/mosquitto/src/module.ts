@@ -44,6 +44,8 @@ export const MOSQUITTO_DEFAULTS = {
     mountPath: '/mosquitto/data',
     snapshots: { schedule: '@daily', expiry: '7d' },
   },
+  // Debian 13 (trixie) main, as `apt-cache policy mosquitto` shows it.
+  packageVersions: { mosquitto: '2.0.21-1' },
 } as const;
 
 /** Smallstep's Debian repository, for step-cli (the CA client). */
@@ -261,6 +263,8 @@ export const mosquittoModule = incusServiceModule({
   description:
     'Mosquitto MQTT broker in an Incus system container: MQTT on 1883 and, with a certificate authority, MQTTS on 8883 with an ACME certificate renewed on a timer; password-file authentication from a sensitive user map; retained messages on a persistent volume; proxy devices publish the ports in bridge mode.',
   defaults: MOSQUITTO_DEFAULTS,
+  // Debian's package starts mosquitto at install, as this account, on the root-owned volume.
+  dataOwner: { unit: 'mosquitto', user: 'mosquitto', group: 'mosquitto' },
   proxyDevices: true,
   variables: {
     users: variable({

@@ -351,7 +351,8 @@ describe('the mosquitto module', () => {
 
   it("installs Debian's mosquitto and writes its configuration once the package is in", () => {
     const userData = plain().cloudInit!;
-    expect(userData).toMatch(/packages:\n {2}- mosquitto\n/);
+    // Pinned to the Debian 13 version it was tested with, so a rebuild installs the same.
+    expect(userData).toMatch(/packages:\n {2}- "mosquitto=2\.0\.21-1"\n/);
     expect(userData).toMatch(/- path: \/etc\/mosquitto\/mosquitto.conf\n.*\n {2}defer: true/);
     expect(userData).toContain(`runcmd:\n  - ${SETUP_SCRIPT}\n`);
   });

@@ -1,4 +1,12 @@
-import { T, incusServiceModule, output, packageInfo, port, variable } from '@atlas/core';
+import {
+  T,
+  incusServiceModule,
+  output,
+  packageInfo,
+  packageVersion,
+  port,
+  variable,
+} from '@atlas/core';
 import { heredoc, interp, literal, object, ref, str, tpl } from '@atlas/hcl';
 
 export const NODE_EXPORTER_PORT = 9100;
@@ -14,6 +22,8 @@ export const NODE_EXPORTER_DEFAULTS = {
   cpu: 1,
   memory: '128MB',
   rootDiskSize: '1GB',
+  // Debian 13 (trixie) main, as `apt-cache policy prometheus-node-exporter` shows it.
+  packageVersions: { 'prometheus-node-exporter': '1.9.0-1+b4' },
 } as const;
 
 /** Host paths the exporter reads, where the profile mounts them read-only, and the flag that points it there. */
@@ -66,7 +76,7 @@ export const nodeExporterModule = incusServiceModule({
             'apt-get update',
             // Without recommends: the collectors package's timers (apt, smartmon) would pull in
             // python3 and smartmontools, which do not fit in 128MB and report on the container.
-            `DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-confold ${PACKAGE}`,
+            tpl`DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-confold ${PACKAGE}=${packageVersion(PACKAGE)}`,
             `systemctl enable ${PACKAGE}`,
             `systemctl restart ${PACKAGE}`,
           ],

@@ -47,6 +47,8 @@ export const OVN_CENTRAL_DEFAULTS = {
     mountPath: '/var/lib/ovn',
     snapshots: { schedule: '@daily', expiry: '7d' },
   },
+  // Debian 13 (trixie) main, as `apt-cache policy ovn-central` shows it.
+  packageVersions: { 'ovn-central': '25.03.0-1' },
 } as const;
 
 /** The seeds' placement: cluster01's default bridge, outside the OVN overlay. */

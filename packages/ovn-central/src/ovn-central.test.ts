@@ -137,7 +137,7 @@ describe('the container', () => {
   it('installs Debian’s ovn-central and opens the databases to TCP at first boot', () => {
     const preview = previewModuleCall(ovnCentral(seeds));
     const userData = parse(preview.cloudInit!);
-    expect(userData.packages).toEqual(['ovn-central']);
+    expect(userData.packages).toEqual(['ovn-central=25.03.0-1']);
     expect(userData.runcmd).toEqual([
       'install -d -m 0755 /var/lib/ovn',
       'systemctl enable --now ovn-central',

@@ -41,6 +41,8 @@ export const PROMETHEUS_DEFAULTS = {
     mountPath: '/prometheus',
     snapshots: { schedule: '@weekly', expiry: '2w' },
   },
+  // Debian 13 (trixie) main, as `apt-cache policy prometheus` shows it.
+  packageVersions: { prometheus: '2.53.3+ds1-2' },
 } as const;
 
 const TLS_DIR = '/etc/prometheus/tls';
@@ -85,6 +87,8 @@ export const prometheusModule = incusServiceModule({
   description:
     'Prometheus in an Incus system container: scrape jobs (federation included) and alert rules from typed variables, Alertmanager targets, Incus metrics over mTLS, and time- and size-based retention on a persistent volume.',
   defaults: PROMETHEUS_DEFAULTS,
+  // Debian's package starts prometheus at install, as this account, on the root-owned volume.
+  dataOwner: { unit: 'prometheus', user: 'prometheus', group: 'prometheus' },
   // Published when another environment federates it (issue 9).
   proxyDevices: true,
   variables: {
@@ -347,9 +351,9 @@ export const prometheusModule = incusServiceModule({
             },
           ],
           runcmd: [
-            // The data volume may be disabled and the TLS folder unused: create both either way.
-            'install -d -o prometheus -g prometheus /prometheus /etc/prometheus/tls',
-            'chown -R prometheus:prometheus /prometheus /etc/prometheus/tls',
+            // The TLS folder may be unused: create it either way (the unit's drop-in owns /prometheus).
+            'install -d -o prometheus -g prometheus /etc/prometheus/tls',
+            'chown -R prometheus:prometheus /etc/prometheus/tls',
             'systemctl restart prometheus',
           ],
         },

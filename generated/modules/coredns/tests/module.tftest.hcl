@@ -163,6 +163,18 @@ run "rejects_records_5" {
 
   variables {
     records = [
+      { name = "@", type = "TXT", value = "v=spf1 -all" },
+    ]
+  }
+
+  expect_failures = [var.records]
+}
+
+run "rejects_records_6" {
+  command = plan
+
+  variables {
+    records = [
       { name = "www", type = "CNAME", value = "grafana" },
       { name = "www", type = "A", value = "10.10.0.20" },
     ]

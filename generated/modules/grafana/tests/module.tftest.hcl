@@ -177,6 +177,16 @@ run "rejects_snapshot_expiry" {
   expect_failures = [var.snapshot_expiry]
 }
 
+run "rejects_snapshot_pattern" {
+  command = plan
+
+  variables {
+    snapshot_pattern = "not valid!"
+  }
+
+  expect_failures = [var.snapshot_pattern]
+}
+
 run "rejects_domain" {
   command = plan
 

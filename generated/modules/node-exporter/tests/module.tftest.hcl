@@ -81,6 +81,16 @@ run "rejects_root_disk_size" {
   expect_failures = [var.root_disk_size]
 }
 
+run "rejects_package_versions" {
+  command = plan
+
+  variables {
+    package_versions = { prometheus-node-exporter = "latest" }
+  }
+
+  expect_failures = [var.package_versions]
+}
+
 run "rejects_listen_port" {
   command = plan
 

@@ -176,6 +176,26 @@ run "rejects_snapshot_expiry" {
   expect_failures = [var.snapshot_expiry]
 }
 
+run "rejects_snapshot_pattern" {
+  command = plan
+
+  variables {
+    snapshot_pattern = "not valid!"
+  }
+
+  expect_failures = [var.snapshot_pattern]
+}
+
+run "rejects_package_versions" {
+  command = plan
+
+  variables {
+    package_versions = { ovn-central = "latest" }
+  }
+
+  expect_failures = [var.package_versions]
+}
+
 run "rejects_host_address" {
   command = plan
 

@@ -175,6 +175,16 @@ run "rejects_snapshot_expiry" {
   expect_failures = [var.snapshot_expiry]
 }
 
+run "rejects_snapshot_pattern" {
+  command = plan
+
+  variables {
+    snapshot_pattern = "not valid!"
+  }
+
+  expect_failures = [var.snapshot_pattern]
+}
+
 run "rejects_proxy_devices" {
   command = plan
 
@@ -185,6 +195,16 @@ run "rejects_proxy_devices" {
   }
 
   expect_failures = [var.proxy_devices]
+}
+
+run "rejects_package_versions" {
+  command = plan
+
+  variables {
+    package_versions = { prometheus = "latest" }
+  }
+
+  expect_failures = [var.package_versions]
 }
 
 run "rejects_retention_time" {
