@@ -336,7 +336,7 @@ variable "alert_rules" {
     },
     {
       alert        = "HighCPUUsage"
-      expr         = "sum by (environment, name) (rate(incus_cpu_seconds_total[5m])) / on (environment, name) max by (environment, name) (incus_cpu_effective_total) * 100 > 80"
+      expr         = "sum by (environment, name) (rate(incus_cpu_seconds_total{mode!=\"idle\"}[5m])) / on (environment, name) max by (environment, name) (incus_cpu_effective_total) * 100 > 80"
       for_duration = "10m"
       severity     = "warning"
       summary      = "Container {{ $labels.name }} uses over 80% of its CPU"
@@ -344,7 +344,7 @@ variable "alert_rules" {
     },
     {
       alert        = "HighLoadAverage"
-      expr         = "node_load1 > on (environment, instance) 2 * count by (environment, instance) (node_cpu_seconds_total{mode=\"idle\"})"
+      expr         = "node_load1 > on (environment, instance) group_left 2 * count by (environment, instance) (node_cpu_seconds_total{mode=\"idle\"})"
       for_duration = "5m"
       severity     = "warning"
       summary      = "Host {{ $labels.instance }} load is over twice its CPU count"
