@@ -59,6 +59,26 @@ export function cluster01Shared(network: NetworkChoice) {
     name: 'alertmanager01',
     network: management,
     targetNode: 'node1',
+    // Critical alerts reach Slack's #alerts-critical and the operators' mailbox; warnings (and
+    // anything else) #alerts. The Slack webhook URL and SMTP password are root variables.
+    route: {
+      receiver: 'warnings',
+      routes: [{ matchers: ['severity="critical"'], receiver: 'critical' }],
+    },
+    receivers: [
+      { name: 'warnings', slackConfigs: [{ channel: '#alerts', sendResolved: true }] },
+      {
+        name: 'critical',
+        slackConfigs: [{ channel: '#alerts-critical', sendResolved: true }],
+        emailConfigs: [{ to: 'ops@accuser.dev', sendResolved: true }],
+      },
+    ],
+    smtp: {
+      smarthost: 'smtp.accuser.dev:587',
+      from: 'alertmanager@accuser.dev',
+      authUsername: 'alertmanager@accuser.dev',
+      requireTls: true,
+    },
   });
   const exporters = nodeExporters({ nodes: [...CLUSTER01_NODES], network: management });
   // Prometheus runs on node1, so it scrapes the Incus API of the member it runs on.

@@ -26,6 +26,49 @@ module "alertmanager01" {
   proxy_devices = {
     link-9093-tcp = { listen = "tcp:0.0.0.0:9093", connect = "tcp:127.0.0.1:9093" }
   }
+  route = {
+    receiver = "warnings"
+    routes = [
+      {
+        matchers = ["severity=\"critical\""]
+        receiver = "critical"
+      },
+    ]
+  }
+  receivers = [
+    {
+      name = "warnings"
+      slack_configs = [
+        {
+          channel       = "#alerts"
+          send_resolved = true
+        },
+      ]
+    },
+    {
+      name = "critical"
+      email_configs = [
+        {
+          to            = "ops@accuser.dev"
+          send_resolved = true
+        },
+      ]
+      slack_configs = [
+        {
+          channel       = "#alerts-critical"
+          send_resolved = true
+        },
+      ]
+    },
+  ]
+  smtp = {
+    smarthost     = "smtp.accuser.dev:587"
+    from          = "alertmanager@accuser.dev"
+    auth_username = "alertmanager@accuser.dev"
+    require_tls   = true
+  }
+  smtp_auth_password = var.alertmanager01_smtp_password
+  slack_api_url      = var.alertmanager01_slack_api_url
 }
 
 module "prometheus01" {

@@ -325,7 +325,7 @@ variable "receivers" {
 }
 
 variable "inhibit_rules" {
-  description = "Mute alerts matching target_matchers while an alert matching source_matchers fires with the same values of the \"equal\" labels. The default lets a critical alert mute the warning of the same alertname and instance."
+  description = "Mute alerts matching target_matchers while an alert matching source_matchers fires with the same values of the \"equal\" labels. The default lets CriticalMemoryUsage mute HighMemoryUsage, and DiskSpaceCritical mute DiskSpaceWarning, for the same container."
   type = list(object({
     source_matchers = list(string)
     target_matchers = list(string)
@@ -333,9 +333,14 @@ variable "inhibit_rules" {
   }))
   default = [
     {
-      source_matchers = ["severity=\"critical\""]
-      target_matchers = ["severity=\"warning\""]
-      equal           = ["alertname", "instance"]
+      source_matchers = ["alertname=\"CriticalMemoryUsage\""]
+      target_matchers = ["alertname=\"HighMemoryUsage\""]
+      equal           = ["environment", "instance", "name"]
+    },
+    {
+      source_matchers = ["alertname=\"DiskSpaceCritical\""]
+      target_matchers = ["alertname=\"DiskSpaceWarning\""]
+      equal           = ["environment", "instance", "name", "mountpoint"]
     },
   ]
 
