@@ -23,6 +23,8 @@ module "alertmanager01" {
   cpu_limit     = 1
   memory_limit  = "256MB"
   target_node   = "node1"
+  # alloy01: same network (management), Incus DNS answers alloy01.incus
+  journal_upload_url = module.alloy01.journal_upload_url
   proxy_devices = {
     link-9093-tcp = { listen = "tcp:0.0.0.0:9093", connect = "tcp:127.0.0.1:9093" }
   }
@@ -79,6 +81,8 @@ module "prometheus01" {
   cpu_limit     = 2
   memory_limit  = "2GB"
   target_node   = "node1"
+  # alloy01: same network (management), Incus DNS answers alloy01.incus
+  journal_upload_url = module.alloy01.journal_upload_url
   proxy_devices = {
     link-9090-tcp = { listen = "tcp:0.0.0.0:9090", connect = "tcp:127.0.0.1:9090" }
   }
@@ -119,6 +123,8 @@ module "node-exporter01" {
   cpu_limit     = 1
   memory_limit  = "128MB"
   target_node   = "node1"
+  # alloy01: same network (management), Incus DNS answers alloy01.incus
+  journal_upload_url = module.alloy01.journal_upload_url
 }
 
 module "node-exporter02" {
@@ -130,6 +136,8 @@ module "node-exporter02" {
   cpu_limit     = 1
   memory_limit  = "128MB"
   target_node   = "node2"
+  # alloy01: same network (management), Incus DNS answers alloy01.incus
+  journal_upload_url = module.alloy01.journal_upload_url
 }
 
 module "node-exporter03" {
@@ -141,6 +149,8 @@ module "node-exporter03" {
   cpu_limit     = 1
   memory_limit  = "128MB"
   target_node   = "node3"
+  # alloy01: same network (management), Incus DNS answers alloy01.incus
+  journal_upload_url = module.alloy01.journal_upload_url
 }
 
 module "coredns01" {
@@ -150,6 +160,8 @@ module "coredns01" {
   profiles      = [module.base.container_base_profile, module.base.network_profiles.production]
   cpu_limit     = 1
   memory_limit  = "128MB"
+  # alloy01: by address, the host routes to its management bridge (whose DNS production does not share)
+  journal_upload_url = "http://${module.alloy01.ipv4_address}:19532"
   proxy_devices = {
     dns-udp = { listen = "udp:0.0.0.0:53", connect = "udp:127.0.0.1:53" }
     dns-tcp = { listen = "tcp:0.0.0.0:53", connect = "tcp:127.0.0.1:53" }
@@ -169,6 +181,8 @@ module "mosquitto01" {
   profiles      = [module.base.container_base_profile, module.base.network_profiles.production]
   cpu_limit     = 1
   memory_limit  = "256MB"
+  # alloy01: by address, the host routes to its management bridge (whose DNS production does not share)
+  journal_upload_url = "http://${module.alloy01.ipv4_address}:19532"
   proxy_devices = {
     mqtt-tcp  = { listen = "tcp:0.0.0.0:1883", connect = "tcp:127.0.0.1:1883" }
     mqtts-tcp = { listen = "tcp:0.0.0.0:8883", connect = "tcp:127.0.0.1:8883" }
@@ -190,9 +204,17 @@ module "alloy01" {
   profiles      = [module.base.container_base_profile, module.base.network_profiles.management]
   cpu_limit     = 1
   memory_limit  = "512MB"
+  target_node   = "node1"
   # loki01 of iapetus: another environment; published on port 3100 of iapetus's host iapetus (192.168.71.10)
   loki_push_url = "http://192.168.71.10:3100/loki/api/v1/push"
   labels        = { environment = "cluster01" }
+}
+
+module "incus_loki" {
+  source = "../../modules/incus-loki"
+
+  # loki01 of iapetus: another environment; published on port 3100 of iapetus's host iapetus (192.168.71.10)
+  loki_address = "http://192.168.71.10:3100"
 }
 
 module "forgejo-runner01" {
@@ -202,6 +224,8 @@ module "forgejo-runner01" {
   profiles      = [module.base.container_base_profile, module.base.network_profiles.management]
   cpu_limit     = 2
   memory_limit  = "2GB"
-  forgejo_url   = "https://git.accuser.dev"
-  runner_labels = ["debian-trixie:docker://debian:trixie", "self-hosted:host"]
+  # alloy01: same network (management), Incus DNS answers alloy01.incus
+  journal_upload_url = module.alloy01.journal_upload_url
+  forgejo_url        = "https://git.accuser.dev"
+  runner_labels      = ["debian-trixie:docker://debian:trixie", "self-hosted:host"]
 }

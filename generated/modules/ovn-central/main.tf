@@ -2,7 +2,13 @@
 
 locals {
   # Defaults to "<instance>-data" so each instance of the module gets its own volume.
-  data_volume_name      = coalesce(var.data_volume_name, "${var.instance_name}-data")
+  data_volume_name = coalesce(var.data_volume_name, "${var.instance_name}-data")
+
+  # cloud-init vendor-data: a first-boot script uploading the instance's journal to var.journal_upload_url, or nothing (an empty cloud-config).
+  journal_upload = var.journal_upload_url == null ? "#cloud-config\n" : templatefile(
+    "${path.module}/templates/journal-upload.sh.tftpl",
+    { url = var.journal_upload_url },
+  )
   northbound_connection = "tcp:${var.host_address}:6641"
   southbound_connection = "tcp:${var.host_address}:6642"
 }
@@ -83,6 +89,7 @@ resource "incus_instance" "this" {
       "${path.module}/templates/cloud-init.yaml.tftpl",
       {},
     )
+    "cloud-init.vendor-data" = local.journal_upload
   }
 }
 

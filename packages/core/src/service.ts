@@ -4,6 +4,8 @@ import {
   cond,
   forList,
   get,
+  interp,
+  literal,
   nil,
   not,
   num,
@@ -44,6 +46,7 @@ import {
   cpuCount,
   instanceName,
   nullable,
+  regexRule,
   snapshotExpiry,
   snapshotSchedule,
   type Validation,
@@ -91,6 +94,7 @@ export interface ServiceVars {
   readonly root_disk_size: Ref<string>;
   readonly storage_pool: Ref<string>;
   readonly target_node: Ref<string | null>;
+  readonly journal_upload_url: Ref<string | null>;
 }
 
 export interface ServiceParts<Os extends OutputSpecs> {
@@ -245,7 +249,14 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
       });
 
       const instanceConfig: Record<string, Expr> = {};
-      const templates: Record<string, readonly TemplatePart[]> = { ...parts.templates };
+      const templates: Record<string, readonly TemplatePart[]> = {
+        ...parts.templates,
+        [JOURNAL_UPLOAD_PATH]: [
+          literal(JOURNAL_UPLOAD_SCRIPT[0]),
+          interp(ref('url')),
+          literal(JOURNAL_UPLOAD_SCRIPT[1]),
+        ],
+      };
       if (parts.cloudInit) {
         templates[CLOUD_INIT_PATH] = cloudInitTemplate(parts.cloudInit.config);
         instanceConfig['cloud-init.user-data'] = call('templatefile', [
@@ -254,6 +265,8 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
         ]);
       }
       Object.assign(instanceConfig, parts.instanceConfig);
+      // Vendor-data, not user-data: the service's own cloud-config stays as it is.
+      instanceConfig['cloud-init.vendor-data'] = ref('local.journal_upload');
 
       const instance = resource('incus_instance', 'this', {
         name: vars.instance_name,
@@ -275,6 +288,18 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
             'Defaults to "<instance>-data" so each instance of the module gets its own volume.',
         };
       }
+      locals.journal_upload = {
+        value: cond(
+          binary('==', vars.journal_upload_url, nil),
+          str('#cloud-config\n'),
+          call('templatefile', [
+            tpl`${ref('path.module')}/${JOURNAL_UPLOAD_PATH}`,
+            object({ url: vars.journal_upload_url }),
+          ]),
+        ),
+        comment:
+          "cloud-init vendor-data: a first-boot script uploading the instance's journal to var.journal_upload_url, or nothing (an empty cloud-config).",
+      };
       Object.assign(locals, parts.locals);
 
       const outputs = {
@@ -330,6 +355,36 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
     },
   });
 }
+
+/** systemd-journal-upload's URL=: written into a config file, so no spaces, quotes or backslashes. */
+export const journalUploadUrl = regexRule(
+  String.raw`^https?://[^\s"'\\]+$`,
+  'an http:// or https:// URL such as http://alloy01.incus:19532',
+);
+
+const JOURNAL_UPLOAD_PATH = 'templates/journal-upload.sh.tftpl';
+/** The vendor-data script around the upload URL. */
+const JOURNAL_UPLOAD_SCRIPT = [
+  [
+    '#!/bin/sh',
+    '# Atlas: upload this instance\'s journal to the log receiver of its environment.',
+    'set -eu',
+    'export DEBIAN_FRONTEND=noninteractive',
+    'apt-get update',
+    'apt-get install -y systemd-journal-remote',
+    'mkdir -p /etc/systemd/journal-upload.conf.d',
+    "cat > /etc/systemd/journal-upload.conf.d/atlas.conf <<'EOF'",
+    '[Upload]',
+    'URL=',
+  ].join('\n'),
+  [
+    '',
+    'EOF',
+    'systemctl enable systemd-journal-upload.service',
+    'systemctl restart systemd-journal-upload.service',
+    '',
+  ].join('\n'),
+] as const;
 
 function standardVariables(d: ServiceDefaults, proxyDevices: boolean): VariableSpecs {
   const base = {
@@ -391,6 +446,13 @@ function standardVariables(d: ServiceDefaults, proxyDevices: boolean): VariableS
       type: T.string,
       description: 'Cluster member to place the instance on; null lets Incus choose.',
       default: null,
+    }),
+    journal_upload_url: variable({
+      type: T.string,
+      description:
+        "systemd-journal-remote URL this instance uploads its journal to (e.g. the environment's Alloy at http://alloy01.incus:19532); null keeps the journal local.",
+      default: null,
+      rules: [nullable(journalUploadUrl)],
     }),
   };
   const data: VariableSpecs = d.dataVolume
