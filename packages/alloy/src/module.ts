@@ -180,7 +180,7 @@ export const alloyModule = incusServiceModule({
             {
               path: JOURNAL_REMOTE_DROP_IN,
               content: [
-                '# Plain HTTP: the uploads come over the environment\'s own Incus networks.',
+                "# Plain HTTP: the uploads come over the environment's own Incus networks.",
                 '[Service]',
                 'ExecStart=',
                 `ExecStart=/usr/lib/systemd/systemd-journal-remote --listen-http=-3 --output=${REMOTE_JOURNALS}/`,

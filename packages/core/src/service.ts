@@ -367,7 +367,7 @@ const JOURNAL_UPLOAD_PATH = 'templates/journal-upload.sh.tftpl';
 const JOURNAL_UPLOAD_SCRIPT = [
   [
     '#!/bin/sh',
-    '# Atlas: upload this instance\'s journal to the log receiver of its environment.',
+    "# Atlas: upload this instance's journal to the log receiver of its environment.",
     'set -eu',
     'export DEBIAN_FRONTEND=noninteractive',
     'apt-get update',
