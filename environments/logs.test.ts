@@ -1,6 +1,11 @@
 import { printExpr } from '@atlas/hcl';
 import { previewModule } from '@atlas/preview';
 import { hasChecker, runChecker } from '@atlas/verify';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { atlasEstate } from './index.js';
 
@@ -65,4 +70,92 @@ describe('the upload script every instance runs on first boot', () => {
     expect(result.stdout + result.stderr).toBe('');
     expect(result.status).toBe(0);
   });
+});
+
+const JOURNAL_REMOTE = '/usr/lib/systemd/systemd-journal-remote';
+const JOURNAL_UPLOAD = '/usr/lib/systemd/systemd-journal-upload';
+const transport = existsSync(JOURNAL_REMOTE) && existsSync(JOURNAL_UPLOAD);
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+describe.skipIf(!transport && !process.env.CI)('the journal, uploaded to the receiver', () => {
+  it("arrives with the sending instance's host name, the instance label Alloy ships", async () => {
+    const env = estate.environments.find((e) => e.name === 'cluster01')!;
+    const alloy = env.modules.find((m) => m.definition.name === 'alloy')!;
+    const dropIn = previewModule(alloy.definition, Object.fromEntries(alloy.args)).files.get(
+      '/etc/systemd/system/systemd-journal-remote.service.d/atlas.conf',
+    )!.content;
+    // The receiver as its unit runs it, on a loopback port instead of the socket unit's descriptor.
+    const execStart = /^ExecStart=(\S+) (.+)$/m.exec(dropIn)!;
+    expect(execStart[1]).toBe(JOURNAL_REMOTE);
+    const dir = mkdtempSync(join(tmpdir(), 'atlas-journal-'));
+    const port = await freePort();
+    const flags = execStart[2]!
+      .split(' ')
+      .map((f) =>
+        f === '--listen-http=-3'
+          ? `--listen-http=127.0.0.1:${port}`
+          : f.replace(/^--output=.*/, `--output=${dir}/received/`),
+      );
+    spawnSync('mkdir', ['-p', join(dir, 'received')]);
+    const receiver = spawn(JOURNAL_REMOTE, flags, { stdio: 'ignore' });
+    try {
+      // One entry as mosquitto01's journald writes it.
+      const made = spawnSync(JOURNAL_REMOTE, [`--output=${dir}/mosquitto01.journal`, '-'], {
+        input: [
+          '__REALTIME_TIMESTAMP=1700000000000000',
+          '_HOSTNAME=mosquitto01',
+          '_SYSTEMD_UNIT=mosquitto.service',
+          'PRIORITY=6',
+          'MESSAGE=broker started',
+          '',
+          '',
+        ].join('\n'),
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
+      expect(made.status, made.stderr).toBe(0);
+      // The URL the vendor-data script writes, for a receiver at this address.
+      const mosquitto = env.modules.find((m) => m.name === 'mosquitto01')!;
+      const script = previewModule(mosquitto.definition, {
+        ...Object.fromEntries(mosquitto.args),
+        journal_upload_url: `http://127.0.0.1:${port}`,
+      }).instanceConfig!['cloud-init.vendor-data']!;
+      const url = /^URL=(.+)$/m.exec(script)![1]!;
+      let entries: { _HOSTNAME?: string; MESSAGE?: string }[] = [];
+      for (let attempt = 0; attempt < 20 && entries.length === 0; attempt++) {
+        const upload = spawnSync(
+          JOURNAL_UPLOAD,
+          [`--url=${url}`, `--file=${dir}/mosquitto01.journal`, '--follow=no'],
+          { encoding: 'utf8', timeout: 10_000 },
+        );
+        if (upload.status === 0) {
+          const read = spawnSync(
+            'journalctl',
+            [`--directory=${dir}/received`, '--output=json', '--no-pager'],
+            { encoding: 'utf8', timeout: 10_000 },
+          );
+          entries = read.stdout
+            .split('\n')
+            .filter((line) => line.startsWith('{'))
+            .map((line) => JSON.parse(line));
+        }
+        if (entries.length === 0) await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(entries).toEqual([
+        expect.objectContaining({ _HOSTNAME: 'mosquitto01', MESSAGE: 'broker started' }),
+      ]);
+    } finally {
+      receiver.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
