@@ -1,9 +1,8 @@
 import { DEFAULT_ALERT_RULES } from '@atlas/prometheus';
 import { previewModule } from '@atlas/preview';
-import { hasChecker } from '@atlas/verify';
+import { freeLoopbackPort, hasChecker } from '@atlas/verify';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,16 +21,6 @@ function cluster01AlertmanagerConfig(): Record<string, unknown> {
   });
   return parse(preview.files.get('/etc/prometheus/alertmanager.yml')!.content);
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 /** Labels as the standard Prometheus rules give them (packages/prometheus/src/alert-rules.promtool.yml). */
 const container = { job: 'incus', instance: '192.168.71.5:8443', environment: 'cluster01' };
@@ -100,7 +89,7 @@ describe.skipIf(!hasChecker('amtool'))("cluster01's Alertmanager", () => {
     };
     const file = join(dir, 'inhibit.yml');
     await writeFile(file, stringify(silent));
-    const [web, cluster] = [await freePort(), await freePort()];
+    const [web, cluster] = [await freeLoopbackPort(), await freeLoopbackPort()];
     const daemon = spawn(
       'prometheus-alertmanager',
       [

@@ -1,9 +1,8 @@
 import { printExpr } from '@atlas/hcl';
 import { previewModule } from '@atlas/preview';
-import { hasChecker, runChecker } from '@atlas/verify';
+import { freeLoopbackPort, hasChecker, runChecker } from '@atlas/verify';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -76,16 +75,6 @@ const JOURNAL_REMOTE = '/usr/lib/systemd/systemd-journal-remote';
 const JOURNAL_UPLOAD = '/usr/lib/systemd/systemd-journal-upload';
 const transport = existsSync(JOURNAL_REMOTE) && existsSync(JOURNAL_UPLOAD);
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-
 describe.skipIf(!transport && !process.env.CI)('the journal, uploaded to the receiver', () => {
   it("arrives with the sending instance's host name, the instance label Alloy ships", async () => {
     const env = estate.environments.find((e) => e.name === 'cluster01')!;
@@ -97,7 +86,7 @@ describe.skipIf(!transport && !process.env.CI)('the journal, uploaded to the rec
     const execStart = /^ExecStart=(\S+) (.+)$/m.exec(dropIn)!;
     expect(execStart[1]).toBe(JOURNAL_REMOTE);
     const dir = mkdtempSync(join(tmpdir(), 'atlas-journal-'));
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const flags = execStart[2]!
       .split(' ')
       .map((f) =>
