@@ -79,6 +79,18 @@ describe.skipIf(!hasChecker('amtool'))("cluster01's Alertmanager", () => {
     );
   });
 
+  it("inhibits only by alerts Prometheus's standard rules raise", () => {
+    const rules = cluster01AlertmanagerConfig().inhibit_rules as {
+      source_matchers: string[];
+      target_matchers: string[];
+    }[];
+    const named = rules
+      .flatMap((r) => [...r.source_matchers, ...r.target_matchers])
+      .map((m) => /^alertname="(.+)"$/.exec(m)?.[1]);
+    expect(named.length).toBeGreaterThan(0);
+    for (const name of named) expect(DEFAULT_ALERT_RULES.map((r) => r.alert)).toContain(name);
+  });
+
   it('mutes a warning while its critical alert fires for the same container, in the real Alertmanager', async () => {
     // Receivers without integrations: the test must not notify anyone, nor leave loopback.
     const config = cluster01AlertmanagerConfig();

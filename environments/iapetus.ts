@@ -116,8 +116,8 @@ export function iapetus(shared: IapetusShared, cluster01: Cluster01Shared): Envi
 
   const atlantis01 = atlantis({
     name: 'atlantis01',
+    // An OCI application container, without systemd: Incus keeps its output in the console log.
     network: base.attach('gitops'),
-    journalTo,
     domain: 'atlantis.accuser.dev',
     repoAllowlist: ['github.com/accuser-dev/atlas'],
     githubUser: 'atlas-atlantis',

@@ -149,12 +149,10 @@ module "cloudflared01" {
 module "atlantis01" {
   source = "../../modules/atlantis"
 
-  instance_name = "atlantis01"
-  profiles      = [module.base.container_base_profile, module.base.network_profiles.gitops]
-  cpu_limit     = 2
-  memory_limit  = "1GB"
-  # alloy01: by address, the host routes to its management bridge (whose DNS gitops does not share)
-  journal_upload_url    = "http://${module.alloy01.ipv4_address}:19532"
+  instance_name         = "atlantis01"
+  profiles              = [module.base.container_base_profile, module.base.network_profiles.gitops]
+  cpu_limit             = 2
+  memory_limit          = "1GB"
   domain                = "atlantis.accuser.dev"
   repo_allowlist        = ["github.com/accuser-dev/atlas"]
   github_user           = "atlas-atlantis"

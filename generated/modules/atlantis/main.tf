@@ -4,12 +4,6 @@ locals {
   # Defaults to "<instance>-data" so each instance of the module gets its own volume.
   data_volume_name = coalesce(var.data_volume_name, "${var.instance_name}-data")
 
-  # cloud-init vendor-data: a first-boot script uploading the instance's journal to var.journal_upload_url, or nothing (an empty cloud-config).
-  journal_upload = var.journal_upload_url == null ? "#cloud-config\n" : templatefile(
-    "${path.module}/templates/journal-upload.sh.tftpl",
-    { url = var.journal_upload_url },
-  )
-
   # Server-side repo config: apply requirements and workflows for every allowed repository, and Prometheus metrics.
   repo_config = {
     repos = [
@@ -115,7 +109,6 @@ resource "incus_instance" "this" {
     "environment.ATLANTIS_GH_TOKEN"          = var.github_token
     "environment.ATLANTIS_GH_WEBHOOK_SECRET" = var.github_webhook_secret
     "environment.INCUS_CONF"                 = "/home/atlantis/.config/incus"
-    "cloud-init.vendor-data"                 = local.journal_upload
   }
 
   file {

@@ -136,6 +136,8 @@ export interface ServiceModuleSpec<Vs extends VariableSpecs, Os extends OutputSp
   readonly proxyDevices?: boolean;
   /** `container` (default) or `virtual-machine`. */
   readonly instanceType?: 'container' | 'virtual-machine';
+  /** Whether the instance boots systemd and cloud-init, so it can upload its journal (not an OCI application container). */
+  readonly journalUpload?: boolean;
   readonly build: (v: { readonly [K in keyof Vs]: Ref<unknown> } & ServiceVars) => ServiceParts<Os>;
 }
 
@@ -163,7 +165,8 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
   spec: ServiceModuleSpec<Vs, Os>,
 ): ModuleDefinition<VariableSpecs & Vs, ServiceOutputs & Os> {
   const d = spec.defaults;
-  const standard = standardVariables(d, spec.proxyDevices ?? false);
+  const journalUpload = spec.journalUpload ?? true;
+  const standard = standardVariables(d, spec.proxyDevices ?? false, journalUpload);
   return defineModule<VariableSpecs & Vs, ServiceOutputs & Os>({
     name: spec.name,
     package: spec.package,
@@ -249,14 +252,13 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
       });
 
       const instanceConfig: Record<string, Expr> = {};
-      const templates: Record<string, readonly TemplatePart[]> = {
-        ...parts.templates,
-        [JOURNAL_UPLOAD_PATH]: [
+      const templates: Record<string, readonly TemplatePart[]> = { ...parts.templates };
+      if (journalUpload)
+        templates[JOURNAL_UPLOAD_PATH] = [
           literal(JOURNAL_UPLOAD_SCRIPT[0]),
           interp(ref('url')),
           literal(JOURNAL_UPLOAD_SCRIPT[1]),
-        ],
-      };
+        ];
       if (parts.cloudInit) {
         templates[CLOUD_INIT_PATH] = cloudInitTemplate(parts.cloudInit.config);
         instanceConfig['cloud-init.user-data'] = call('templatefile', [
@@ -266,7 +268,7 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
       }
       Object.assign(instanceConfig, parts.instanceConfig);
       // Vendor-data, not user-data: the service's own cloud-config stays as it is.
-      instanceConfig['cloud-init.vendor-data'] = ref('local.journal_upload');
+      if (journalUpload) instanceConfig['cloud-init.vendor-data'] = ref('local.journal_upload');
 
       const instance = resource('incus_instance', 'this', {
         name: vars.instance_name,
@@ -288,18 +290,19 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
             'Defaults to "<instance>-data" so each instance of the module gets its own volume.',
         };
       }
-      locals.journal_upload = {
-        value: cond(
-          binary('==', vars.journal_upload_url, nil),
-          str('#cloud-config\n'),
-          call('templatefile', [
-            tpl`${ref('path.module')}/${JOURNAL_UPLOAD_PATH}`,
-            object({ url: vars.journal_upload_url }),
-          ]),
-        ),
-        comment:
-          "cloud-init vendor-data: a first-boot script uploading the instance's journal to var.journal_upload_url, or nothing (an empty cloud-config).",
-      };
+      if (journalUpload)
+        locals.journal_upload = {
+          value: cond(
+            binary('==', vars.journal_upload_url, nil),
+            str('#cloud-config\n'),
+            call('templatefile', [
+              tpl`${ref('path.module')}/${JOURNAL_UPLOAD_PATH}`,
+              object({ url: vars.journal_upload_url }),
+            ]),
+          ),
+          comment:
+            "cloud-init vendor-data: a first-boot script uploading the instance's journal to var.journal_upload_url, or nothing (an empty cloud-config).",
+        };
       Object.assign(locals, parts.locals);
 
       const outputs = {
@@ -386,7 +389,11 @@ const JOURNAL_UPLOAD_SCRIPT = [
   ].join('\n'),
 ] as const;
 
-function standardVariables(d: ServiceDefaults, proxyDevices: boolean): VariableSpecs {
+function standardVariables(
+  d: ServiceDefaults,
+  proxyDevices: boolean,
+  journalUpload: boolean,
+): VariableSpecs {
   const base = {
     instance_name: variable({
       type: T.string,
@@ -447,14 +454,18 @@ function standardVariables(d: ServiceDefaults, proxyDevices: boolean): VariableS
       description: 'Cluster member to place the instance on; null lets Incus choose.',
       default: null,
     }),
-    journal_upload_url: variable({
-      type: T.string,
-      description:
-        "systemd-journal-remote URL this instance uploads its journal to (e.g. the environment's Alloy at http://alloy01.incus:19532); null keeps the journal local.",
-      default: null,
-      rules: [nullable(journalUploadUrl)],
-    }),
   };
+  const journal: VariableSpecs = journalUpload
+    ? {
+        journal_upload_url: variable({
+          type: T.string,
+          description:
+            "systemd-journal-remote URL this instance uploads its journal to (e.g. the environment's Alloy at http://alloy01.incus:19532); null keeps the journal local.",
+          default: null,
+          rules: [nullable(journalUploadUrl)],
+        }),
+      }
+    : {};
   const data: VariableSpecs = d.dataVolume
     ? {
         enable_data_persistence: variable({
@@ -538,7 +549,7 @@ function standardVariables(d: ServiceDefaults, proxyDevices: boolean): VariableS
         }),
       }
     : {};
-  return { ...base, ...data, ...proxy };
+  return { ...base, ...journal, ...data, ...proxy };
 }
 
 /**
