@@ -1,4 +1,5 @@
 import { printExpr } from '@atlas/hcl';
+import { mosquitto as mosquittoBuilder } from '@atlas/mosquitto';
 import { previewModule } from '@atlas/preview';
 import { freeLoopbackPort, hasChecker, runChecker } from '@atlas/verify';
 import { spawn, spawnSync } from 'node:child_process';
@@ -6,7 +7,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { atlasEstate } from './index.js';
+import { BRIDGE, atlasEstate } from './index.js';
+import { iapetusShared } from './iapetus.js';
 
 /**
  * Logs that arrive: every instance uploads its journal to the Alloy of its own
@@ -15,6 +17,7 @@ import { atlasEstate } from './index.js';
  * host name) labels; each environment's Incus daemon logs to Loki itself.
  */
 const estate = atlasEstate();
+const { base, loki01: loki } = iapetusShared(BRIDGE);
 
 // Loki does not ship its own journal into itself; the Alloys read theirs directly; OVN central
 // sits on the host bridge, outside the environment's networks.
@@ -45,6 +48,19 @@ describe.each(estate.environments.map((env) => [env.name, env] as const))('%s', 
 
   it('ships the Incus daemon’s own logs to Loki', () => {
     expect(env.modules.map((m) => m.definition.name)).toContain('incus-loki');
+  });
+});
+
+describe('journalTo', () => {
+  const cluster01 = estate.environments.find((e) => e.name === 'cluster01')!;
+  const mosquitto = cluster01.modules.find((m) => m.name === 'mosquitto01')!;
+
+  it('takes a journal receiver only, naming the option otherwise', () => {
+    const network = base.attach('production');
+    expect(() => mosquittoBuilder({ name: 'mqtt', network, journalTo: loki as never })).toThrow(
+      /mqtt\.journalTo: expected a journal receiver/,
+    );
+    expect(mosquitto.args.has('journal_upload_url')).toBe(true);
   });
 });
 

@@ -244,7 +244,7 @@ export interface JournalReceiver {
 }
 
 export const journalReceiverSchema = z.custom<JournalReceiver>(hasCapability('journals'), {
-  message: 'expected a journal receiver (the value alloy({ receiveJournals: true, … }) returns)',
+  message: 'expected a journal receiver (the value alloy(…) returns)',
 });
 
 /** Somewhere Prometheus sends alerts (Alertmanager). */
