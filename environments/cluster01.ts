@@ -11,6 +11,7 @@ import {
   type ModuleCall,
 } from '@atlas/core';
 import { forgejoRunner } from '@atlas/forgejo-runner';
+import { incusLoki } from '@atlas/incus-loki';
 import { incusApiAddress, incusMetrics } from '@atlas/incus-metrics';
 import { mosquitto } from '@atlas/mosquitto';
 import { nodeExporters } from '@atlas/node-exporter';
@@ -31,7 +32,12 @@ export const CLUSTER01_HOSTS = [
 ] as const;
 
 /** LAN addresses the OVN uplink routes to cluster01, for network forwards (OVN mode). */
-export const CLUSTER01_FORWARD_ADDRESSES = ['192.168.68.30', '192.168.68.31', '192.168.68.32'];
+export const CLUSTER01_FORWARD_ADDRESSES = [
+  '192.168.68.30',
+  '192.168.68.31',
+  '192.168.68.32',
+  '192.168.68.33',
+];
 
 /** LAN VIPs of the OVN load balancers (must lie in the uplink's ipv4.ovn.ranges). */
 export const CLUSTER01_VIPS = { mosquitto: '192.168.68.10', coredns: '192.168.68.11' } as const;
@@ -43,7 +49,7 @@ export const CLUSTER01_VIPS = { mosquitto: '192.168.68.10', coredns: '192.168.68
  */
 
 /** What cluster01 offers other environments; built before them so they can refer to it. */
-export function cluster01Shared(network: NetworkChoice) {
+export function cluster01Shared(network: NetworkChoice, iapetus: IapetusShared) {
   const site = siteFor('cluster01', network, CLUSTER01_HOSTS, CLUSTER01_FORWARD_ADDRESSES);
   const base = baseInfrastructure({
     ...networkSettings(network),
@@ -54,13 +60,48 @@ export function cluster01Shared(network: NetworkChoice) {
     },
   });
   const management = base.attach('management');
+  // Every other instance uploads its journal to Alloy, which ships it with its own to iapetus's Loki.
+  const alloy01 = alloy({
+    name: 'alloy01',
+    network: management,
+    // Pinned, so instances on the production network reach its published port on node1.
+    targetNode: 'node1',
+    loki: fromEnvironment('iapetus', iapetus.loki01),
+    labels: { environment: 'cluster01' },
+  });
+  const journalTo = alloy01;
   // iapetus reaches these two through ports published on their member, so they are pinned to it.
   const alertmanager01 = alertmanager({
     name: 'alertmanager01',
     network: management,
     targetNode: 'node1',
+    journalTo,
+    // Critical alerts reach Slack's #alerts-critical and the operators' mailbox; warnings (and
+    // anything else) #alerts. The Slack webhook URL and SMTP password are root variables.
+    route: {
+      receiver: 'warnings',
+      routes: [{ matchers: ['severity="critical"'], receiver: 'critical' }],
+    },
+    receivers: [
+      { name: 'warnings', slackConfigs: [{ channel: '#alerts', sendResolved: true }] },
+      {
+        name: 'critical',
+        slackConfigs: [{ channel: '#alerts-critical', sendResolved: true }],
+        emailConfigs: [{ to: 'ops@accuser.dev', sendResolved: true }],
+      },
+    ],
+    smtp: {
+      smarthost: 'smtp.accuser.dev:587',
+      from: 'alertmanager@accuser.dev',
+      authUsername: 'alertmanager@accuser.dev',
+      requireTls: true,
+    },
   });
-  const exporters = nodeExporters({ nodes: [...CLUSTER01_NODES], network: management });
+  const exporters = nodeExporters({
+    nodes: [...CLUSTER01_NODES],
+    network: management,
+    journalTo,
+  });
   // Prometheus runs on node1, so it scrapes the Incus API of the member it runs on.
   const metrics = incusMetrics({
     name: 'incus_metrics',
@@ -71,6 +112,7 @@ export function cluster01Shared(network: NetworkChoice) {
     network: base.attach('production'),
     // Bridge mode publishes DNS on its member's LAN address (Incus's DNS holds port 53 on the bridges).
     targetNode: 'node1',
+    journalTo,
     zone: 'accuser.dev',
     incusDns: base.gateway('production'),
     records: [{ name: 'alertmanager', target: alertmanager01 }],
@@ -79,6 +121,7 @@ export function cluster01Shared(network: NetworkChoice) {
     name: 'prometheus01',
     network: management,
     targetNode: 'node1',
+    journalTo,
     retention: { time: '30d' },
     scrapeJobs: [
       scrapeJob('alertmanager', alertmanager01),
@@ -88,32 +131,36 @@ export function cluster01Shared(network: NetworkChoice) {
     alertmanagers: [alertmanager01],
     incusMetrics: metrics,
   });
-  return { site, base, alertmanager01, exporters, metrics, coredns01, prometheus01 };
+  return { site, base, alloy01, alertmanager01, exporters, metrics, coredns01, prometheus01 };
 }
 
 export type Cluster01Shared = ReturnType<typeof cluster01Shared>;
 
 export function cluster01(shared: Cluster01Shared, iapetus: IapetusShared): Environment {
-  const { site, base, alertmanager01, exporters, metrics, coredns01, prometheus01 } = shared;
+  const { site, base, alloy01, alertmanager01, exporters, metrics, coredns01, prometheus01 } =
+    shared;
+  const journalTo = alloy01;
   const management = base.attach('management');
   const production = base.attach('production');
 
-  const alloy01 = alloy({
-    name: 'alloy01',
-    network: management,
+  // The cluster's own events (instance lifecycle, daemon logs) go straight from Incus to iapetus's Loki.
+  const incusLogs = incusLoki({
+    name: 'incus_loki',
     loki: fromEnvironment('iapetus', iapetus.loki01),
-    labels: { environment: 'cluster01' },
+    site,
   });
 
   const mosquitto01 = mosquitto({
     name: 'mosquitto01',
     network: production,
+    journalTo,
     tls: { ca: fromEnvironment('iapetus', iapetus.stepCa01) },
   });
 
   const runner01 = forgejoRunner({
     name: 'forgejo-runner01',
     network: management,
+    journalTo,
     forgejoUrl: 'https://git.accuser.dev',
     labels: ['debian-trixie:docker://debian:trixie', 'self-hosted:host'],
   });
@@ -124,6 +171,7 @@ export function cluster01(shared: Cluster01Shared, iapetus: IapetusShared): Envi
     ovn.push(
       ovnCentral({
         name: 'ovn-central01',
+        // On the host bridge, outside the environment's networks: its journal stays local.
         network: management,
         // The seeds' OVN central address: node1's, where the container is pinned.
         hostAddress: CLUSTER01_HOSTS[0].lanAddress,
@@ -170,6 +218,7 @@ export function cluster01(shared: Cluster01Shared, iapetus: IapetusShared): Envi
       coredns01,
       mosquitto01,
       alloy01,
+      incusLogs,
       runner01,
       ...ovn.filter((m) => m.definition.name === 'ovn-lb'),
     ],
@@ -212,6 +261,11 @@ export function cluster01(shared: Cluster01Shared, iapetus: IapetusShared): Envi
       incus_metrics_endpoint: output({
         description: 'Incus metrics endpoint Prometheus scrapes over mTLS.',
         value: metrics.outputs.metrics_endpoint,
+        type: T.string,
+      }),
+      incus_loki_logging_name: output({
+        description: "Name of the Incus logging target that ships to iapetus's Loki.",
+        value: incusLogs.outputs.logging_name,
         type: T.string,
       }),
     },

@@ -135,6 +135,7 @@ const TEST_VALUES: readonly [RegExp, string][] = [
   [/_client_key$|_private_key$/, heredoc(TEST_PEM.key)],
   [/_users$/, '{ operator = "correct-horse-battery" }'],
   [/_fingerprint$/, `"${'ab'.repeat(32)}"`],
+  [/_url$/, '"https://hooks.example.com/engine-test"'],
 ];
 function heredoc(text: string): string {
   return `<<-EOT\n${text}EOT`;

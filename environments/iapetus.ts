@@ -1,3 +1,4 @@
+import { alloy } from '@atlas/alloy';
 import { atlantis } from '@atlas/atlantis';
 import { baseInfrastructure } from '@atlas/base';
 import { cloudflared } from '@atlas/cloudflared';
@@ -16,7 +17,12 @@ import { networkSettings, ownHost, siteFor, type NetworkChoice } from './network
 export const IAPETUS_HOST = { name: 'iapetus', lanAddress: '192.168.71.10' } as const;
 
 /** LAN addresses the OVN uplink routes to iapetus, for network forwards (OVN mode). */
-export const IAPETUS_FORWARD_ADDRESSES = ['192.168.68.20', '192.168.68.21', '192.168.68.22'];
+export const IAPETUS_FORWARD_ADDRESSES = [
+  '192.168.68.20',
+  '192.168.68.21',
+  '192.168.68.22',
+  '192.168.68.23',
+];
 
 /**
  * iapetus: the control plane, a single IncusOS host. Central dashboards, the
@@ -42,20 +48,30 @@ export function iapetusShared(network: NetworkChoice) {
     network: management,
     retention: { period: '720h', deleteDelay: '2h' },
   });
+  // Every instance but Loki uploads its journal to Alloy, which ships it with its own to Loki.
+  // Loki keeps its journal to itself: shipping it would log each push it takes, without end.
+  const alloy01 = alloy({
+    name: 'alloy01',
+    network: management,
+    loki: loki01,
+    labels: { environment: 'iapetus' },
+  });
   // cluster01's broker takes its certificate with a signed token: the CA cannot reach it for a challenge.
   const stepCa01 = stepCa({
     name: 'step-ca01',
     network: management,
+    journalTo: alloy01,
     caName: 'Atlas Internal CA',
     serviceProvisioner: 'services',
   });
-  return { site, base, loki01, stepCa01 };
+  return { site, base, loki01, alloy01, stepCa01 };
 }
 
 export type IapetusShared = ReturnType<typeof iapetusShared>;
 
 export function iapetus(shared: IapetusShared, cluster01: Cluster01Shared): Environment {
-  const { site, base, loki01, stepCa01 } = shared;
+  const { site, base, loki01, alloy01, stepCa01 } = shared;
+  const journalTo = alloy01;
   const management = base.attach('management');
 
   const cluster01Prometheus = fromEnvironment('cluster01', cluster01.prometheus01);
@@ -65,13 +81,14 @@ export function iapetus(shared: IapetusShared, cluster01: Cluster01Shared): Envi
     name: 'incus_metrics',
     address: incusApiAddress(ownHost(site, management, base.gateway('management'))),
   });
-  const cloudflared01 = cloudflared({ name: 'cloudflared01', network: management });
+  const cloudflared01 = cloudflared({ name: 'cloudflared01', network: management, journalTo });
 
   // Grafana queries this Prometheus and Prometheus scrapes Grafana: refer to it before it is built.
   const prometheus01Ref = prometheusReference('prometheus01');
   const grafana01 = grafana({
     name: 'grafana01',
     network: management,
+    journalTo,
     domain: 'grafana.accuser.dev',
     datasources: [
       { source: prometheus01Ref, name: 'Prometheus', isDefault: true },
@@ -84,10 +101,12 @@ export function iapetus(shared: IapetusShared, cluster01: Cluster01Shared): Envi
   const prometheus01 = prometheus({
     name: prometheus01Ref.name,
     network: management,
+    journalTo,
     retention: { time: '30d' },
     scrapeJobs: [
       scrapeJob('grafana', grafana01),
       scrapeJob('loki', loki01),
+      scrapeJob('alloy', alloy01),
       scrapeJob('cloudflared', cloudflared01),
       federationJob(cluster01Prometheus),
     ],
@@ -97,6 +116,7 @@ export function iapetus(shared: IapetusShared, cluster01: Cluster01Shared): Envi
 
   const atlantis01 = atlantis({
     name: 'atlantis01',
+    // An OCI application container, without systemd: Incus keeps its output in the console log.
     network: base.attach('gitops'),
     domain: 'atlantis.accuser.dev',
     repoAllowlist: ['github.com/accuser-dev/atlas'],
@@ -124,6 +144,7 @@ export function iapetus(shared: IapetusShared, cluster01: Cluster01Shared): Envi
       base.call,
       stepCa01,
       loki01,
+      alloy01,
       metrics,
       prometheus01,
       grafana01,

@@ -63,7 +63,7 @@ export function atlasEstate(
   networks: EstateNetworks = { iapetus: BRIDGE, cluster01: BRIDGE },
 ): Estate {
   const iapetusSide = iapetusShared(networks.iapetus);
-  const cluster01Side = cluster01Shared(networks.cluster01);
+  const cluster01Side = cluster01Shared(networks.cluster01, iapetusSide);
   return defineEstate({
     environments: [iapetus(iapetusSide, cluster01Side), cluster01(cluster01Side, iapetusSide)],
     modules: ALL_MODULES,

@@ -56,6 +56,7 @@ function rootValue(name: string): Value {
   if (name.endsWith('_tunnel_token')) return `eyJ${'A'.repeat(60)}`;
   if (name.endsWith('_users')) return { sensor: 'a long enough password' };
   if (name.endsWith('_applied')) return false;
+  if (name.endsWith('_url')) return 'https://hooks.example.com/a-placeholder';
   if (name.includes('certificate'))
     return '-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n';
   if (name.endsWith('_key') && name.includes('incus'))

@@ -51,10 +51,14 @@ describe.skipIf(TERRAFORM === undefined)('terraform.tfvars.example', () => {
         expect(refused?.length, unfilled.stderr).toBe(placeholders.length);
 
         // Every "<…>" replaced by a value that meets the other rules too (64
-        // hexadecimal digits: long enough for a password, a SHA-256 fingerprint).
+        // hexadecimal digits: long enough for a password, a SHA-256 fingerprint;
+        // an https URL behind them for a *_url variable).
+        const hex = 'ab12'.repeat(16);
         await writeFile(
           join(dir, 'filled.tfvars'),
-          example.replace(/"<[^"\n]*>"/g, `"${'ab12'.repeat(16)}"`),
+          example
+            .replace(/^(\w+_url) = "<[^"\n]*>"$/gm, `$1 = "https://hooks.example.com/${hex}"`)
+            .replace(/"<[^"\n]*>"/g, `"${hex}"`),
         );
         const filled = plan(dir, 'filled.tfvars');
         expect(filled.status, filled.stderr).toBe(0);

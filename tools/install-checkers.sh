@@ -19,6 +19,7 @@ checkers=(
   "named-checkzone|bind9-utils|CoreDNS zone files"
   "ansible-inventory|ansible|the Ansible inventory scripts"
   "shellcheck|shellcheck|generated shell scripts"
+  "/usr/lib/systemd/systemd-journal-upload|systemd-journal-remote|journal upload to the log receiver"
 )
 
 missing_packages=()

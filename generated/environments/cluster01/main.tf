@@ -23,9 +23,54 @@ module "alertmanager01" {
   cpu_limit     = 1
   memory_limit  = "256MB"
   target_node   = "node1"
+  # alloy01: same network (management), Incus DNS answers alloy01.incus
+  journal_upload_url = module.alloy01.journal_upload_url
   proxy_devices = {
     link-9093-tcp = { listen = "tcp:0.0.0.0:9093", connect = "tcp:127.0.0.1:9093" }
   }
+  route = {
+    receiver = "warnings"
+    routes = [
+      {
+        matchers = ["severity=\"critical\""]
+        receiver = "critical"
+      },
+    ]
+  }
+  receivers = [
+    {
+      name = "warnings"
+      slack_configs = [
+        {
+          channel       = "#alerts"
+          send_resolved = true
+        },
+      ]
+    },
+    {
+      name = "critical"
+      email_configs = [
+        {
+          to            = "ops@accuser.dev"
+          send_resolved = true
+        },
+      ]
+      slack_configs = [
+        {
+          channel       = "#alerts-critical"
+          send_resolved = true
+        },
+      ]
+    },
+  ]
+  smtp = {
+    smarthost     = "smtp.accuser.dev:587"
+    from          = "alertmanager@accuser.dev"
+    auth_username = "alertmanager@accuser.dev"
+    require_tls   = true
+  }
+  smtp_auth_password = var.alertmanager01_smtp_password
+  slack_api_url      = var.alertmanager01_slack_api_url
 }
 
 module "prometheus01" {
@@ -36,6 +81,8 @@ module "prometheus01" {
   cpu_limit     = 2
   memory_limit  = "2GB"
   target_node   = "node1"
+  # alloy01: same network (management), Incus DNS answers alloy01.incus
+  journal_upload_url = module.alloy01.journal_upload_url
   proxy_devices = {
     link-9090-tcp = { listen = "tcp:0.0.0.0:9090", connect = "tcp:127.0.0.1:9090" }
   }
@@ -76,6 +123,8 @@ module "node-exporter01" {
   cpu_limit     = 1
   memory_limit  = "128MB"
   target_node   = "node1"
+  # alloy01: same network (management), Incus DNS answers alloy01.incus
+  journal_upload_url = module.alloy01.journal_upload_url
 }
 
 module "node-exporter02" {
@@ -87,6 +136,8 @@ module "node-exporter02" {
   cpu_limit     = 1
   memory_limit  = "128MB"
   target_node   = "node2"
+  # alloy01: same network (management), Incus DNS answers alloy01.incus
+  journal_upload_url = module.alloy01.journal_upload_url
 }
 
 module "node-exporter03" {
@@ -98,6 +149,8 @@ module "node-exporter03" {
   cpu_limit     = 1
   memory_limit  = "128MB"
   target_node   = "node3"
+  # alloy01: same network (management), Incus DNS answers alloy01.incus
+  journal_upload_url = module.alloy01.journal_upload_url
 }
 
 module "coredns01" {
@@ -108,6 +161,8 @@ module "coredns01" {
   cpu_limit     = 1
   memory_limit  = "128MB"
   target_node   = "node1"
+  # alloy01: by address, the host routes to its management bridge (whose DNS production does not share)
+  journal_upload_url = "http://${module.alloy01.ipv4_address}:19532"
   proxy_devices = {
     dns-udp = { listen = "udp:192.168.71.5:53", connect = "udp:127.0.0.1:53" }
     dns-tcp = { listen = "tcp:192.168.71.5:53", connect = "tcp:127.0.0.1:53" }
@@ -127,6 +182,8 @@ module "mosquitto01" {
   profiles      = [module.base.container_base_profile, module.base.network_profiles.production]
   cpu_limit     = 1
   memory_limit  = "256MB"
+  # alloy01: by address, the host routes to its management bridge (whose DNS production does not share)
+  journal_upload_url = "http://${module.alloy01.ipv4_address}:19532"
   proxy_devices = {
     mqtt-tcp  = { listen = "tcp:0.0.0.0:1883", connect = "tcp:127.0.0.1:1883" }
     mqtts-tcp = { listen = "tcp:0.0.0.0:8883", connect = "tcp:127.0.0.1:8883" }
@@ -148,9 +205,17 @@ module "alloy01" {
   profiles      = [module.base.container_base_profile, module.base.network_profiles.management]
   cpu_limit     = 1
   memory_limit  = "512MB"
+  target_node   = "node1"
   # loki01 of iapetus: another environment; published on port 3100 of iapetus's host iapetus (192.168.71.10)
   loki_push_url = "http://192.168.71.10:3100/loki/api/v1/push"
   labels        = { environment = "cluster01" }
+}
+
+module "incus_loki" {
+  source = "../../modules/incus-loki"
+
+  # loki01 of iapetus: another environment; published on port 3100 of iapetus's host iapetus (192.168.71.10)
+  loki_address = "http://192.168.71.10:3100"
 }
 
 module "forgejo-runner01" {
@@ -160,6 +225,8 @@ module "forgejo-runner01" {
   profiles      = [module.base.container_base_profile, module.base.network_profiles.management]
   cpu_limit     = 2
   memory_limit  = "2GB"
-  forgejo_url   = "https://git.accuser.dev"
-  runner_labels = ["debian-trixie:docker://debian:trixie", "self-hosted:host"]
+  # alloy01: same network (management), Incus DNS answers alloy01.incus
+  journal_upload_url = module.alloy01.journal_upload_url
+  forgejo_url        = "https://git.accuser.dev"
+  runner_labels      = ["debian-trixie:docker://debian:trixie", "self-hosted:host"]
 }

@@ -56,3 +56,8 @@ output "incus_metrics_endpoint" {
   description = "Incus metrics endpoint Prometheus scrapes over mTLS."
   value       = module.incus_metrics.metrics_endpoint
 }
+
+output "incus_loki_logging_name" {
+  description = "Name of the Incus logging target that ships to iapetus's Loki."
+  value       = module.incus_loki.logging_name
+}

@@ -17,6 +17,8 @@ module "step-ca01" {
   profiles      = [module.base.container_base_profile, module.base.network_profiles.management]
   cpu_limit     = 1
   memory_limit  = "512MB"
+  # alloy01: same network (management), Incus DNS answers alloy01.incus
+  journal_upload_url = module.alloy01.journal_upload_url
   proxy_devices = {
     link-9000-tcp = { listen = "tcp:0.0.0.0:9000", connect = "tcp:127.0.0.1:9000" }
   }
@@ -38,6 +40,18 @@ module "loki01" {
   }
 }
 
+module "alloy01" {
+  source = "../../modules/alloy"
+
+  instance_name = "alloy01"
+  profiles      = [module.base.container_base_profile, module.base.network_profiles.management]
+  cpu_limit     = 1
+  memory_limit  = "512MB"
+  # loki01: same network (management), Incus DNS answers loki01.incus
+  loki_push_url = module.loki01.push_url
+  labels        = { environment = "iapetus" }
+}
+
 module "incus_metrics" {
   source = "../../modules/incus-metrics"
 
@@ -47,13 +61,16 @@ module "incus_metrics" {
 module "prometheus01" {
   source = "../../modules/prometheus"
 
-  instance_name   = "prometheus01"
-  profiles        = [module.base.container_base_profile, module.base.network_profiles.management]
-  cpu_limit       = 2
-  memory_limit    = "2GB"
-  external_labels = { environment = "iapetus" }
+  instance_name = "prometheus01"
+  profiles      = [module.base.container_base_profile, module.base.network_profiles.management]
+  cpu_limit     = 2
+  memory_limit  = "2GB"
+  # alloy01: same network (management), Incus DNS answers alloy01.incus
+  journal_upload_url = module.alloy01.journal_upload_url
+  external_labels    = { environment = "iapetus" }
   # grafana01: same network (management), Incus DNS answers grafana01.incus
   # loki01: same network (management), Incus DNS answers loki01.incus
+  # alloy01: same network (management), Incus DNS answers alloy01.incus
   # cloudflared01: same network (management), Incus DNS answers cloudflared01.incus
   # prometheus01 of cluster01: another environment; published on port 9090 of cluster01's host node1 (192.168.71.5)
   scrape_jobs = [
@@ -64,6 +81,10 @@ module "prometheus01" {
     {
       name    = "loki"
       targets = [module.loki01.metrics_target]
+    },
+    {
+      name    = "alloy"
+      targets = [module.alloy01.metrics_target]
     },
     {
       name    = "cloudflared"
@@ -87,12 +108,14 @@ module "prometheus01" {
 module "grafana01" {
   source = "../../modules/grafana"
 
-  instance_name  = "grafana01"
-  profiles       = [module.base.container_base_profile, module.base.network_profiles.management]
-  cpu_limit      = 2
-  memory_limit   = "1GB"
-  domain         = "grafana.accuser.dev"
-  admin_password = var.grafana01_admin_password
+  instance_name = "grafana01"
+  profiles      = [module.base.container_base_profile, module.base.network_profiles.management]
+  cpu_limit     = 2
+  memory_limit  = "1GB"
+  # alloy01: same network (management), Incus DNS answers alloy01.incus
+  journal_upload_url = module.alloy01.journal_upload_url
+  domain             = "grafana.accuser.dev"
+  admin_password     = var.grafana01_admin_password
   # prometheus01 of cluster01: another environment; published on port 9090 of cluster01's host node1 (192.168.71.5)
   # loki01: same network (management), Incus DNS answers loki01.incus
   # alertmanager01 of cluster01: another environment; published on port 9093 of cluster01's host node1 (192.168.71.5)
@@ -118,7 +141,9 @@ module "cloudflared01" {
   profiles      = [module.base.container_base_profile, module.base.network_profiles.management]
   cpu_limit     = 1
   memory_limit  = "256MB"
-  tunnel_token  = var.cloudflared01_tunnel_token
+  # alloy01: same network (management), Incus DNS answers alloy01.incus
+  journal_upload_url = module.alloy01.journal_upload_url
+  tunnel_token       = var.cloudflared01_tunnel_token
 }
 
 module "atlantis01" {

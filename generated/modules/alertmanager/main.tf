@@ -3,7 +3,13 @@
 locals {
   # Defaults to "<instance>-data" so each instance of the module gets its own volume.
   data_volume_name = coalesce(var.data_volume_name, "${var.instance_name}-data")
-  external_url     = coalesce(var.external_url, "http://${var.instance_name}.incus:9093")
+
+  # cloud-init vendor-data: a first-boot script uploading the instance's journal to var.journal_upload_url, or nothing (an empty cloud-config).
+  journal_upload = var.journal_upload_url == null ? "#cloud-config\n" : templatefile(
+    "${path.module}/templates/journal-upload.sh.tftpl",
+    { url = var.journal_upload_url },
+  )
+  external_url = coalesce(var.external_url, "http://${var.instance_name}.incus:9093")
 
   # alertmanager.yml. Secrets are not in it: email and Slack configs name the files holding them.
   alertmanager_config = {
@@ -119,6 +125,7 @@ resource "incus_instance" "this" {
       slack_api_url_set      = var.slack_api_url != null
       slack_api_url          = var.slack_api_url
     })
+    "cloud-init.vendor-data" = local.journal_upload
   }
 }
 

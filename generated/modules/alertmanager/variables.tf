@@ -83,6 +83,19 @@ variable "target_node" {
   default     = null
 }
 
+variable "journal_upload_url" {
+  description = "systemd-journal-remote URL this instance uploads its journal to (e.g. the environment's Alloy at http://alloy01.incus:19532); null keeps the journal local."
+  type        = string
+  default     = null
+
+  validation {
+    condition = var.journal_upload_url == null ? true : can(
+      regex("^https?://[^\\s\"'\\\\]+$", var.journal_upload_url),
+    )
+    error_message = "Must be an http:// or https:// URL such as http://alloy01.incus:19532, or null."
+  }
+}
+
 variable "enable_data_persistence" {
   description = "Keep service data on a separate storage volume mounted at /var/lib/alertmanager."
   type        = bool
@@ -335,7 +348,7 @@ variable "receivers" {
 }
 
 variable "inhibit_rules" {
-  description = "Mute alerts matching target_matchers while an alert matching source_matchers fires with the same values of the \"equal\" labels. The default lets a critical alert mute the warning of the same alertname and instance."
+  description = "Mute alerts matching target_matchers while an alert matching source_matchers fires with the same values of the \"equal\" labels. The default lets CriticalMemoryUsage mute HighMemoryUsage, and DiskSpaceCritical mute DiskSpaceWarning, for the same container."
   type = list(object({
     source_matchers = list(string)
     target_matchers = list(string)
@@ -343,9 +356,14 @@ variable "inhibit_rules" {
   }))
   default = [
     {
-      source_matchers = ["severity=\"critical\""]
-      target_matchers = ["severity=\"warning\""]
-      equal           = ["alertname", "instance"]
+      source_matchers = ["alertname=\"CriticalMemoryUsage\""]
+      target_matchers = ["alertname=\"HighMemoryUsage\""]
+      equal           = ["environment", "instance", "name"]
+    },
+    {
+      source_matchers = ["alertname=\"DiskSpaceCritical\""]
+      target_matchers = ["alertname=\"DiskSpaceWarning\""]
+      equal           = ["environment", "instance", "name", "mountpoint"]
     },
   ]
 

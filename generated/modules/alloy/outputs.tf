@@ -25,6 +25,11 @@ output "metrics_target" {
   value       = "${var.instance_name}.incus:${var.http_port}"
 }
 
+output "journal_upload_url" {
+  description = "URL instances upload their journals to (systemd-journal-upload), shipped on to Loki."
+  value       = "http://${var.instance_name}.incus:19532"
+}
+
 output "loki_target" {
   description = "Loki push URL Alloy ships logs to."
   value       = var.loki_push_url

@@ -83,6 +83,44 @@ variable "target_node" {
   default     = null
 }
 
+variable "journal_upload_url" {
+  description = "systemd-journal-remote URL this instance uploads its journal to (e.g. the environment's Alloy at http://alloy01.incus:19532); null keeps the journal local."
+  type        = string
+  default     = null
+
+  validation {
+    condition = var.journal_upload_url == null ? true : can(
+      regex("^https?://[^\\s\"'\\\\]+$", var.journal_upload_url),
+    )
+    error_message = "Must be an http:// or https:// URL such as http://alloy01.incus:19532, or null."
+  }
+}
+
+variable "proxy_devices" {
+  description = "Incus proxy devices by name, for bridge mode: host \"listen\" (e.g. \"tcp:0.0.0.0:1883\") forwarded to \"connect\" in the container (e.g. \"tcp:127.0.0.1:1883\")."
+  type        = map(object({ listen = string, connect = string }))
+  default     = {}
+
+  validation {
+    condition = alltrue([
+      for device in values(var.proxy_devices) : can(
+        regex("^(tcp|udp):[^:]+:[0-9]+$", device.listen),
+      ) && can(regex("^(tcp|udp):[^:]+:[0-9]+$", device.connect))
+    ])
+    error_message = "Each proxy device needs \"listen\" and \"connect\" of the form \"tcp:ADDRESS:PORT\" or \"udp:ADDRESS:PORT\"."
+  }
+}
+
+variable "network_forward" {
+  description = "OVN mode: publish these ports on \"listen_address\" (an address the uplink routes to \"network\") through an Incus network forward; null for none."
+  type = object({
+    network        = string
+    listen_address = string
+    ports          = list(object({ protocol = string, port = number }))
+  })
+  default = null
+}
+
 variable "loki_push_url" {
   description = "Loki push URL to ship to, such as http://loki01.incus:3100/loki/api/v1/push."
   type        = string

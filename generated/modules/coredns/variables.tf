@@ -83,6 +83,19 @@ variable "target_node" {
   default     = null
 }
 
+variable "journal_upload_url" {
+  description = "systemd-journal-remote URL this instance uploads its journal to (e.g. the environment's Alloy at http://alloy01.incus:19532); null keeps the journal local."
+  type        = string
+  default     = null
+
+  validation {
+    condition = var.journal_upload_url == null ? true : can(
+      regex("^https?://[^\\s\"'\\\\]+$", var.journal_upload_url),
+    )
+    error_message = "Must be an http:// or https:// URL such as http://alloy01.incus:19532, or null."
+  }
+}
+
 variable "proxy_devices" {
   description = "Incus proxy devices by name, for bridge mode: host \"listen\" (e.g. \"tcp:0.0.0.0:1883\") forwarded to \"connect\" in the container (e.g. \"tcp:127.0.0.1:1883\")."
   type        = map(object({ listen = string, connect = string }))

@@ -4,6 +4,12 @@ locals {
   # Defaults to "<instance>-data" so each instance of the module gets its own volume.
   data_volume_name = coalesce(var.data_volume_name, "${var.instance_name}-data")
 
+  # cloud-init vendor-data: a first-boot script uploading the instance's journal to var.journal_upload_url, or nothing (an empty cloud-config).
+  journal_upload = var.journal_upload_url == null ? "#cloud-config\n" : templatefile(
+    "${path.module}/templates/journal-upload.sh.tftpl",
+    { url = var.journal_upload_url },
+  )
+
   # Docker-backed labels need Docker inside this container, so nesting.
   uses_docker = anytrue([for label in var.runner_labels : can(regex(":docker://", label))])
 }
@@ -69,5 +75,6 @@ resource "incus_instance" "this" {
     "security.nesting"                     = tostring(local.uses_docker)
     "security.syscalls.intercept.mknod"    = tostring(local.uses_docker)
     "security.syscalls.intercept.setxattr" = tostring(local.uses_docker)
+    "cloud-init.vendor-data"               = local.journal_upload
   }
 }

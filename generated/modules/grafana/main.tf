@@ -4,6 +4,12 @@ locals {
   # Defaults to "<instance>-data" so each instance of the module gets its own volume.
   data_volume_name = coalesce(var.data_volume_name, "${var.instance_name}-data")
 
+  # cloud-init vendor-data: a first-boot script uploading the instance's journal to var.journal_upload_url, or nothing (an empty cloud-config).
+  journal_upload = var.journal_upload_url == null ? "#cloud-config\n" : templatefile(
+    "${path.module}/templates/journal-upload.sh.tftpl",
+    { url = var.journal_upload_url },
+  )
+
   # Grafana provisioning file: one entry per datasource, none editable in the UI.
   datasources = {
     apiVersion = 1
@@ -104,5 +110,6 @@ resource "incus_instance" "this" {
       datasources_yaml = yamlencode(local.datasources)
       admin_password   = var.admin_password
     })
+    "cloud-init.vendor-data" = local.journal_upload
   }
 }

@@ -3,6 +3,12 @@
 locals {
   # Defaults to "<instance>-data" so each instance of the module gets its own volume.
   data_volume_name = coalesce(var.data_volume_name, "${var.instance_name}-data")
+
+  # cloud-init vendor-data: a first-boot script uploading the instance's journal to var.journal_upload_url, or nothing (an empty cloud-config).
+  journal_upload = var.journal_upload_url == null ? "#cloud-config\n" : templatefile(
+    "${path.module}/templates/journal-upload.sh.tftpl",
+    { url = var.journal_upload_url },
+  )
 }
 
 # Service data lives on its own volume so the container can be rebuilt without losing it;
@@ -54,7 +60,8 @@ resource "incus_instance" "this" {
   target   = var.target_node
   profiles = concat(var.profiles, [incus_profile.service.name])
   config = {
-    "cloud-init.user-data" = var.user_data
+    "cloud-init.user-data"   = var.user_data
+    "cloud-init.vendor-data" = local.journal_upload
   }
 
   wait_for {

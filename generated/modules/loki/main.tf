@@ -4,6 +4,12 @@ locals {
   # Defaults to "<instance>-data" so each instance of the module gets its own volume.
   data_volume_name = coalesce(var.data_volume_name, "${var.instance_name}-data")
 
+  # cloud-init vendor-data: a first-boot script uploading the instance's journal to var.journal_upload_url, or nothing (an empty cloud-config).
+  journal_upload = var.journal_upload_url == null ? "#cloud-config\n" : templatefile(
+    "${path.module}/templates/journal-upload.sh.tftpl",
+    { url = var.journal_upload_url },
+  )
+
   # loki.yaml: single binary, filesystem storage on the data volume.
   loki_config = {
     auth_enabled = false
@@ -102,6 +108,7 @@ resource "incus_instance" "this" {
     "cloud-init.user-data" = templatefile("${path.module}/templates/cloud-init.yaml.tftpl", {
       loki_yml = yamlencode(local.loki_config)
     })
+    "cloud-init.vendor-data" = local.journal_upload
   }
 }
 

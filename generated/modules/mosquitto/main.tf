@@ -4,6 +4,12 @@ locals {
   # Defaults to "<instance>-data" so each instance of the module gets its own volume.
   data_volume_name = coalesce(var.data_volume_name, "${var.instance_name}-data")
 
+  # cloud-init vendor-data: a first-boot script uploading the instance's journal to var.journal_upload_url, or nothing (an empty cloud-config).
+  journal_upload = var.journal_upload_url == null ? "#cloud-config\n" : templatefile(
+    "${path.module}/templates/journal-upload.sh.tftpl",
+    { url = var.journal_upload_url },
+  )
+
   # Listeners inside the container; MQTTS only with a certificate authority.
   listener_ports = merge({ mqtt = 1883 }, var.tls != null ? { mqtts = 8883 } : {})
 
@@ -105,6 +111,7 @@ resource "incus_instance" "this" {
       certificate_script   = local.certificate_script
       provisioner_password = var.tls_provisioner_password == null ? "" : var.tls_provisioner_password
     })
+    "cloud-init.vendor-data" = local.journal_upload
   }
 }
 

@@ -83,6 +83,19 @@ variable "target_node" {
   default     = null
 }
 
+variable "journal_upload_url" {
+  description = "systemd-journal-remote URL this instance uploads its journal to (e.g. the environment's Alloy at http://alloy01.incus:19532); null keeps the journal local."
+  type        = string
+  default     = null
+
+  validation {
+    condition = var.journal_upload_url == null ? true : can(
+      regex("^https?://[^\\s\"'\\\\]+$", var.journal_upload_url),
+    )
+    error_message = "Must be an http:// or https:// URL such as http://alloy01.incus:19532, or null."
+  }
+}
+
 variable "package_versions" {
   description = "Exact apt versions installed on first boot (prometheus-node-exporter), so a rebuilt instance gets what was tested, not whatever is newest; set one to move it (e.g. to what `apt-cache policy` offers)."
   type        = object({ prometheus-node-exporter = optional(string, "1.9.0-1+b4") })

@@ -2,7 +2,13 @@
 
 locals {
   # Defaults to "<instance>-data" so each instance of the module gets its own volume.
-  data_volume_name      = coalesce(var.data_volume_name, "${var.instance_name}-data")
+  data_volume_name = coalesce(var.data_volume_name, "${var.instance_name}-data")
+
+  # cloud-init vendor-data: a first-boot script uploading the instance's journal to var.journal_upload_url, or nothing (an empty cloud-config).
+  journal_upload = var.journal_upload_url == null ? "#cloud-config\n" : templatefile(
+    "${path.module}/templates/journal-upload.sh.tftpl",
+    { url = var.journal_upload_url },
+  )
   northbound_connection = "tcp:${var.host_address}:6641"
   southbound_connection = "tcp:${var.host_address}:6642"
 }
@@ -82,6 +88,7 @@ resource "incus_instance" "this" {
     "cloud-init.user-data" = templatefile("${path.module}/templates/cloud-init.yaml.tftpl", {
       package_versions = var.package_versions
     })
+    "cloud-init.vendor-data" = local.journal_upload
   }
 }
 

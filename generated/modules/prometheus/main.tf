@@ -4,6 +4,12 @@ locals {
   # Defaults to "<instance>-data" so each instance of the module gets its own volume.
   data_volume_name = coalesce(var.data_volume_name, "${var.instance_name}-data")
 
+  # cloud-init vendor-data: a first-boot script uploading the instance's journal to var.journal_upload_url, or nothing (an empty cloud-config).
+  journal_upload = var.journal_upload_url == null ? "#cloud-config\n" : templatefile(
+    "${path.module}/templates/journal-upload.sh.tftpl",
+    { url = var.journal_upload_url },
+  )
+
   # prometheus.yml, built from the variables so every job is typed and validated.
   prometheus_config = merge(
     {
@@ -161,6 +167,7 @@ resource "incus_instance" "this" {
       incus_metrics_certificate = var.incus_metrics != null ? var.incus_metrics.certificate : ""
       incus_metrics_private_key = var.incus_metrics != null ? var.incus_metrics.private_key : ""
     })
+    "cloud-init.vendor-data" = local.journal_upload
   }
 }
 

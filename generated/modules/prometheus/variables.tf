@@ -83,6 +83,19 @@ variable "target_node" {
   default     = null
 }
 
+variable "journal_upload_url" {
+  description = "systemd-journal-remote URL this instance uploads its journal to (e.g. the environment's Alloy at http://alloy01.incus:19532); null keeps the journal local."
+  type        = string
+  default     = null
+
+  validation {
+    condition = var.journal_upload_url == null ? true : can(
+      regex("^https?://[^\\s\"'\\\\]+$", var.journal_upload_url),
+    )
+    error_message = "Must be an http:// or https:// URL such as http://alloy01.incus:19532, or null."
+  }
+}
+
 variable "enable_data_persistence" {
   description = "Keep service data on a separate storage volume mounted at /prometheus."
   type        = bool
@@ -362,7 +375,7 @@ variable "alert_rules" {
     },
     {
       alert        = "HighCPUUsage"
-      expr         = "sum by (environment, name) (rate(incus_cpu_seconds_total[5m])) / on (environment, name) max by (environment, name) (incus_cpu_effective_total) * 100 > 80"
+      expr         = "sum by (environment, name) (rate(incus_cpu_seconds_total{mode!=\"idle\"}[5m])) / on (environment, name) max by (environment, name) (incus_cpu_effective_total) * 100 > 80"
       for_duration = "10m"
       severity     = "warning"
       summary      = "Container {{ $labels.name }} uses over 80% of its CPU"
@@ -370,7 +383,7 @@ variable "alert_rules" {
     },
     {
       alert        = "HighLoadAverage"
-      expr         = "node_load1 > on (environment, instance) 2 * count by (environment, instance) (node_cpu_seconds_total{mode=\"idle\"})"
+      expr         = "node_load1 > on (environment, instance) group_left 2 * count by (environment, instance) (node_cpu_seconds_total{mode=\"idle\"})"
       for_duration = "5m"
       severity     = "warning"
       summary      = "Host {{ $labels.instance }} load is over twice its CPU count"

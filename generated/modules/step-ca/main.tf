@@ -4,6 +4,12 @@ locals {
   # Defaults to "<instance>-data" so each instance of the module gets its own volume.
   data_volume_name = coalesce(var.data_volume_name, "${var.instance_name}-data")
 
+  # cloud-init vendor-data: a first-boot script uploading the instance's journal to var.journal_upload_url, or nothing (an empty cloud-config).
+  journal_upload = var.journal_upload_url == null ? "#cloud-config\n" : templatefile(
+    "${path.module}/templates/journal-upload.sh.tftpl",
+    { url = var.journal_upload_url },
+  )
+
   # Names in the CA certificate and ca.json; by default how .incus DNS and the host itself reach it.
   dns_names = var.dns_names == null ? ["${var.instance_name}.incus", var.instance_name, "localhost"] : var.dns_names
   init_script = templatefile("${path.module}/templates/step-ca-init.sh.tftpl", {
@@ -83,6 +89,7 @@ resource "incus_instance" "this" {
       service_provisioner_password = var.service_provisioner_password == null ? "" : var.service_provisioner_password
       init_script                  = local.init_script
     })
+    "cloud-init.vendor-data" = local.journal_upload
   }
 }
 

@@ -60,9 +60,14 @@ describe('defaults from the seeds', () => {
       receivers: [{ name: 'default', webhookConfigs: [], emailConfigs: [], slackConfigs: [] }],
       inhibitRules: [
         {
-          sourceMatchers: ['severity="critical"'],
-          targetMatchers: ['severity="warning"'],
-          equal: ['alertname', 'instance'],
+          sourceMatchers: ['alertname="CriticalMemoryUsage"'],
+          targetMatchers: ['alertname="HighMemoryUsage"'],
+          equal: ['environment', 'instance', 'name'],
+        },
+        {
+          sourceMatchers: ['alertname="DiskSpaceCritical"'],
+          targetMatchers: ['alertname="DiskSpaceWarning"'],
+          equal: ['environment', 'instance', 'name', 'mountpoint'],
         },
       ],
       smtp: {},
@@ -96,9 +101,14 @@ describe('defaults from the seeds', () => {
       receivers: [{ name: 'default', webhook_configs: [], email_configs: [], slack_configs: [] }],
       inhibit_rules: [
         {
-          source_matchers: ['severity="critical"'],
-          target_matchers: ['severity="warning"'],
-          equal: ['alertname', 'instance'],
+          source_matchers: ['alertname="CriticalMemoryUsage"'],
+          target_matchers: ['alertname="HighMemoryUsage"'],
+          equal: ['environment', 'instance', 'name'],
+        },
+        {
+          source_matchers: ['alertname="DiskSpaceCritical"'],
+          target_matchers: ['alertname="DiskSpaceWarning"'],
+          equal: ['environment', 'instance', 'name', 'mountpoint'],
         },
       ],
       resolve_timeout: '5m',
@@ -489,9 +499,14 @@ describe('the module call', () => {
       ],
       inhibit_rules: [
         {
-          source_matchers: ['severity="critical"'],
-          target_matchers: ['severity="warning"'],
-          equal: ['alertname', 'instance'],
+          source_matchers: ['alertname="CriticalMemoryUsage"'],
+          target_matchers: ['alertname="HighMemoryUsage"'],
+          equal: ['environment', 'instance', 'name'],
+        },
+        {
+          source_matchers: ['alertname="DiskSpaceCritical"'],
+          target_matchers: ['alertname="DiskSpaceWarning"'],
+          equal: ['environment', 'instance', 'name', 'mountpoint'],
         },
       ],
     });

@@ -198,7 +198,7 @@ describe('resources and files', () => {
     ]);
   });
 
-  it('routes to a null receiver and inhibits warnings by criticals by default', () => {
+  it('routes to a null receiver and lets each standard critical alert mute its warning by default', () => {
     const preview = previewModule(alertmanagerModule, { profiles: PROFILES });
     expect(parse(fileOf(preview, '/etc/prometheus/alertmanager.yml'))).toEqual({
       global: { resolve_timeout: '5m' },
@@ -213,9 +213,14 @@ describe('resources and files', () => {
       receivers: [{ name: 'default' }],
       inhibit_rules: [
         {
-          source_matchers: ['severity="critical"'],
-          target_matchers: ['severity="warning"'],
-          equal: ['alertname', 'instance'],
+          source_matchers: ['alertname="CriticalMemoryUsage"'],
+          target_matchers: ['alertname="HighMemoryUsage"'],
+          equal: ['environment', 'instance', 'name'],
+        },
+        {
+          source_matchers: ['alertname="DiskSpaceCritical"'],
+          target_matchers: ['alertname="DiskSpaceWarning"'],
+          equal: ['environment', 'instance', 'name', 'mountpoint'],
         },
       ],
     });

@@ -83,12 +83,24 @@ export interface InhibitRule {
   readonly equal: readonly string[];
 }
 
-/** A critical alert silences the warning of the same alert on the same instance. */
+/**
+ * Prometheus's standard rules pair a warning and a critical alert under two
+ * names (HighMemoryUsage and CriticalMemoryUsage, DiskSpaceWarning and
+ * DiskSpaceCritical), so each pair gets a rule naming both: while the
+ * critical one fires for a container (or one of its mounts), its warning is
+ * muted. Labels absent from both alerts count as equal, so the rules hold
+ * with and without federation's `environment` label.
+ */
 export const DEFAULT_INHIBIT_RULES: readonly InhibitRule[] = [
   {
-    sourceMatchers: ['severity="critical"'],
-    targetMatchers: ['severity="warning"'],
-    equal: ['alertname', 'instance'],
+    sourceMatchers: ['alertname="CriticalMemoryUsage"'],
+    targetMatchers: ['alertname="HighMemoryUsage"'],
+    equal: ['environment', 'instance', 'name'],
+  },
+  {
+    sourceMatchers: ['alertname="DiskSpaceCritical"'],
+    targetMatchers: ['alertname="DiskSpaceWarning"'],
+    equal: ['environment', 'instance', 'name', 'mountpoint'],
   },
 ];
 
@@ -322,7 +334,7 @@ export const alertmanagerModule = incusServiceModule({
     inhibit_rules: variable({
       type: T.list(inhibitRuleType),
       description:
-        'Mute alerts matching target_matchers while an alert matching source_matchers fires with the same values of the "equal" labels. The default lets a critical alert mute the warning of the same alertname and instance.',
+        'Mute alerts matching target_matchers while an alert matching source_matchers fires with the same values of the "equal" labels. The default lets CriticalMemoryUsage mute HighMemoryUsage, and DiskSpaceCritical mute DiskSpaceWarning, for the same container.',
       default: DEFAULT_INHIBIT_RULES.map(inhibitRuleValue),
       validations: (self): Validation[] => [
         {

@@ -452,6 +452,7 @@ describe(`the module's ${CONFIG_FILE}`, () => {
     expect(referenceProblems(config)).toEqual([]);
     expect(config.blocks.map((b) => `${b.name}.${b.label}`)).toEqual([
       'loki.source.journal.journal',
+      'loki.source.journal.uploaded',
       'loki.relabel.journal',
       'local.file_match.varlogs',
       'loki.source.file.varlogs',
@@ -464,6 +465,11 @@ describe(`the module's ${CONFIG_FILE}`, () => {
       labels: { job: 'systemd-journal', environment: 'cluster01', host: 'node1' },
       forward_to: [new Reference('loki.write.loki.receiver')],
     });
+    // What the environment's instances upload goes through the same rules, with the same labels.
+    expect(component(config, 'loki.source.journal.uploaded').attributes).toEqual({
+      path: '/var/log/journal/remote',
+      ...journal.attributes,
+    });
     const rules = component(config, 'loki.relabel.journal').blocks.map((b) => b.attributes);
     const unitLabel = ['__journal__systemd_unit'];
     expect(rules).toEqual([
@@ -475,6 +481,7 @@ describe(`the module's ${CONFIG_FILE}`, () => {
       { source_labels: unitLabel, target_label: 'unit' },
       { source_labels: unitLabel, regex: '(.+)\\.service', target_label: 'service' },
       { source_labels: ['__journal_priority_keyword'], target_label: 'level' },
+      { source_labels: ['__journal__hostname'], target_label: 'instance' },
       {
         source_labels: unitLabel,
         regex: 'mosquitto\\.service',
@@ -511,12 +518,13 @@ describe(`the module's ${CONFIG_FILE}`, () => {
     expect(referenceProblems(config)).toEqual([]);
     expect(config.blocks.map((b) => b.name)).toEqual([
       'loki.source.journal',
+      'loki.source.journal',
       'loki.relabel',
       'loki.write',
     ]);
     expect(component(config, 'loki.source.journal.journal').attributes.max_age).toBe('1h30m');
     const rules = component(config, 'loki.relabel.journal').blocks.map((b) => b.attributes);
-    expect(rules.map((r) => r.target_label)).toEqual(['unit', 'service', 'level']);
+    expect(rules.map((r) => r.target_label)).toEqual(['unit', 'service', 'level', 'instance']);
   });
 
   it('keeps label values and service names exactly as given', () => {

@@ -3,19 +3,23 @@ import {
   serviceArgs,
   serviceOptionsSchema,
   type MetricsSource,
+  type JournalReceiver,
   type ModuleCall,
   placement,
   reachable,
 } from '@atlas/core';
 import { z } from 'zod';
 import { logShippingArgs, logShippingOptions, type Link } from '@atlas/core';
-import { ALLOY_DEFAULTS, ALLOY_PORT, alloyModule } from './module.js';
+import { tpl } from '@atlas/hcl';
+import { ALLOY_DEFAULTS, ALLOY_PORT, JOURNAL_REMOTE_PORT, alloyModule } from './module.js';
 
 export {
   ALLOY_DEFAULTS,
   ALLOY_PORT,
   CONFIG_FILE,
   ENVIRONMENT_FILE,
+  JOURNAL_REMOTE_PORT,
+  REMOTE_JOURNALS,
   alloyModule,
 } from './module.js';
 export {
@@ -35,7 +39,8 @@ export type AlloyInstance = ModuleCall<
   typeof alloyModule.variables,
   typeof alloyModule.body.outputs
 > &
-  MetricsSource & { readonly service: 'alloy' };
+  MetricsSource &
+  JournalReceiver & { readonly service: 'alloy' };
 
 /** An Alloy instance shipping to `config.loki`: validates `config` and returns the module call with typed outputs. */
 export function alloy(config: AlloyConfig): AlloyInstance {
@@ -49,11 +54,21 @@ export function alloy(config: AlloyConfig): AlloyInstance {
     } as Parameters<typeof alloyModule.call>[1],
     { links },
   );
+  const at = placement(c);
   return Object.assign(call, {
     service: 'alloy' as const,
     metrics: {
       target: call.outputs.metrics_target,
-      link: reachable(placement(c), c.httpPort, call.outputs.metrics_target),
+      link: reachable(at, c.httpPort, call.outputs.metrics_target),
+    },
+    journals: {
+      url: call.outputs.journal_upload_url,
+      link: reachable(
+        at,
+        JOURNAL_REMOTE_PORT,
+        call.outputs.journal_upload_url,
+        (hostPort) => tpl`http://${hostPort}`,
+      ),
     },
   });
 }

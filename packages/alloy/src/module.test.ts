@@ -19,6 +19,7 @@ describeLogShipper({
   memory: '512MB',
   rootDiskSize: '2GB',
   httpPort: 12345,
+  publishes: true,
 });
 
 const moduleInputs = {

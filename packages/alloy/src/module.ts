@@ -20,6 +20,7 @@ import {
   type AlloyStatement,
 } from './alloy-syntax.js';
 import {
+  JOURNAL_HOSTNAME_LABEL,
   JOURNAL_PRIORITY_LABEL,
   JOURNAL_UNIT_LABEL,
   anyUnitPattern,
@@ -49,26 +50,39 @@ export const ENVIRONMENT_FILE = '/etc/default/alloy';
 
 const WRITE = 'loki.write.loki.receiver';
 
-/** S6: Grafana Alloy shipping the journal and /var/log files to Loki. */
+/** systemd-journal-remote's port: the environment's instances upload their journals here. */
+export const JOURNAL_REMOTE_PORT = 19532;
+/** Where systemd-journal-remote keeps what it receives, one journal file per sending host. */
+export const REMOTE_JOURNALS = '/var/log/journal/remote';
+const JOURNAL_REMOTE_DROP_IN = '/etc/systemd/system/systemd-journal-remote.service.d/atlas.conf';
+
+/** S6: Grafana Alloy shipping its journal, the environment's uploaded journals and /var/log files to Loki. */
 export const alloyModule = incusServiceModule({
   name: 'alloy',
   package: packageInfo(import.meta.url),
   description:
-    "Grafana Alloy in an Incus system container: ships the systemd journal (one service label per unit) and /var/log files to a Loki push URL, with static labels, from Grafana's apt repository.",
+    "Grafana Alloy in an Incus system container: ships its systemd journal, the journals the environment's instances upload to it (systemd-journal-remote, one instance label per host) and /var/log files to a Loki push URL, with static labels, from Grafana's apt repository.",
   defaults: ALLOY_DEFAULTS,
+  // Published when instances on other networks of a cluster upload their journals to it.
+  proxyDevices: true,
   variables: logShippingVariables({
     port: ALLOY_PORT,
     description: "Port of Alloy's HTTP server (UI, /metrics), listening on all interfaces.",
   }),
   build: (v) => {
     const unitSource = list([JOURNAL_UNIT_LABEL]);
-    const pipeline: AlloyStatement[] = [
-      block('loki.source.journal', 'journal', [
+    const journalSource = (label: string, path: string[]) =>
+      block('loki.source.journal', label, [
+        ...path.map((p) => attribute('path', p)),
         attribute('max_age', hclValue(v.journal_max_age)),
         attribute('relabel_rules', reference('loki.relabel.journal.rules')),
         attribute('labels', alloyObject({ job: 'systemd-journal' }, v.labels)),
         attribute('forward_to', list([reference(WRITE)])),
-      ]),
+      ]);
+    const pipeline: AlloyStatement[] = [
+      journalSource('journal', []),
+      // The journals other instances upload: the same labels, the instance from each entry's host name.
+      journalSource('uploaded', [REMOTE_JOURNALS]),
       block(
         'loki.relabel',
         'journal',
@@ -93,6 +107,10 @@ export const alloyModule = incusServiceModule({
           block('rule', undefined, [
             attribute('source_labels', list([JOURNAL_PRIORITY_LABEL])),
             attribute('target_label', 'level'),
+          ]),
+          block('rule', undefined, [
+            attribute('source_labels', list([JOURNAL_HOSTNAME_LABEL])),
+            attribute('target_label', 'instance'),
           ]),
           // Later rules win: a listed unit's own service label replaces the one derived from its name.
           each('u', v.units, [
@@ -155,14 +173,29 @@ export const alloyModule = incusServiceModule({
       },
       cloudInit: {
         config: {
-          packages: ['curl', 'gnupg', 'ca-certificates'],
+          packages: ['curl', 'gnupg', 'ca-certificates', 'systemd-journal-remote'],
           writeFiles: [
             { path: CONFIG_FILE, content: ref('alloy_config') },
             { path: ENVIRONMENT_FILE, content: ref('alloy_environment') },
+            {
+              path: JOURNAL_REMOTE_DROP_IN,
+              content: [
+                "# Plain HTTP: the uploads come over the environment's own Incus networks.",
+                '[Service]',
+                'ExecStart=',
+                `ExecStart=/usr/lib/systemd/systemd-journal-remote --listen-http=-3 --output=${REMOTE_JOURNALS}/`,
+                '',
+              ].join('\n'),
+            },
           ],
           runcmd: [
             // The package adds its user to systemd-journal and adm, so it can read what it ships.
             ...aptRepositoryInstall(GRAFANA_APT_REPOSITORY, ['alloy']),
+            // Uploaded journals belong to systemd-journal-remote: Alloy reads them through its group.
+            `install -d -o systemd-journal-remote -g systemd-journal-remote -m 0750 ${REMOTE_JOURNALS}`,
+            'usermod -a -G systemd-journal-remote alloy',
+            'systemctl daemon-reload',
+            'systemctl enable --now systemd-journal-remote.socket',
             'systemctl enable alloy',
             'systemctl restart alloy',
           ],
@@ -181,6 +214,12 @@ export const alloyModule = incusServiceModule({
         metrics_target: output({
           description: "host:port for Prometheus to scrape Alloy's own metrics.",
           value: tpl`${instance}.incus:${v.http_port}`,
+          type: T.string,
+        }),
+        journal_upload_url: output({
+          description:
+            'URL instances upload their journals to (systemd-journal-upload), shipped on to Loki.',
+          value: tpl`http://${instance}.incus:${JOURNAL_REMOTE_PORT}`,
           type: T.string,
         }),
         loki_target: output({

@@ -79,6 +79,8 @@ export const atlantisModule = incusServiceModule({
   description:
     'Atlantis in an Incus OCI application container on the gitops network: configured through environment variables (no cloud-init), GitHub credentials from sensitive variables, plans and locks on a persistent volume, and an Incus client configuration for the remotes it manages.',
   defaults: ATLANTIS_DEFAULTS,
+  // An OCI application container: no systemd, no cloud-init, nothing to upload a journal with.
+  journalUpload: false,
   variables: {
     domain: variable({
       type: T.string,

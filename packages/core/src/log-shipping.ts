@@ -12,6 +12,8 @@ import { z } from 'zod';
 export const JOURNAL_UNIT_LABEL = '__journal__systemd_unit';
 /** The journal priority as a word (`err`, `info`…), shipped as the `level` label. */
 export const JOURNAL_PRIORITY_LABEL = '__journal_priority_keyword';
+/** The host an entry was logged on: its instance's name, for the `instance` label. */
+export const JOURNAL_HOSTNAME_LABEL = '__journal__hostname';
 
 /** Labels the shipper sets itself; static labels may not take them over. */
 export const SHIPPER_LABELS = ['job', 'unit', 'service', 'level', 'filename'] as const;

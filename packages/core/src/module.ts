@@ -126,6 +126,8 @@ export interface ModuleDefinition<
  * it and no module variable is involved.
  */
 export const RENAMED_FROM: unique symbol = Symbol('renamedFrom');
+/** Links the standard service arguments resolved (e.g. the journal upload URL), added to the call's own. */
+export const SERVICE_LINKS: unique symbol = Symbol('serviceLinks');
 
 export interface CallOptions {
   /** Comment lines printed above the `module` block. */
@@ -249,13 +251,16 @@ function moduleCall<Vs extends VariableSpecs, Os extends OutputSpecs>(
     }
   }
   const renamedFrom = (args as { [RENAMED_FROM]?: string })[RENAMED_FROM];
+  const serviceLinks = (args as { [SERVICE_LINKS]?: readonly Link[] })[SERVICE_LINKS];
   return {
     kind: 'module-call',
     name,
     definition,
     args: converted,
     outputs: outputRefs(definition, name, options),
-    options,
+    options: serviceLinks
+      ? { ...options, links: [...(options.links ?? []), ...serviceLinks] }
+      : options,
     ...(renamedFrom === undefined ? {} : { renamedFrom }),
   };
 }

@@ -1,8 +1,8 @@
 import { isExpr, type Expr } from '@atlas/hcl';
 import { z } from 'zod';
 import type { EnvVariable } from './environment.js';
-import { RENAMED_FROM } from './module.js';
-import type { Reachable } from './links.js';
+import { RENAMED_FROM, SERVICE_LINKS } from './module.js';
+import { linkedValue, type Link, type Reachable } from './links.js';
 import type { Site } from './site.js';
 import {
   byteSize,
@@ -97,6 +97,8 @@ export function serviceOptionsSchema(d: ServiceDefaults) {
     storagePool: z.string().min(1).default('local'),
     /** Cluster member to pin the instance to. */
     targetNode: z.string().min(1).optional(),
+    /** Upload this instance's systemd journal to a receiver (systemd-journal-upload), which ships it to Loki. */
+    journalTo: z.lazy(() => journalReceiverSchema).optional(),
     data,
   });
 }
@@ -125,6 +127,15 @@ export function serviceArgs(o: ServiceOptions, d: ServiceDefaults): Record<strin
     ([name, version]) => version !== undefined && version !== d.packageVersions?.[name],
   );
   if (moved.length) args.package_versions = Object.fromEntries(moved);
+  const links: Link[] = [];
+  if (o.journalTo)
+    args.journal_upload_url = linkedValue(
+      o,
+      o.journalTo.journals.link,
+      o.journalTo.journals.url,
+      'journal_upload_url',
+      links,
+    );
   if (o.data && d.dataVolume) {
     const s = o.data.snapshots;
     Object.assign(args, {
@@ -140,8 +151,12 @@ export function serviceArgs(o: ServiceOptions, d: ServiceDefaults): Record<strin
       ),
     });
   }
-  const present = Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined));
-  return o.renamedFrom === undefined ? present : { ...present, [RENAMED_FROM]: o.renamedFrom };
+  const present: Record<string | symbol, unknown> = Object.fromEntries(
+    Object.entries(args).filter(([, v]) => v !== undefined),
+  );
+  if (o.renamedFrom !== undefined) present[RENAMED_FROM] = o.renamedFrom;
+  if (links.length) present[SERVICE_LINKS] = links;
+  return present;
 }
 
 /** How an environment attaches its networks (C5): NAT bridge, the physical LAN, or an OVN overlay. */
@@ -257,6 +272,20 @@ export interface LogSink {
 
 export const logSinkSchema = z.custom<LogSink>(hasCapability('logs'), {
   message: 'expected a Loki instance (the value loki(…) returns)',
+});
+
+/** Somewhere instances upload their systemd journal to (an Alloy running systemd-journal-remote). */
+export interface JournalReceiver {
+  readonly name: string;
+  readonly journals: {
+    /** systemd-journal-upload's URL= on the receiver's own network (`http://alloy01.incus:19532`). */
+    readonly url: Expr;
+    readonly link?: Reachable;
+  };
+}
+
+export const journalReceiverSchema = z.custom<JournalReceiver>(hasCapability('journals'), {
+  message: 'expected a journal receiver (the value alloy(…) returns)',
 });
 
 /** Somewhere Prometheus sends alerts (Alertmanager). */

@@ -4,6 +4,8 @@ import {
   cond,
   forList,
   get,
+  interp,
+  literal,
   nil,
   not,
   num,
@@ -44,6 +46,7 @@ import {
   cpuCount,
   instanceName,
   nullable,
+  regexRule,
   snapshotExpiry,
   snapshotPattern,
   snapshotSchedule,
@@ -100,6 +103,7 @@ export interface ServiceVars {
   readonly root_disk_size: Ref<string>;
   readonly storage_pool: Ref<string>;
   readonly target_node: Ref<string | null>;
+  readonly journal_upload_url: Ref<string | null>;
 }
 
 export interface ServiceParts<Os extends OutputSpecs> {
@@ -149,6 +153,8 @@ export interface ServiceModuleSpec<Vs extends VariableSpecs, Os extends OutputSp
    * start limit.
    */
   readonly dataOwner?: { readonly unit: string; readonly user: string; readonly group: string };
+  /** Whether the instance boots systemd and cloud-init, so it can upload its journal (not an OCI application container). */
+  readonly journalUpload?: boolean;
   readonly build: (v: { readonly [K in keyof Vs]: Ref<unknown> } & ServiceVars) => ServiceParts<Os>;
 }
 
@@ -176,8 +182,14 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
   spec: ServiceModuleSpec<Vs, Os>,
 ): ModuleDefinition<VariableSpecs & Vs, ServiceOutputs & Os> {
   const d = spec.defaults;
+  const journalUpload = spec.journalUpload ?? true;
   const standard = {
-    ...standardVariables(d, spec.proxyDevices ?? false, spec.instanceType === 'virtual-machine'),
+    ...standardVariables(
+      d,
+      spec.proxyDevices ?? false,
+      spec.instanceType === 'virtual-machine',
+      journalUpload,
+    ),
     ...(d.packageVersions ? packageVersionsVariable(d.packageVersions) : {}),
   };
   return defineModule<VariableSpecs & Vs, ServiceOutputs & Os>({
@@ -272,6 +284,12 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
 
       const instanceConfig: Record<string, Expr> = {};
       const templates: Record<string, readonly TemplatePart[]> = { ...parts.templates };
+      if (journalUpload)
+        templates[JOURNAL_UPLOAD_PATH] = [
+          literal(JOURNAL_UPLOAD_SCRIPT[0]),
+          interp(ref('url')),
+          literal(JOURNAL_UPLOAD_SCRIPT[1]),
+        ];
       if (parts.cloudInit) {
         const pins = d.packageVersions ?? {};
         const config = {
@@ -300,6 +318,8 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
         ]);
       }
       Object.assign(instanceConfig, parts.instanceConfig);
+      // Vendor-data, not user-data: the service's own cloud-config stays as it is.
+      if (journalUpload) instanceConfig['cloud-init.vendor-data'] = ref('local.journal_upload');
 
       const instance = resource('incus_instance', 'this', {
         name: vars.instance_name,
@@ -321,6 +341,19 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
             'Defaults to "<instance>-data" so each instance of the module gets its own volume.',
         };
       }
+      if (journalUpload)
+        locals.journal_upload = {
+          value: cond(
+            binary('==', vars.journal_upload_url, nil),
+            str('#cloud-config\n'),
+            call('templatefile', [
+              tpl`${ref('path.module')}/${JOURNAL_UPLOAD_PATH}`,
+              object({ url: vars.journal_upload_url }),
+            ]),
+          ),
+          comment:
+            "cloud-init vendor-data: a first-boot script uploading the instance's journal to var.journal_upload_url, or nothing (an empty cloud-config).",
+        };
       Object.assign(locals, parts.locals);
 
       const outputs = {
@@ -444,7 +477,42 @@ export function dataOwnerDropIn(
   };
 }
 
-function standardVariables(d: ServiceDefaults, proxyDevices: boolean, vm: boolean): VariableSpecs {
+/** systemd-journal-upload's URL=: written into a config file, so no spaces, quotes or backslashes. */
+export const journalUploadUrl = regexRule(
+  String.raw`^https?://[^\s"'\\]+$`,
+  'an http:// or https:// URL such as http://alloy01.incus:19532',
+);
+
+const JOURNAL_UPLOAD_PATH = 'templates/journal-upload.sh.tftpl';
+/** The vendor-data script around the upload URL. */
+const JOURNAL_UPLOAD_SCRIPT = [
+  [
+    '#!/bin/sh',
+    "# Atlas: upload this instance's journal to the log receiver of its environment.",
+    'set -eu',
+    'export DEBIAN_FRONTEND=noninteractive',
+    'apt-get update',
+    'apt-get install -y systemd-journal-remote',
+    'mkdir -p /etc/systemd/journal-upload.conf.d',
+    "cat > /etc/systemd/journal-upload.conf.d/atlas.conf <<'EOF'",
+    '[Upload]',
+    'URL=',
+  ].join('\n'),
+  [
+    '',
+    'EOF',
+    'systemctl enable systemd-journal-upload.service',
+    'systemctl restart systemd-journal-upload.service',
+    '',
+  ].join('\n'),
+] as const;
+
+function standardVariables(
+  d: ServiceDefaults,
+  proxyDevices: boolean,
+  vm: boolean,
+  journalUpload: boolean,
+): VariableSpecs {
   const base = {
     instance_name: variable({
       type: T.string,
@@ -507,6 +575,17 @@ function standardVariables(d: ServiceDefaults, proxyDevices: boolean, vm: boolea
       default: null,
     }),
   };
+  const journal: VariableSpecs = journalUpload
+    ? {
+        journal_upload_url: variable({
+          type: T.string,
+          description:
+            "systemd-journal-remote URL this instance uploads its journal to (e.g. the environment's Alloy at http://alloy01.incus:19532); null keeps the journal local.",
+          default: null,
+          rules: [nullable(journalUploadUrl)],
+        }),
+      }
+    : {};
   const data: VariableSpecs = d.dataVolume
     ? {
         enable_data_persistence: variable({
@@ -591,7 +670,7 @@ function standardVariables(d: ServiceDefaults, proxyDevices: boolean, vm: boolea
         }),
       }
     : {};
-  return { ...base, ...data, ...proxy };
+  return { ...base, ...journal, ...data, ...proxy };
 }
 
 /**

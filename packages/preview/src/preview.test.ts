@@ -261,7 +261,11 @@ describe('previewModule: cloud-init', () => {
         { name: 'api', port: 8443, path: '/v1', tls: { cert: 'PEM' } },
       ],
     });
-    expect(preview.instanceConfig).toEqual({ 'cloud-init.user-data': preview.cloudInit });
+    // No journal upload asked for: the vendor-data is an empty cloud-config.
+    expect(preview.instanceConfig).toEqual({
+      'cloud-init.user-data': preview.cloudInit,
+      'cloud-init.vendor-data': '#cloud-config\n',
+    });
     expect(preview.cloudInit).toMatch(/^#cloud-config\n/);
     expect(parse(preview.cloudInit!).packages).toEqual(['echo-server']);
     expect([...preview.files.keys()]).toEqual([

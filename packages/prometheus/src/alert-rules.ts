@@ -85,7 +85,8 @@ export const DEFAULT_ALERT_RULES: readonly AlertRule[] = [
   {
     alert: 'HighCPUUsage',
     // Grouped by environment too: federated series of two environments may share container names.
-    expr: 'sum by (environment, name) (rate(incus_cpu_seconds_total[5m])) / on (environment, name) max by (environment, name) (incus_cpu_effective_total) * 100 > 80',
+    // A VM's idle time is a series of its own (mode="idle"): counting it would put every idle VM at 100%.
+    expr: 'sum by (environment, name) (rate(incus_cpu_seconds_total{mode!="idle"}[5m])) / on (environment, name) max by (environment, name) (incus_cpu_effective_total) * 100 > 80',
     for: '10m',
     severity: 'warning',
     summary: 'Container {{ $labels.name }} uses over 80% of its CPU',
@@ -93,7 +94,8 @@ export const DEFAULT_ALERT_RULES: readonly AlertRule[] = [
   },
   {
     alert: 'HighLoadAverage',
-    expr: 'node_load1 > on (environment, instance) 2 * count by (environment, instance) (node_cpu_seconds_total{mode="idle"})',
+    // group_left keeps node_load1's own labels (job among them), which a one-to-one match drops.
+    expr: 'node_load1 > on (environment, instance) group_left 2 * count by (environment, instance) (node_cpu_seconds_total{mode="idle"})',
     for: '5m',
     severity: 'warning',
     summary: 'Host {{ $labels.instance }} load is over twice its CPU count',

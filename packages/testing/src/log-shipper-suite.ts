@@ -25,6 +25,8 @@ export interface LogShipperSpec {
   readonly memory: string;
   readonly rootDiskSize: string;
   readonly httpPort: number;
+  /** Publishes a port (a network forward) when a consumer on another network needs it: Alloy receives journals. */
+  readonly publishes?: boolean;
 }
 
 /**
@@ -288,7 +290,11 @@ export function describeLogShipper(spec: LogShipperSpec): void {
         expect(summary.outputs).toEqual(
           expect.arrayContaining(['endpoint', 'metrics_target', 'loki_target', 'instance_name']),
         );
-        expect(summary.resources).toEqual(['incus_instance.this', 'incus_profile.service']);
+        expect(summary.resources).toEqual([
+          'incus_instance.this',
+          ...(spec.publishes ? ['incus_network_forward.this'] : []),
+          'incus_profile.service',
+        ]);
         expect(files.get(`modules/${spec.name}/README.md`)).toContain('loki_push_url');
       });
     });

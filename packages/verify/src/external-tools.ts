@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, appendFileSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -100,3 +101,14 @@ export function checkCloudInit(userData: string): CheckerResult {
     'user-data.yaml',
   );
 }
+
+/** A TCP port free on 127.0.0.1 just now, for a real daemon a test starts on loopback. */
+export const freeLoopbackPort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });

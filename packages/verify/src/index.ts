@@ -5,6 +5,7 @@ export {
   CHECKERS,
   checkCloudInit,
   checkContent,
+  freeLoopbackPort,
   hasChecker,
   runChecker,
   type CheckerName,

@@ -82,6 +82,28 @@ run "rejects_root_disk_size" {
   expect_failures = [var.root_disk_size]
 }
 
+run "rejects_journal_upload_url" {
+  command = plan
+
+  variables {
+    journal_upload_url = "not valid!"
+  }
+
+  expect_failures = [var.journal_upload_url]
+}
+
+run "rejects_proxy_devices" {
+  command = plan
+
+  variables {
+    proxy_devices = {
+      web = { listen = "0.0.0.0:80", connect = "tcp:127.0.0.1:80" }
+    }
+  }
+
+  expect_failures = [var.proxy_devices]
+}
+
 run "rejects_loki_push_url" {
   command = plan
 

@@ -135,6 +135,16 @@ run "rejects_root_disk_size" {
   expect_failures = [var.root_disk_size]
 }
 
+run "rejects_journal_upload_url" {
+  command = plan
+
+  variables {
+    journal_upload_url = "not valid!"
+  }
+
+  expect_failures = [var.journal_upload_url]
+}
+
 run "rejects_data_volume_name" {
   command = plan
 
