@@ -1,5 +1,6 @@
 import { call, get, isExpr, ref, type Expr, type TraversalStep } from '@atlas/hcl';
 import { isModuleCall, type ModuleCall } from './module.js';
+import { ConfigError } from './errors.js';
 
 /** The root-module output name under which `module.<call>.<output>` is shared with other environments. */
 export const remoteOutputName = (callName: string, output: string) =>
@@ -119,12 +120,18 @@ export function fromEnvironment<T extends ModuleCall>(environment: string, insta
     }
     return value;
   };
+  // A user's mistake (plain JavaScript, or a cast), so a ConfigError: exit 2, not a bug.
+  if (!isModuleCall(instance))
+    throw new ConfigError([
+      {
+        path: ['fromEnvironment', environment],
+        message: 'expected a module call (what a service builder returns)',
+      },
+    ]);
   const copy: Record<string, unknown> = { environment };
   for (const [key, value] of Object.entries(instance)) {
     if (key === 'kind' || key === 'definition' || key === 'args' || key === 'options') continue;
     copy[key] = remapValue(value);
   }
-  if (!isModuleCall(instance))
-    throw new TypeError('fromEnvironment takes a module call (what a service builder returns)');
   return copy as Remote<T>;
 }
