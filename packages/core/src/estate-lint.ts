@@ -240,8 +240,11 @@ function publishedPorts(env: string, call: ModuleCall): Published[] {
   return out;
 }
 
-/** Two services may not listen on the same host port and protocol where they can share a host. */
-function portClashes(env: Environment): ConfigIssue[] {
+/**
+ * Two services may not listen on the same host port and protocol where they can share a host.
+ * The generator runs it again once links have added the proxy devices remote consumers need.
+ */
+export function portClashes(env: Pick<Environment, 'name' | 'modules'>): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const seen: Published[] = [];
   for (const call of env.modules) {

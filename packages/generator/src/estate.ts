@@ -4,6 +4,7 @@ import {
   estateSpecSchema,
   localModuleSource,
   markLinted,
+  portClashes,
   backendExample,
   renderBootstrap,
   renderEnvironment,
@@ -346,10 +347,16 @@ function publishLinks(environments: readonly Environment[], issues: ConfigIssue[
       const publications = calls.get(call.name);
       return publications ? published(call, publications) : call;
     });
-    hostPortClashes(env, modules, issues);
+    issues.push(...portClashes({ name: env.name, modules }));
     return { ...env, modules };
   });
 }
+
+const listenOf = (device: Expr): string | undefined => {
+  if (device.kind !== 'object') return undefined;
+  const listen = device.entries.find((e) => e.key === 'listen')?.value;
+  return listen?.kind === 'string' ? listen.value : undefined;
+};
 
 /** `call` with a proxy device or forward port for each publication it does not have yet. */
 function published(call: ModuleCall, publications: readonly Publication[]): ModuleCall {
@@ -412,33 +419,4 @@ function published(call: ModuleCall, publications: readonly Publication[]): Modu
     }),
   );
   return { ...call, args: ordered };
-}
-
-const listenOf = (device: Expr): string | undefined => {
-  if (device.kind !== 'object') return undefined;
-  const listen = device.entries.find((e) => e.key === 'listen')?.value;
-  return listen?.kind === 'string' ? listen.value : undefined;
-};
-
-/** Two instances on one host cannot both listen on the same host port. */
-function hostPortClashes(env: Environment, modules: readonly ModuleCall[], issues: ConfigIssue[]) {
-  const owners = new Map<string, string>();
-  for (const call of modules) {
-    const devices = call.args.get('proxy_devices');
-    if (devices?.kind !== 'object') continue;
-    const node = call.args.get('target_node');
-    const host = node?.kind === 'string' ? node.value : '';
-    for (const entry of devices.entries) {
-      const listen = listenOf(entry.value);
-      if (!listen) continue;
-      const key = `${host} ${listen}`;
-      const owner = owners.get(key);
-      if (owner && owner !== call.name)
-        issues.push({
-          path: [env.name, call.name, 'proxy_devices'],
-          message: `host port ${listen} is already published by ${owner}${host ? ` on ${host}` : ''}`,
-        });
-      owners.set(key, call.name);
-    }
-  }
 }
