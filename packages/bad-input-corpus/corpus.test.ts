@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstat, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { cp, lstat, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -125,18 +125,27 @@ it('holds at least 100 cases, each with an expectation', async () => {
 
 describe.concurrent('atlas generate refuses', () => {
   it.each(cases)('%s', async (file) => {
-    const result = await atlas(
-      work,
-      'generate',
-      '--config',
-      join(CASES, file),
-      '--out',
-      'generated',
-    );
-    expect(result.stderr).not.toMatch(/\n\s+at |internal error/);
-    for (const text of await expectations(join(CASES, file))) expect(result.stderr).toContain(text);
-    expect(result.code).toBe(2);
-    expect(await treeHash(work)).toBe(before);
+    // A copy per case: cases run two at a time, and one that reaches the write layer holds
+    // the folder's lock file for a moment, which another case's tree hash would see.
+    const own = await mkdtemp(join(tmpdir(), 'atlas-corpus-case-'));
+    try {
+      await cp(work, own, { recursive: true, verbatimSymlinks: true });
+      const result = await atlas(
+        own,
+        'generate',
+        '--config',
+        join(CASES, file),
+        '--out',
+        'generated',
+      );
+      expect(result.stderr).not.toMatch(/\n\s+at |internal error/);
+      for (const text of await expectations(join(CASES, file)))
+        expect(result.stderr).toContain(text);
+      expect(result.code).toBe(2);
+      expect(await treeHash(own)).toBe(before);
+    } finally {
+      await rm(own, { recursive: true, force: true });
+    }
   });
 });
 
