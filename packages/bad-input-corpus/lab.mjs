@@ -4,6 +4,8 @@ import { baseInfrastructure } from '@atlas/base';
 import { T, defineEnvironment, defineModule, output, variable } from '@atlas/core';
 import { defineEstate } from '@atlas/generator';
 import { ref } from '@atlas/hcl';
+import { mosquitto } from '@atlas/mosquitto';
+import { ovnLoadBalancer } from '@atlas/ovn-lb';
 
 export const REPOSITORY = 'https://example.com/estate.git';
 
@@ -27,6 +29,36 @@ export const estate = (environments, spec = {}) =>
 
 /** An estate of the lab environment alone. */
 export const labEstate = (modules, spec) => estate([lab(modules, spec)]);
+
+/**
+ * An OVN lab: a production network on an uplink with these OVN ranges, and
+ * Mosquitto behind a load balancer; `lb` overrides the load balancer's options.
+ */
+export function ovnLabEstate({ uplinkOvnRanges = ['192.168.68.10-192.168.68.19'], lb = {} } = {}) {
+  const ovnBase = baseInfrastructure({
+    mode: 'ovn',
+    parent: 'uplink',
+    uplinkOvnRanges,
+    networks: { production: { ipv4: '10.10.0.1/24' } },
+  });
+  const network = ovnBase.attach('production');
+  const mosquitto01 = mosquitto({ name: 'mosquitto01', network });
+  const balancer = ovnLoadBalancer({
+    name: 'mosquitto_lb',
+    network,
+    vip: '192.168.68.10',
+    backends: [mosquitto01],
+    ports: [{ name: 'mqtt', port: 1883 }],
+    ...lb,
+  });
+  return estate([
+    defineEnvironment({
+      name: 'lab',
+      description: 'An OVN lab.',
+      modules: [ovnBase.call, mosquitto01, balancer],
+    }),
+  ]);
+}
 
 /** A small module of the user's own: one variable, one output, one template file. */
 export function ownModule({
