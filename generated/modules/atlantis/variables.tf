@@ -23,9 +23,19 @@ variable "profile_name" {
 }
 
 variable "image" {
-  description = "Image to create the instance from."
+  description = "OCI image of Atlantis on an Incus remote, pinned to a release (a version tag or an @sha256: digest): a rebuild then runs the Atlantis, and the OpenTofu inside it, that was reviewed."
   type        = string
-  default     = "ghcr:accuser-dev/atlas/atlantis:latest"
+  default     = "ghcr:runatlantis/atlantis:v0.35.0"
+
+  validation {
+    condition = can(
+      regex(
+        "^[a-z][a-z0-9-]*:[a-z0-9][a-z0-9._/-]*(:v?[0-9]+\\.[0-9]+\\.[0-9]+|@sha256:[0-9a-f]{64})$",
+        var.image,
+      ),
+    )
+    error_message = "Must be an image pinned to a release, such as ghcr:runatlantis/atlantis:v0.35.0 (a version tag or an @sha256: digest, never latest)."
+  }
 }
 
 variable "profiles" {

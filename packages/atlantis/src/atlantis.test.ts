@@ -80,7 +80,7 @@ describe('defaults from the seeds', () => {
       cpu: 2,
       memory: '1GB',
       rootDiskSize: '2GB',
-      image: 'ghcr:accuser-dev/atlas/atlantis:latest',
+      image: 'ghcr:runatlantis/atlantis:v0.35.0',
       data: {
         enabled: true,
         size: '10GB',
@@ -239,6 +239,20 @@ describe('validation, in zod and in the generated module', () => {
       'var.cpu_limit: Must be a whole number of CPUs from 1 to 64.',
     ],
     [
+      'image on latest',
+      { image: 'ghcr:runatlantis/atlantis:latest' },
+      { image: 'ghcr:runatlantis/atlantis:latest' },
+      'atlantis01.image: expected an image pinned to a release',
+      'var.image: Must be an image pinned to a release',
+    ],
+    [
+      'image without a tag',
+      { image: 'ghcr:runatlantis/atlantis' },
+      { image: 'ghcr:runatlantis/atlantis' },
+      'atlantis01.image: expected an image pinned to a release',
+      'var.image: Must be an image pinned to a release',
+    ],
+    [
       'memory size',
       { memory: '1 GB' },
       { memory_limit: '1 GB' },
@@ -301,7 +315,7 @@ describe('the OCI container', () => {
     expect(Object.keys(env).filter((k) => k.startsWith('cloud-init'))).toEqual([]);
     expect(preview.cloudInit).toBeUndefined();
     expect(preview.resources['incus_instance.this']).toMatchObject({
-      image: 'ghcr:accuser-dev/atlas/atlantis:latest',
+      image: 'ghcr:runatlantis/atlantis:v0.35.0',
       type: 'container',
     });
   });
@@ -381,6 +395,38 @@ describe('the OCI container', () => {
     });
     // No proxy device in any mode: GitHub reaches Atlantis through the tunnel.
     expect(atlantisModule.variables).not.toHaveProperty('proxy_devices');
+  });
+});
+
+describe('the image', () => {
+  it('is pinned to a release, and takes a digest too', () => {
+    expect(ATLANTIS_DEFAULTS.image).toBe('ghcr:runatlantis/atlantis:v0.35.0');
+    const digest = `ghcr:runatlantis/atlantis@sha256:${'0a'.repeat(32)}`;
+    expect(atlantisConfigSchema.parse({ ...config, image: digest }).image).toBe(digest);
+    expect(previewModule(atlantisModule, { ...inputs, image: digest }).validationErrors).toEqual(
+      [],
+    );
+  });
+
+  it("comes through the ghcr remote, which the root module's provider declares", () => {
+    const env = defineEnvironment({
+      name: 'iapetus',
+      description: 'Test.',
+      modules: [atlantis(config)],
+    });
+    const files = renderEstate(
+      defineEstate({ repository: 'https://example.com/a.git', environments: [env] }),
+    );
+    expect(files.get('environments/iapetus/providers.tf')).toContain(
+      [
+        '  remote {',
+        '    name     = "ghcr"',
+        '    address  = "https://ghcr.io"',
+        '    protocol = "oci"',
+        '    public   = true',
+        '  }',
+      ].join('\n'),
+    );
   });
 });
 

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import {
   APPLY_REQUIREMENTS,
   ATLANTIS_DEFAULTS,
+  ATLANTIS_IMAGE_REMOTE,
   ATLANTIS_METRICS_PATH,
   RESERVED_REMOTE_NAMES,
   atlantisModule,
@@ -22,6 +23,7 @@ import {
   dnsName,
   githubUser,
   pemCertificate,
+  pinnedImage,
   remoteAddress,
   remoteName,
   repoPattern,
@@ -30,6 +32,7 @@ import {
 export {
   APPLY_REQUIREMENTS,
   ATLANTIS_DEFAULTS,
+  ATLANTIS_IMAGE_REMOTE,
   ATLANTIS_METRICS_PATH,
   ATLANTIS_PORT,
   ATLANTIS_USER,
@@ -58,6 +61,7 @@ const incusRemoteSchema = z
 
 export const atlantisConfigSchema = serviceOptionsSchema(ATLANTIS_DEFAULTS)
   .extend({
+    image: pinnedImage.schema.default(ATLANTIS_DEFAULTS.image),
     domain: dnsName.schema,
     repoAllowlist: z.array(repoPattern.schema).min(1, 'expected at least one repository pattern'),
     githubUser: githubUser.schema,
@@ -165,7 +169,7 @@ export function atlantis(config: AtlantisConfig): AtlantisInstance {
       incus_client_certificate: inputs.incusClientCertificate.ref,
       incus_client_key: inputs.incusClientKey.ref,
     } as never,
-    { inputs: Object.values(inputs) },
+    { inputs: Object.values(inputs), imageRemotes: [ATLANTIS_IMAGE_REMOTE] },
   );
   return Object.assign(call, {
     service: 'atlantis' as const,

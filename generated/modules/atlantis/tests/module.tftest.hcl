@@ -106,6 +106,16 @@ run "rejects_profile_name" {
   expect_failures = [var.profile_name]
 }
 
+run "rejects_image" {
+  command = plan
+
+  variables {
+    image = "ghcr:runatlantis/atlantis:latest"
+  }
+
+  expect_failures = [var.image]
+}
+
 run "rejects_profiles" {
   command = plan
 
