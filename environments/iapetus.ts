@@ -127,7 +127,8 @@ export function iapetus(shared: IapetusShared, cluster01: Cluster01Shared): Envi
         address: tpl`https://${ownHost(site, base.attach('gitops'), base.gateway('gitops'))}:8443`,
         default: true,
       },
-      { name: 'cluster01', address: 'https://cluster01.accuser.dev:8443' },
+      // The cluster's API answers on every member; its first declared member's LAN address.
+      { name: 'cluster01', address: `https://${cluster01.site.hosts[0]!.lanAddress}:8443` },
     ],
   });
 

@@ -160,7 +160,7 @@ module "atlantis01" {
   github_webhook_secret = var.atlantis01_github_webhook_secret
   incus_remotes = [
     { name = "iapetus", address = "https://${module.base.gateways.gitops}:8443", default = true },
-    { name = "cluster01", address = "https://cluster01.accuser.dev:8443" },
+    { name = "cluster01", address = "https://192.168.71.5:8443" },
   ]
   incus_client_certificate = var.atlantis01_incus_client_certificate
   incus_client_key         = var.atlantis01_incus_client_key

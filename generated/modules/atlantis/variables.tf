@@ -172,6 +172,17 @@ variable "snapshot_pattern" {
   }
 }
 
+variable "opentofu_version" {
+  description = "OpenTofu release Atlantis plans and applies with (ATLANTIS_DEFAULT_TF_VERSION; Atlantis downloads it when the image lacks it). The environments need 1.10 or later for their S3 state lock files."
+  type        = string
+  default     = "1.10.6"
+
+  validation {
+    condition     = can(regex("^1\\.([1-9][0-9])\\.[0-9]+$", var.opentofu_version))
+    error_message = "Must be an OpenTofu release of 1.10.0 or later, such as 1.10.6."
+  }
+}
+
 variable "domain" {
   description = "Public host name Atlantis is reached under through the tunnel (ATLANTIS_ATLANTIS_URL); GitHub posts webhooks to https://<domain>/events."
   type        = string

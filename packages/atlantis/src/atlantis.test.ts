@@ -1,5 +1,11 @@
 import { defineEnvironment, type NetworkAttachment } from '@atlas/core';
-import { defineEstate, renderEstate, renderModules, writeTree } from '@atlas/generator';
+import {
+  defineEstate,
+  renderEstate,
+  renderModules,
+  renderRepositoryFiles,
+  writeTree,
+} from '@atlas/generator';
 import { get, printExpr, ref, str, tpl } from '@atlas/hcl';
 import { previewModule, previewModuleCall } from '@atlas/preview';
 import { summarizeModule, verifyTree } from '@atlas/verify';
@@ -253,6 +259,13 @@ describe('validation, in zod and in the generated module', () => {
       'var.image: Must be an image pinned to a release',
     ],
     [
+      'OpenTofu older than the S3 lock files need',
+      { opentofuVersion: '1.9.1' },
+      { opentofu_version: '1.9.1' },
+      'atlantis01.opentofuVersion: expected an OpenTofu release of 1.10.0 or later',
+      'var.opentofu_version: Must be an OpenTofu release of 1.10.0 or later',
+    ],
+    [
       'memory size',
       { memory: '1 GB' },
       { memory_limit: '1 GB' },
@@ -307,6 +320,7 @@ describe('the OCI container', () => {
       'environment.ATLANTIS_DATA_DIR': '/atlantis-data',
       'environment.ATLANTIS_REPO_ALLOWLIST': 'github.com/example-org/*',
       'environment.ATLANTIS_TF_DISTRIBUTION': 'opentofu',
+      'environment.ATLANTIS_DEFAULT_TF_VERSION': '1.10.6',
       'environment.ATLANTIS_GH_USER': 'atlantis-bot',
       'environment.ATLANTIS_GH_TOKEN': TOKEN,
       'environment.ATLANTIS_GH_WEBHOOK_SECRET': WEBHOOK_SECRET,
@@ -395,6 +409,56 @@ describe('the OCI container', () => {
     });
     // No proxy device in any mode: GitHub reaches Atlantis through the tunnel.
     expect(atlantisModule.variables).not.toHaveProperty('proxy_devices');
+  });
+});
+
+// Keys of an atlantis.yaml project that Atlantis refuses unless the server-side repo config
+// lists them in allowed_overrides (runatlantis.io, "Server Side Repo Config").
+const RESTRICTED_PROJECT_KEYS = [
+  'plan_requirements',
+  'apply_requirements',
+  'import_requirements',
+  'workflow',
+  'delete_source_branch_on_merge',
+  'repo_locking',
+  'repo_locks',
+  'policy_check',
+  'custom_policy_check',
+  'autodiscover',
+  'silence_pr_comments',
+];
+
+describe('the server-side repo config and the generated atlantis.yaml', () => {
+  const serverConfig = JSON.parse(
+    String(
+      previewModule(atlantisModule, inputs).instanceConfig?.[
+        'environment.ATLANTIS_REPO_CONFIG_JSON'
+      ],
+    ),
+  ) as { repos: { allowed_overrides: string[]; allow_custom_workflows: boolean }[] };
+  const env = defineEnvironment({
+    name: 'iapetus',
+    description: 'Test.',
+    modules: [atlantis(config)],
+  });
+  const repoConfig = parse(
+    renderRepositoryFiles(
+      defineEstate({ repository: 'https://example.com/a.git', environments: [env] }),
+    ).get('atlantis.yaml')!,
+  ) as { projects: Record<string, unknown>[]; workflows?: Record<string, unknown> };
+
+  it('allows every restricted key a project sets, and nothing more', () => {
+    const used = new Set(
+      repoConfig.projects.flatMap((p) =>
+        Object.keys(p).filter((k) => RESTRICTED_PROJECT_KEYS.includes(k)),
+      ),
+    );
+    expect(repoConfig.projects.length).toBeGreaterThan(0);
+    expect(new Set(serverConfig.repos[0]!.allowed_overrides)).toEqual(used);
+  });
+
+  it('lets the repository define workflows exactly when atlantis.yaml does', () => {
+    expect(serverConfig.repos[0]!.allow_custom_workflows).toBe(repoConfig.workflows !== undefined);
   });
 });
 

@@ -16,6 +16,7 @@ import {
   ATLANTIS_DEFAULTS,
   ATLANTIS_IMAGE_REMOTE,
   ATLANTIS_METRICS_PATH,
+  OPENTOFU_VERSION,
   RESERVED_REMOTE_NAMES,
   atlantisModule,
 } from './module.js';
@@ -37,6 +38,7 @@ export {
   ATLANTIS_PORT,
   ATLANTIS_USER,
   INCUS_CONFIG_DIR,
+  OPENTOFU_VERSION,
   RESERVED_REMOTE_NAMES,
   atlantisModule,
 } from './module.js';
@@ -66,6 +68,14 @@ export const atlantisConfigSchema = serviceOptionsSchema(ATLANTIS_DEFAULTS)
     repoAllowlist: z.array(repoPattern.schema).min(1, 'expected at least one repository pattern'),
     githubUser: githubUser.schema,
     applyRequirements: z.array(z.enum(APPLY_REQUIREMENTS)).default([...DEFAULT_APPLY_REQUIREMENTS]),
+    /** OpenTofu release Atlantis runs; the environments need 1.10 or later. */
+    opentofuVersion: z
+      .string()
+      .regex(
+        /^1\.[1-9][0-9]\.[0-9]+$/,
+        'expected an OpenTofu release of 1.10.0 or later, such as 1.10.6',
+      )
+      .default(OPENTOFU_VERSION),
     incusRemotes: z.array(incusRemoteSchema).min(1, 'expected at least one Incus remote'),
   })
   .strict()
@@ -165,6 +175,7 @@ export function atlantis(config: AtlantisConfig): AtlantisInstance {
       apply_requirements: sameList(c.applyRequirements, DEFAULT_APPLY_REQUIREMENTS)
         ? undefined
         : c.applyRequirements,
+      opentofu_version: c.opentofuVersion === OPENTOFU_VERSION ? undefined : c.opentofuVersion,
       incus_remotes: tuple(c.incusRemotes.map(remote), { multiline: true }),
       incus_client_certificate: inputs.incusClientCertificate.ref,
       incus_client_key: inputs.incusClientKey.ref,

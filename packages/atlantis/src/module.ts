@@ -75,6 +75,9 @@ export const ATLANTIS_DEFAULTS = {
   },
 } as const;
 
+/** The OpenTofu the image ships, pinned so that an image update does not move it unreviewed. */
+export const OPENTOFU_VERSION = '1.10.6';
+
 /** The upstream image's `atlantis` user, which the server runs as. */
 export const ATLANTIS_USER = { uid: 100, gid: 1000, home: '/home/atlantis' } as const;
 
@@ -115,6 +118,19 @@ export const atlantisModule = incusServiceModule({
       default: ATLANTIS_DEFAULTS.image,
       validations: (self): Validation[] => [
         { ...pinnedImage.validation(self), rejects: 'ghcr:runatlantis/atlantis:latest' },
+      ],
+    }),
+    opentofu_version: variable({
+      type: T.string,
+      description:
+        'OpenTofu release Atlantis plans and applies with (ATLANTIS_DEFAULT_TF_VERSION; Atlantis downloads it when the image lacks it). The environments need 1.10 or later for their S3 state lock files.',
+      default: OPENTOFU_VERSION,
+      validations: (self): Validation[] => [
+        {
+          condition: call('can', [call('regex', [str('^1\\.([1-9][0-9])\\.[0-9]+$'), self])]),
+          errorMessage: 'Must be an OpenTofu release of 1.10.0 or later, such as 1.10.6.',
+          rejects: '1.9.1',
+        },
       ],
     }),
     domain: variable({
@@ -377,6 +393,7 @@ export const atlantisModule = incusServiceModule({
         'environment.ATLANTIS_REPO_ALLOWLIST': call('join', [str(','), v.repo_allowlist]),
         'environment.ATLANTIS_REPO_CONFIG_JSON': call('jsonencode', [ref('local.repo_config')]),
         'environment.ATLANTIS_TF_DISTRIBUTION': str('opentofu'),
+        'environment.ATLANTIS_DEFAULT_TF_VERSION': ref('var.opentofu_version'),
         'environment.ATLANTIS_GH_USER': v.github_user,
         'environment.ATLANTIS_GH_TOKEN': v.github_token,
         'environment.ATLANTIS_GH_WEBHOOK_SECRET': v.github_webhook_secret,

@@ -206,6 +206,16 @@ run "rejects_snapshot_pattern" {
   expect_failures = [var.snapshot_pattern]
 }
 
+run "rejects_opentofu_version" {
+  command = plan
+
+  variables {
+    opentofu_version = "1.9.1"
+  }
+
+  expect_failures = [var.opentofu_version]
+}
+
 run "rejects_domain" {
   command = plan
 
