@@ -396,6 +396,23 @@ describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over gener
       const projectKeys = new Set(config.projects.flatMap((p) => Object.keys(p)));
       expect(server.repos[0]!.allowed_overrides.filter((k) => !projectKeys.has(k))).toEqual([]);
       expect(server.repos[0]!.allow_custom_workflows).toBe(true);
+      // And the Incus client configuration it reaches both servers with: remotes, pinned certificates.
+      const files = new Map(
+        (instance!.values.file as { target_path: string; content: string }[]).map((f) => [
+          f.target_path,
+          f.content,
+        ]),
+      );
+      const client = parseYaml(files.get('/home/atlantis/.config/incus/config.yml')!) as {
+        'default-remote': string;
+        remotes: Record<string, { addr: string; protocol: string }>;
+      };
+      expect(client['default-remote']).toBe('iapetus');
+      expect(client.remotes.cluster01).toMatchObject({ protocol: 'incus' });
+      for (const remote of ENVIRONMENTS)
+        expect(files.get(`/home/atlantis/.config/incus/servercerts/${remote}.crt`)).toContain(
+          'BEGIN CERTIFICATE',
+        );
     },
     TIMEOUT_MS,
   );

@@ -292,6 +292,21 @@ describe('validation, in zod and in the generated module', () => {
     expect(moduleErrors(patch).join('\n')).toContain(message);
   });
 
+  it("declares a root-module variable for a server certificate given as 'variable'", () => {
+    const instance = atlantis({
+      ...config,
+      incusRemotes: [
+        { name: 'iapetus', address: 'https://10.30.0.1:8443', default: true },
+        { name: 'cluster01', address: 'https://192.168.71.5:8443', serverCertificate: 'variable' },
+      ],
+    });
+    const env = defineEnvironment({ name: 'iapetus', description: 'Test.', modules: [instance] });
+    expect(env.variables.map((v) => v.name)).toContain('atlantis01_cluster01_server_certificate');
+    expect(printExpr(instance.args.get('incus_remotes')!)).toContain(
+      'server_certificate = var.atlantis01_cluster01_server_certificate',
+    );
+  });
+
   it('takes an expression as a remote address, such as the gitops gateway of the base module', () => {
     const gateway = get(ref('module.base.gateways'), 'gitops');
     const instance = atlantis({

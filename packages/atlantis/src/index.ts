@@ -54,8 +54,14 @@ const incusRemoteSchema = z
     ),
     /** `https://host:8443`; an expression such as the gitops gateway of the base module also works. */
     address: z.union([remoteAddress.schema, exprSchema]),
-    /** PEM certificate of the server, pinned as `incus remote add` pins it. */
-    serverCertificate: z.union([pemCertificate.schema, exprSchema]).optional(),
+    /**
+     * PEM certificate of the server, pinned as `incus remote add` pins it; `'variable'` makes it a
+     * root-module variable, `<instance>_<remote>_server_certificate`. Omitted: a CA the image
+     * trusts must have signed it (Incus servers sign their own by default).
+     */
+    serverCertificate: z
+      .union([pemCertificate.schema, z.literal('variable'), exprSchema])
+      .optional(),
     /** The remote OpenTofu uses where an environment names none: exactly one. */
     default: z.boolean().default(false),
   })
@@ -149,20 +155,38 @@ export function atlantis(config: AtlantisConfig): AtlantisInstance {
       `PEM private key of the Incus client certificate of ${c.name}.`,
     ),
   };
-  const remote = (r: (typeof c.incusRemotes)[number]): Expr =>
-    object({
+  // Remotes whose certificate the operator supplies: one root-module variable each.
+  const serverCertificates = new Map(
+    c.incusRemotes
+      .filter((r) => r.serverCertificate === 'variable')
+      .map((r) => [
+        r.name,
+        instanceVariable<string>(
+          c.name,
+          `${r.name.replace(/-/g, '_')}_server_certificate`,
+          {
+            type: { expr: { t: 'string' } },
+            description: `PEM certificate the ${r.name} Incus API presents, which ${c.name} pins (incus query ${r.name}:/1.0 | jq -r .environment.certificate).`,
+          },
+          `<${r.name} Incus server certificate (PEM)>`,
+        ),
+      ]),
+  );
+  const certificateOf = (r: (typeof c.incusRemotes)[number]): Expr | undefined =>
+    r.serverCertificate === 'variable'
+      ? serverCertificates.get(r.name)!.ref
+      : typeof r.serverCertificate === 'string'
+        ? str(r.serverCertificate)
+        : r.serverCertificate;
+  const remote = (r: (typeof c.incusRemotes)[number]): Expr => {
+    const certificate = certificateOf(r);
+    return object({
       name: str(r.name),
       address: typeof r.address === 'string' ? str(r.address) : r.address,
-      ...(r.serverCertificate === undefined
-        ? {}
-        : {
-            server_certificate:
-              typeof r.serverCertificate === 'string'
-                ? str(r.serverCertificate)
-                : r.serverCertificate,
-          }),
+      ...(certificate === undefined ? {} : { server_certificate: certificate }),
       ...(r.default ? { default: bool(true) } : {}),
     });
+  };
   const call = atlantisModule.call(
     c.name,
     {
@@ -180,7 +204,10 @@ export function atlantis(config: AtlantisConfig): AtlantisInstance {
       incus_client_certificate: inputs.incusClientCertificate.ref,
       incus_client_key: inputs.incusClientKey.ref,
     } as never,
-    { inputs: Object.values(inputs), imageRemotes: [ATLANTIS_IMAGE_REMOTE] },
+    {
+      inputs: [...Object.values(inputs), ...serverCertificates.values()],
+      imageRemotes: [ATLANTIS_IMAGE_REMOTE],
+    },
   );
   return Object.assign(call, {
     service: 'atlantis' as const,
