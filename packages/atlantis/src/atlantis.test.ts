@@ -487,6 +487,12 @@ describe('the image', () => {
     );
   });
 
+  it('from another remote leaves the ghcr remote out of the provider', () => {
+    const instance = atlantis({ ...config, image: 'docker:runatlantis/atlantis:v0.35.0' });
+    const env = defineEnvironment({ name: 'iapetus', description: 'Test.', modules: [instance] });
+    expect(env.imageRemotes).toEqual([]);
+  });
+
   it("comes through the ghcr remote, which the root module's provider declares", () => {
     const env = defineEnvironment({
       name: 'iapetus',

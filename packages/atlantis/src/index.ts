@@ -206,7 +206,10 @@ export function atlantis(config: AtlantisConfig): AtlantisInstance {
     } as never,
     {
       inputs: [...Object.values(inputs), ...serverCertificates.values()],
-      imageRemotes: [ATLANTIS_IMAGE_REMOTE],
+      // The ghcr remote goes with the image it serves; any other remote is the operator's to set up.
+      imageRemotes: c.image.startsWith(`${ATLANTIS_IMAGE_REMOTE.name}:`)
+        ? [ATLANTIS_IMAGE_REMOTE]
+        : [],
     },
   );
   return Object.assign(call, {
