@@ -1,5 +1,10 @@
 import { baseInfrastructure } from '@atlas/base';
-import { defineEnvironment } from '@atlas/core';
+import {
+  ATLANTIS_DATA_DIR,
+  atlantisBackendFile,
+  atlantisVarFile,
+  defineEnvironment,
+} from '@atlas/core';
 import { defineEstate, removedStatefulServices, renderEstate } from '@atlas/generator';
 import { loki } from '@atlas/loki';
 import {
@@ -321,7 +326,111 @@ describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over gener
     },
     TIMEOUT_MS,
   );
+
+  it.concurrent(
+    'runs every atlantis.yaml workflow as Atlantis does: init, plan with the var file on its data volume, apply',
+    async () => {
+      const root = await scratchDir('atlas-atlantis-');
+      await cp(GENERATED, join(root, 'generated'), { recursive: true });
+      // Atlantis's data volume, here a folder; the operator fills it as the README's GitOps section says.
+      const data = join(root, 'atlantis-data');
+      const onVolume = (arg: string) => arg.replaceAll(ATLANTIS_DATA_DIR, data);
+      for (const environment of ENVIRONMENTS) {
+        const dir = join(root, 'generated', 'environments', environment);
+        // The S3 bucket cannot be reached offline: a local backend, configured by the same
+        // -backend-config file Atlantis passes (its settings here are a local path).
+        await writeFile(join(dir, 'engine_override.tf'), 'terraform {\n  backend "local" {}\n}\n');
+        await mkdir(join(data, 'backends'), { recursive: true });
+        await writeFile(
+          onVolume(atlantisBackendFile(environment)),
+          `path = "${join(root, `${environment}.tfstate`)}"\n`,
+        );
+        await mkdir(join(data, 'vars'), { recursive: true });
+        // Its terraform.tfvars (from terraform.tfvars.example), and the bootstrap's own values.
+        await writeFile(
+          onVolume(atlantisVarFile(environment)),
+          await testValues(join(dir, 'terraform.tfvars.example')),
+        );
+        await writeFile(
+          onVolume(atlantisVarFile(`${environment}-bootstrap`)),
+          `s3_endpoint = "https://${environment}.example.net:8555"\n`,
+        );
+      }
+      await mkdir(join(data, 'bootstrap'), { recursive: true });
+      const config = parseYaml(await readFile(join(GENERATED, '..', 'atlantis.yaml'), 'utf8')) as {
+        projects: { name: string; dir: string; workflow: string }[];
+        workflows: Record<string, Record<'plan' | 'apply', { steps: WorkflowStep[] }>>;
+      };
+      const ws = { iapetus: await workspace(), cluster01: await workspace() };
+      const failures: string[] = [];
+      for (const project of config.projects) {
+        const row = `atlantis ${project.name}`;
+        const on = ws[project.name.replace(/-bootstrap$/, '') as keyof typeof ws];
+        const cwd = join(root, project.dir);
+        const planfile = join(cwd, `${project.name}.tfplan`);
+        const workflow = config.workflows[project.workflow]!;
+        let ok = true;
+        for (const s of [...workflow.plan.steps, ...workflow.apply.steps]) {
+          if (!ok) break;
+          const [name, extra] = typeof s === 'string' ? [s, []] : stepOf(s);
+          const args = [...(ATLANTIS_COMMANDS[name]?.(planfile) ?? []), ...extra.map(onVolume)];
+          ok = (await step(row, on, cwd, name, [...args, '-no-color'])).ok;
+        }
+        if (!ok) failures.push(row);
+      }
+      expect(failures, details(failures)).toEqual([]);
+
+      // The server-side repo config Atlantis was applied with allows what atlantis.yaml sets.
+      const iapetus = join(root, 'generated', 'environments', 'iapetus');
+      const state = JSON.parse((await ws.iapetus.run(iapetus, ['show', '-json'])).stdout) as {
+        values: { root_module: PlannedModule };
+      };
+      const instance = plannedResources(state.values.root_module).find(
+        (r) => r.address === 'module.atlantis01.incus_instance.this',
+      );
+      const server = JSON.parse(
+        (instance?.values.config as Record<string, string>)[
+          'environment.ATLANTIS_REPO_CONFIG_JSON'
+        ]!,
+      ) as { repos: { allowed_overrides: string[]; allow_custom_workflows: boolean }[] };
+      const projectKeys = new Set(config.projects.flatMap((p) => Object.keys(p)));
+      expect(server.repos[0]!.allowed_overrides.filter((k) => !projectKeys.has(k))).toEqual([]);
+      expect(server.repos[0]!.allow_custom_workflows).toBe(true);
+      // And the Incus client configuration it reaches both servers with: remotes, pinned certificates.
+      const files = new Map(
+        (instance!.values.file as { target_path: string; content: string }[]).map((f) => [
+          f.target_path,
+          f.content,
+        ]),
+      );
+      const client = parseYaml(files.get('/home/atlantis/.config/incus/config.yml')!) as {
+        'default-remote': string;
+        remotes: Record<string, { addr: string; protocol: string }>;
+      };
+      expect(client['default-remote']).toBe('iapetus');
+      expect(client.remotes.cluster01).toMatchObject({ protocol: 'incus' });
+      for (const remote of ENVIRONMENTS)
+        expect(files.get(`/home/atlantis/.config/incus/servercerts/${remote}.crt`)).toContain(
+          'BEGIN CERTIFICATE',
+        );
+    },
+    TIMEOUT_MS,
+  );
 });
+
+type WorkflowStep = string | Record<string, { extra_args?: string[] }>;
+
+const stepOf = (s: Exclude<WorkflowStep, string>): [string, string[]] => {
+  const [name, options] = Object.entries(s)[0]!;
+  return [name, options.extra_args ?? []];
+};
+
+/** What Atlantis runs for each built-in step, before the step's extra_args. */
+const ATLANTIS_COMMANDS: Record<string, (planfile: string) => string[]> = {
+  init: () => ['init', '-input=false'],
+  plan: (planfile) => ['plan', '-input=false', '-refresh', '-out', planfile],
+  apply: (planfile) => ['apply', '-input=false', planfile],
+};
 
 // A module README's usage example is a complete root module (terraform block, the variables
 // it reads, the module call), meant to be copied into a folder beside the environments.

@@ -1,5 +1,7 @@
+import { atlantisVarFile } from '@atlas/core';
 import { renderEstate, renderRepositoryFiles, writeTree } from '@atlas/generator';
 import { checkContent, hasChecker, summarizeModule, verifyTree } from '@atlas/verify';
+import { existsSync } from 'node:fs';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
@@ -123,6 +125,41 @@ describe('atlantis.yaml', () => {
       });
       const init = config.workflows[project.workflow].plan.steps[0].init.extra_args;
       expect(init.some((a: string) => a.startsWith('-backend-config='))).toBe(true);
+    }
+  });
+
+  it("plans every project with a var file on Atlantis's data volume that holds each required variable", async () => {
+    const readme = await readFile(join(GENERATED, '..', 'README.md'), 'utf8');
+    const gitops = readme.slice(
+      readme.indexOf('## GitOps with Atlantis'),
+      readme.indexOf('\n## ', readme.indexOf('## GitOps with Atlantis') + 1),
+    );
+    for (const project of config.projects as Array<{
+      name: string;
+      dir: string;
+      workflow: string;
+    }>) {
+      const steps = config.workflows[project.workflow].plan.steps as unknown[];
+      const plan = steps.find(
+        (s): s is { plan: { extra_args: string[] } } =>
+          typeof s === 'object' && s !== null && 'plan' in s,
+      );
+      expect(plan?.plan.extra_args, project.name).toContain(
+        `-var-file=${atlantisVarFile(project.name)}`,
+      );
+      const dir = join(GENERATED, project.dir.replace(/^generated\//, ''));
+      const summary = await summarizeModule(dir);
+      const required = Object.entries(summary.variables)
+        .filter(([, v]) => v.required)
+        .map(([name]) => name);
+      // An environment's var file is its terraform.tfvars, filled in from terraform.tfvars.example;
+      // a bootstrap's holds what the README's GitOps section writes into it.
+      const example = join(dir, 'terraform.tfvars.example');
+      const supplied = existsSync(example) ? await readFile(example, 'utf8') : gitops;
+      expect(
+        required.filter((name) => !new RegExp(`(^|[\\s'])${name} = `, 'm').test(supplied)),
+        `${project.name}: required variables its Atlantis var file does not hold`,
+      ).toEqual([]);
     }
   });
 

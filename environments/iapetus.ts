@@ -125,9 +125,15 @@ export function iapetus(shared: IapetusShared, cluster01: Cluster01Shared): Envi
       {
         name: 'iapetus',
         address: tpl`https://${ownHost(site, base.attach('gitops'), base.gateway('gitops'))}:8443`,
+        serverCertificate: 'variable',
         default: true,
       },
-      { name: 'cluster01', address: 'https://cluster01.accuser.dev:8443' },
+      // The cluster's API answers on every member; its first declared member's LAN address.
+      {
+        name: 'cluster01',
+        address: `https://${cluster01.site.hosts[0]!.lanAddress}:8443`,
+        serverCertificate: 'variable',
+      },
     ],
   });
 

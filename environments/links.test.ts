@@ -224,8 +224,10 @@ function reachable(
       return onHost && Object.values(devices).some((d) => d.listen === `tcp:0.0.0.0:${port}`);
     });
     if (published) return `published on ${hostMatch.name}`;
-    // The Incus API of the consumer's own host.
-    return port === 8443 && hostMatch.env === consumer.env ? 'its own host' : undefined;
+    // The Incus API of the consumer's own host, or of another environment's (Atlantis's remotes),
+    // which listens on its LAN address.
+    if (port !== 8443) return undefined;
+    return hostMatch.env === consumer.env ? 'its own host' : `Incus API of ${hostMatch.name}`;
   }
   const forward = estate.services.find((s) => {
     const f = s.inputs.network_forward as

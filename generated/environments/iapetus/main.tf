@@ -159,8 +159,17 @@ module "atlantis01" {
   github_token          = var.atlantis01_github_token
   github_webhook_secret = var.atlantis01_github_webhook_secret
   incus_remotes = [
-    { name = "iapetus", address = "https://${module.base.gateways.gitops}:8443", default = true },
-    { name = "cluster01", address = "https://cluster01.accuser.dev:8443" },
+    {
+      name               = "iapetus"
+      address            = "https://${module.base.gateways.gitops}:8443"
+      server_certificate = var.atlantis01_iapetus_server_certificate
+      default            = true
+    },
+    {
+      name               = "cluster01"
+      address            = "https://192.168.71.5:8443"
+      server_certificate = var.atlantis01_cluster01_server_certificate
+    },
   ]
   incus_client_certificate = var.atlantis01_incus_client_certificate
   incus_client_key         = var.atlantis01_incus_client_key

@@ -93,3 +93,23 @@ variable "atlantis01_incus_client_key" {
     error_message = "Still the placeholder from terraform.tfvars.example: set the real value of atlantis01_incus_client_key."
   }
 }
+
+variable "atlantis01_iapetus_server_certificate" {
+  description = "PEM certificate the iapetus Incus API presents, which atlantis01 pins (incus query iapetus:/1.0 | jq -r .environment.certificate)."
+  type        = string
+
+  validation {
+    condition     = !can(regex("^<.*>$", var.atlantis01_iapetus_server_certificate))
+    error_message = "Still the placeholder from terraform.tfvars.example: set the real value of atlantis01_iapetus_server_certificate."
+  }
+}
+
+variable "atlantis01_cluster01_server_certificate" {
+  description = "PEM certificate the cluster01 Incus API presents, which atlantis01 pins (incus query cluster01:/1.0 | jq -r .environment.certificate)."
+  type        = string
+
+  validation {
+    condition     = !can(regex("^<.*>$", var.atlantis01_cluster01_server_certificate))
+    error_message = "Still the placeholder from terraform.tfvars.example: set the real value of atlantis01_cluster01_server_certificate."
+  }
+}

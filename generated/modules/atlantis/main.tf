@@ -99,16 +99,17 @@ resource "incus_instance" "this" {
   target   = var.target_node
   profiles = concat(var.profiles, [incus_profile.service.name])
   config = {
-    "environment.ATLANTIS_ATLANTIS_URL"      = "https://${var.domain}"
-    "environment.ATLANTIS_PORT"              = "4141"
-    "environment.ATLANTIS_DATA_DIR"          = var.enable_data_persistence ? "/atlantis-data" : "/home/atlantis/.atlantis"
-    "environment.ATLANTIS_REPO_ALLOWLIST"    = join(",", var.repo_allowlist)
-    "environment.ATLANTIS_REPO_CONFIG_JSON"  = jsonencode(local.repo_config)
-    "environment.ATLANTIS_TF_DISTRIBUTION"   = "opentofu"
-    "environment.ATLANTIS_GH_USER"           = var.github_user
-    "environment.ATLANTIS_GH_TOKEN"          = var.github_token
-    "environment.ATLANTIS_GH_WEBHOOK_SECRET" = var.github_webhook_secret
-    "environment.INCUS_CONF"                 = "/home/atlantis/.config/incus"
+    "environment.ATLANTIS_ATLANTIS_URL"       = "https://${var.domain}"
+    "environment.ATLANTIS_PORT"               = "4141"
+    "environment.ATLANTIS_DATA_DIR"           = var.enable_data_persistence ? "/atlantis-data" : "/home/atlantis/.atlantis"
+    "environment.ATLANTIS_REPO_ALLOWLIST"     = join(",", var.repo_allowlist)
+    "environment.ATLANTIS_REPO_CONFIG_JSON"   = jsonencode(local.repo_config)
+    "environment.ATLANTIS_TF_DISTRIBUTION"    = "opentofu"
+    "environment.ATLANTIS_DEFAULT_TF_VERSION" = var.opentofu_version
+    "environment.ATLANTIS_GH_USER"            = var.github_user
+    "environment.ATLANTIS_GH_TOKEN"           = var.github_token
+    "environment.ATLANTIS_GH_WEBHOOK_SECRET"  = var.github_webhook_secret
+    "environment.INCUS_CONF"                  = "/home/atlantis/.config/incus"
   }
 
   file {

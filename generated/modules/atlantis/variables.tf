@@ -23,9 +23,19 @@ variable "profile_name" {
 }
 
 variable "image" {
-  description = "Image to create the instance from."
+  description = "OCI image of Atlantis on an Incus remote, pinned to a release (a version tag or an @sha256: digest): a rebuild then runs the Atlantis, and the OpenTofu inside it, that was reviewed."
   type        = string
-  default     = "ghcr:accuser-dev/atlas/atlantis:latest"
+  default     = "ghcr:runatlantis/atlantis:v0.35.0"
+
+  validation {
+    condition = can(
+      regex(
+        "^[a-z][a-z0-9-]*:[a-z0-9][a-z0-9._/-]*(:v?[0-9]+\\.[0-9]+\\.[0-9]+|@sha256:[0-9a-f]{64})$",
+        var.image,
+      ),
+    )
+    error_message = "Must be an image pinned to a release, such as ghcr:runatlantis/atlantis:v0.35.0 (a version tag or an @sha256: digest, never latest)."
+  }
 }
 
 variable "profiles" {
@@ -159,6 +169,17 @@ variable "snapshot_pattern" {
       ),
     )
     error_message = "Must be a snapshot name pattern of letters, digits, \"-\", \"_\", \".\", \"%d\" and formatted dates such as {{ creation_date|date:'2006-01-02_15-04-05' }} (an unformatted {{ creation_date }} is not a valid snapshot name)."
+  }
+}
+
+variable "opentofu_version" {
+  description = "OpenTofu release Atlantis plans and applies with (ATLANTIS_DEFAULT_TF_VERSION; Atlantis downloads it when the image lacks it). The environments need 1.10 or later for their S3 state lock files."
+  type        = string
+  default     = "1.10.6"
+
+  validation {
+    condition     = can(regex("^1\\.([1-9][0-9])\\.[0-9]+$", var.opentofu_version))
+    error_message = "Must be an OpenTofu release of 1.10.0 or later, such as 1.10.6."
   }
 }
 

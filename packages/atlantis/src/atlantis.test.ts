@@ -1,5 +1,11 @@
 import { defineEnvironment, type NetworkAttachment } from '@atlas/core';
-import { defineEstate, renderEstate, renderModules, writeTree } from '@atlas/generator';
+import {
+  defineEstate,
+  renderEstate,
+  renderModules,
+  renderRepositoryFiles,
+  writeTree,
+} from '@atlas/generator';
 import { get, printExpr, ref, str, tpl } from '@atlas/hcl';
 import { previewModule, previewModuleCall } from '@atlas/preview';
 import { summarizeModule, verifyTree } from '@atlas/verify';
@@ -80,7 +86,7 @@ describe('defaults from the seeds', () => {
       cpu: 2,
       memory: '1GB',
       rootDiskSize: '2GB',
-      image: 'ghcr:accuser-dev/atlas/atlantis:latest',
+      image: 'ghcr:runatlantis/atlantis:v0.35.0',
       data: {
         enabled: true,
         size: '10GB',
@@ -239,6 +245,27 @@ describe('validation, in zod and in the generated module', () => {
       'var.cpu_limit: Must be a whole number of CPUs from 1 to 64.',
     ],
     [
+      'image on latest',
+      { image: 'ghcr:runatlantis/atlantis:latest' },
+      { image: 'ghcr:runatlantis/atlantis:latest' },
+      'atlantis01.image: expected an image pinned to a release',
+      'var.image: Must be an image pinned to a release',
+    ],
+    [
+      'image without a tag',
+      { image: 'ghcr:runatlantis/atlantis' },
+      { image: 'ghcr:runatlantis/atlantis' },
+      'atlantis01.image: expected an image pinned to a release',
+      'var.image: Must be an image pinned to a release',
+    ],
+    [
+      'OpenTofu older than the S3 lock files need',
+      { opentofuVersion: '1.9.1' },
+      { opentofu_version: '1.9.1' },
+      'atlantis01.opentofuVersion: expected an OpenTofu release of 1.10.0 or later',
+      'var.opentofu_version: Must be an OpenTofu release of 1.10.0 or later',
+    ],
+    [
       'memory size',
       { memory: '1 GB' },
       { memory_limit: '1 GB' },
@@ -263,6 +290,21 @@ describe('validation, in zod and in the generated module', () => {
     [{ incus_client_key: CERT }, 'var.incus_client_key: Must be a PEM private key'],
   ])('rejects bad secrets in the module (the builder never sees them): %o', (patch, message) => {
     expect(moduleErrors(patch).join('\n')).toContain(message);
+  });
+
+  it("declares a root-module variable for a server certificate given as 'variable'", () => {
+    const instance = atlantis({
+      ...config,
+      incusRemotes: [
+        { name: 'iapetus', address: 'https://10.30.0.1:8443', default: true },
+        { name: 'cluster01', address: 'https://192.168.71.5:8443', serverCertificate: 'variable' },
+      ],
+    });
+    const env = defineEnvironment({ name: 'iapetus', description: 'Test.', modules: [instance] });
+    expect(env.variables.map((v) => v.name)).toContain('atlantis01_cluster01_server_certificate');
+    expect(printExpr(instance.args.get('incus_remotes')!)).toContain(
+      'server_certificate = var.atlantis01_cluster01_server_certificate',
+    );
   });
 
   it('takes an expression as a remote address, such as the gitops gateway of the base module', () => {
@@ -293,6 +335,7 @@ describe('the OCI container', () => {
       'environment.ATLANTIS_DATA_DIR': '/atlantis-data',
       'environment.ATLANTIS_REPO_ALLOWLIST': 'github.com/example-org/*',
       'environment.ATLANTIS_TF_DISTRIBUTION': 'opentofu',
+      'environment.ATLANTIS_DEFAULT_TF_VERSION': '1.10.6',
       'environment.ATLANTIS_GH_USER': 'atlantis-bot',
       'environment.ATLANTIS_GH_TOKEN': TOKEN,
       'environment.ATLANTIS_GH_WEBHOOK_SECRET': WEBHOOK_SECRET,
@@ -301,7 +344,7 @@ describe('the OCI container', () => {
     expect(Object.keys(env).filter((k) => k.startsWith('cloud-init'))).toEqual([]);
     expect(preview.cloudInit).toBeUndefined();
     expect(preview.resources['incus_instance.this']).toMatchObject({
-      image: 'ghcr:accuser-dev/atlas/atlantis:latest',
+      image: 'ghcr:runatlantis/atlantis:v0.35.0',
       type: 'container',
     });
   });
@@ -381,6 +424,94 @@ describe('the OCI container', () => {
     });
     // No proxy device in any mode: GitHub reaches Atlantis through the tunnel.
     expect(atlantisModule.variables).not.toHaveProperty('proxy_devices');
+  });
+});
+
+// Keys of an atlantis.yaml project that Atlantis refuses unless the server-side repo config
+// lists them in allowed_overrides (runatlantis.io, "Server Side Repo Config").
+const RESTRICTED_PROJECT_KEYS = [
+  'plan_requirements',
+  'apply_requirements',
+  'import_requirements',
+  'workflow',
+  'delete_source_branch_on_merge',
+  'repo_locking',
+  'repo_locks',
+  'policy_check',
+  'custom_policy_check',
+  'autodiscover',
+  'silence_pr_comments',
+];
+
+describe('the server-side repo config and the generated atlantis.yaml', () => {
+  const serverConfig = JSON.parse(
+    String(
+      previewModule(atlantisModule, inputs).instanceConfig?.[
+        'environment.ATLANTIS_REPO_CONFIG_JSON'
+      ],
+    ),
+  ) as { repos: { allowed_overrides: string[]; allow_custom_workflows: boolean }[] };
+  const env = defineEnvironment({
+    name: 'iapetus',
+    description: 'Test.',
+    modules: [atlantis(config)],
+  });
+  const repoConfig = parse(
+    renderRepositoryFiles(
+      defineEstate({ repository: 'https://example.com/a.git', environments: [env] }),
+    ).get('atlantis.yaml')!,
+  ) as { projects: Record<string, unknown>[]; workflows?: Record<string, unknown> };
+
+  it('allows every restricted key a project sets, and nothing more', () => {
+    const used = new Set(
+      repoConfig.projects.flatMap((p) =>
+        Object.keys(p).filter((k) => RESTRICTED_PROJECT_KEYS.includes(k)),
+      ),
+    );
+    expect(repoConfig.projects.length).toBeGreaterThan(0);
+    expect(new Set(serverConfig.repos[0]!.allowed_overrides)).toEqual(used);
+  });
+
+  it('lets the repository define workflows exactly when atlantis.yaml does', () => {
+    expect(serverConfig.repos[0]!.allow_custom_workflows).toBe(repoConfig.workflows !== undefined);
+  });
+});
+
+describe('the image', () => {
+  it('is pinned to a release, and takes a digest too', () => {
+    expect(ATLANTIS_DEFAULTS.image).toBe('ghcr:runatlantis/atlantis:v0.35.0');
+    const digest = `ghcr:runatlantis/atlantis@sha256:${'0a'.repeat(32)}`;
+    expect(atlantisConfigSchema.parse({ ...config, image: digest }).image).toBe(digest);
+    expect(previewModule(atlantisModule, { ...inputs, image: digest }).validationErrors).toEqual(
+      [],
+    );
+  });
+
+  it('from another remote leaves the ghcr remote out of the provider', () => {
+    const instance = atlantis({ ...config, image: 'docker:runatlantis/atlantis:v0.35.0' });
+    const env = defineEnvironment({ name: 'iapetus', description: 'Test.', modules: [instance] });
+    expect(env.imageRemotes).toEqual([]);
+  });
+
+  it("comes through the ghcr remote, which the root module's provider declares", () => {
+    const env = defineEnvironment({
+      name: 'iapetus',
+      description: 'Test.',
+      modules: [atlantis(config)],
+    });
+    const files = renderEstate(
+      defineEstate({ repository: 'https://example.com/a.git', environments: [env] }),
+    );
+    expect(files.get('environments/iapetus/providers.tf')).toContain(
+      [
+        '  remote {',
+        '    name     = "ghcr"',
+        '    address  = "https://ghcr.io"',
+        '    protocol = "oci"',
+        '    public   = true',
+        '  }',
+      ].join('\n'),
+    );
   });
 });
 

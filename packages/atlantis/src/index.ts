@@ -14,7 +14,9 @@ import { z } from 'zod';
 import {
   APPLY_REQUIREMENTS,
   ATLANTIS_DEFAULTS,
+  ATLANTIS_IMAGE_REMOTE,
   ATLANTIS_METRICS_PATH,
+  OPENTOFU_VERSION,
   RESERVED_REMOTE_NAMES,
   atlantisModule,
 } from './module.js';
@@ -22,6 +24,7 @@ import {
   dnsName,
   githubUser,
   pemCertificate,
+  pinnedImage,
   remoteAddress,
   remoteName,
   repoPattern,
@@ -30,10 +33,12 @@ import {
 export {
   APPLY_REQUIREMENTS,
   ATLANTIS_DEFAULTS,
+  ATLANTIS_IMAGE_REMOTE,
   ATLANTIS_METRICS_PATH,
   ATLANTIS_PORT,
   ATLANTIS_USER,
   INCUS_CONFIG_DIR,
+  OPENTOFU_VERSION,
   RESERVED_REMOTE_NAMES,
   atlantisModule,
 } from './module.js';
@@ -49,8 +54,14 @@ const incusRemoteSchema = z
     ),
     /** `https://host:8443`; an expression such as the gitops gateway of the base module also works. */
     address: z.union([remoteAddress.schema, exprSchema]),
-    /** PEM certificate of the server, pinned as `incus remote add` pins it. */
-    serverCertificate: z.union([pemCertificate.schema, exprSchema]).optional(),
+    /**
+     * PEM certificate of the server, pinned as `incus remote add` pins it; `'variable'` makes it a
+     * root-module variable, `<instance>_<remote>_server_certificate`. Omitted: a CA the image
+     * trusts must have signed it (Incus servers sign their own by default).
+     */
+    serverCertificate: z
+      .union([pemCertificate.schema, z.literal('variable'), exprSchema])
+      .optional(),
     /** The remote OpenTofu uses where an environment names none: exactly one. */
     default: z.boolean().default(false),
   })
@@ -58,10 +69,19 @@ const incusRemoteSchema = z
 
 export const atlantisConfigSchema = serviceOptionsSchema(ATLANTIS_DEFAULTS)
   .extend({
+    image: pinnedImage.schema.default(ATLANTIS_DEFAULTS.image),
     domain: dnsName.schema,
     repoAllowlist: z.array(repoPattern.schema).min(1, 'expected at least one repository pattern'),
     githubUser: githubUser.schema,
     applyRequirements: z.array(z.enum(APPLY_REQUIREMENTS)).default([...DEFAULT_APPLY_REQUIREMENTS]),
+    /** OpenTofu release Atlantis runs; the environments need 1.10 or later. */
+    opentofuVersion: z
+      .string()
+      .regex(
+        /^1\.[1-9][0-9]\.[0-9]+$/,
+        'expected an OpenTofu release of 1.10.0 or later, such as 1.10.6',
+      )
+      .default(OPENTOFU_VERSION),
     incusRemotes: z.array(incusRemoteSchema).min(1, 'expected at least one Incus remote'),
   })
   .strict()
@@ -135,20 +155,38 @@ export function atlantis(config: AtlantisConfig): AtlantisInstance {
       `PEM private key of the Incus client certificate of ${c.name}.`,
     ),
   };
-  const remote = (r: (typeof c.incusRemotes)[number]): Expr =>
-    object({
+  // Remotes whose certificate the operator supplies: one root-module variable each.
+  const serverCertificates = new Map(
+    c.incusRemotes
+      .filter((r) => r.serverCertificate === 'variable')
+      .map((r) => [
+        r.name,
+        instanceVariable<string>(
+          c.name,
+          `${r.name.replace(/-/g, '_')}_server_certificate`,
+          {
+            type: { expr: { t: 'string' } },
+            description: `PEM certificate the ${r.name} Incus API presents, which ${c.name} pins (incus query ${r.name}:/1.0 | jq -r .environment.certificate).`,
+          },
+          `<${r.name} Incus server certificate (PEM)>`,
+        ),
+      ]),
+  );
+  const certificateOf = (r: (typeof c.incusRemotes)[number]): Expr | undefined =>
+    r.serverCertificate === 'variable'
+      ? serverCertificates.get(r.name)!.ref
+      : typeof r.serverCertificate === 'string'
+        ? str(r.serverCertificate)
+        : r.serverCertificate;
+  const remote = (r: (typeof c.incusRemotes)[number]): Expr => {
+    const certificate = certificateOf(r);
+    return object({
       name: str(r.name),
       address: typeof r.address === 'string' ? str(r.address) : r.address,
-      ...(r.serverCertificate === undefined
-        ? {}
-        : {
-            server_certificate:
-              typeof r.serverCertificate === 'string'
-                ? str(r.serverCertificate)
-                : r.serverCertificate,
-          }),
+      ...(certificate === undefined ? {} : { server_certificate: certificate }),
       ...(r.default ? { default: bool(true) } : {}),
     });
+  };
   const call = atlantisModule.call(
     c.name,
     {
@@ -161,11 +199,18 @@ export function atlantis(config: AtlantisConfig): AtlantisInstance {
       apply_requirements: sameList(c.applyRequirements, DEFAULT_APPLY_REQUIREMENTS)
         ? undefined
         : c.applyRequirements,
+      opentofu_version: c.opentofuVersion === OPENTOFU_VERSION ? undefined : c.opentofuVersion,
       incus_remotes: tuple(c.incusRemotes.map(remote), { multiline: true }),
       incus_client_certificate: inputs.incusClientCertificate.ref,
       incus_client_key: inputs.incusClientKey.ref,
     } as never,
-    { inputs: Object.values(inputs) },
+    {
+      inputs: [...Object.values(inputs), ...serverCertificates.values()],
+      // The ghcr remote goes with the image it serves; any other remote is the operator's to set up.
+      imageRemotes: c.image.startsWith(`${ATLANTIS_IMAGE_REMOTE.name}:`)
+        ? [ATLANTIS_IMAGE_REMOTE]
+        : [],
+    },
   );
   return Object.assign(call, {
     service: 'atlantis' as const,

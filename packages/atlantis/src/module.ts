@@ -1,4 +1,13 @@
-import { T, incusServiceModule, output, packageInfo, variable, type Validation } from '@atlas/core';
+import {
+  ATLANTIS_DATA_DIR,
+  ATLANTIS_PROJECT_OVERRIDES,
+  T,
+  incusServiceModule,
+  output,
+  packageInfo,
+  variable,
+  type Validation,
+} from '@atlas/core';
 import {
   binary,
   call,
@@ -23,6 +32,7 @@ import {
   githubUser,
   pemCertificate,
   pemPrivateKey,
+  pinnedImage,
   remoteAddress,
   remoteName,
   repoPattern,
@@ -34,10 +44,22 @@ export const ATLANTIS_PORT = 4141;
 export const ATLANTIS_METRICS_PATH = '/metrics';
 
 /**
- * The seeds' sizing for Atlantis and its OCI image, pulled through the Incus
- * remote `ghcr` (https://ghcr.io, OCI protocol). The seeds give Atlantis no
- * snapshot policy; plans and locks change little, so it gets the daily/7d
- * policy of the other small stateful services.
+ * The Incus remote Atlantis's OCI image is pulled through. The root module that
+ * launches Atlantis declares it in its provider, so `ghcr:` resolves there too.
+ */
+export const ATLANTIS_IMAGE_REMOTE = {
+  name: 'ghcr',
+  address: 'https://ghcr.io',
+  protocol: 'oci',
+  public: true,
+} as const;
+
+/**
+ * The seeds' sizing for Atlantis. The image is upstream's, pinned to a release
+ * (v0.35.0 ships OpenTofu 1.10, which the environments' S3 lock files need),
+ * pulled through the `ghcr` remote. The seeds give Atlantis no snapshot policy;
+ * plans and locks change little, so it gets the daily/7d policy of the other
+ * small stateful services.
  */
 export const ATLANTIS_DEFAULTS = {
   instanceName: 'atlantis01',
@@ -45,13 +67,16 @@ export const ATLANTIS_DEFAULTS = {
   cpu: 2,
   memory: '1GB',
   rootDiskSize: '2GB',
-  image: 'ghcr:accuser-dev/atlas/atlantis:latest',
+  image: 'ghcr:runatlantis/atlantis:v0.35.0',
   dataVolume: {
     size: '10GB',
-    mountPath: '/atlantis-data',
+    mountPath: ATLANTIS_DATA_DIR,
     snapshots: { schedule: '@daily', expiry: '7d' },
   },
 } as const;
+
+/** The OpenTofu the image ships, pinned so that an image update does not move it unreviewed. */
+export const OPENTOFU_VERSION = '1.10.6';
 
 /** The upstream image's `atlantis` user, which the server runs as. */
 export const ATLANTIS_USER = { uid: 100, gid: 1000, home: '/home/atlantis' } as const;
@@ -67,7 +92,11 @@ export const RESERVED_REMOTE_NAMES = ['local', 'images', 'ghcr'] as const;
 /** Image servers the generated code pulls from; `tofu` inside Atlantis resolves `images:` and `ghcr:` through them. */
 const IMAGE_REMOTES = {
   images: { addr: 'https://images.linuxcontainers.org', protocol: 'simplestreams', public: true },
-  ghcr: { addr: 'https://ghcr.io', protocol: 'oci', public: true },
+  [ATLANTIS_IMAGE_REMOTE.name]: {
+    addr: ATLANTIS_IMAGE_REMOTE.address,
+    protocol: ATLANTIS_IMAGE_REMOTE.protocol,
+    public: ATLANTIS_IMAGE_REMOTE.public,
+  },
 };
 
 const remote = (field: string) => ref(`remote.${field}`);
@@ -82,6 +111,28 @@ export const atlantisModule = incusServiceModule({
   // An OCI application container: no systemd, no cloud-init, nothing to upload a journal with.
   journalUpload: false,
   variables: {
+    image: variable({
+      type: T.string,
+      description:
+        'OCI image of Atlantis on an Incus remote, pinned to a release (a version tag or an @sha256: digest): a rebuild then runs the Atlantis, and the OpenTofu inside it, that was reviewed.',
+      default: ATLANTIS_DEFAULTS.image,
+      validations: (self): Validation[] => [
+        { ...pinnedImage.validation(self), rejects: 'ghcr:runatlantis/atlantis:latest' },
+      ],
+    }),
+    opentofu_version: variable({
+      type: T.string,
+      description:
+        'OpenTofu release Atlantis plans and applies with (ATLANTIS_DEFAULT_TF_VERSION; Atlantis downloads it when the image lacks it). The environments need 1.10 or later for their S3 state lock files.',
+      default: OPENTOFU_VERSION,
+      validations: (self): Validation[] => [
+        {
+          condition: call('can', [call('regex', [str('^1\\.([1-9][0-9])\\.[0-9]+$'), self])]),
+          errorMessage: 'Must be an OpenTofu release of 1.10.0 or later, such as 1.10.6.',
+          rejects: '1.9.1',
+        },
+      ],
+    }),
     domain: variable({
       type: T.string,
       description:
@@ -260,9 +311,10 @@ export const atlantisModule = incusServiceModule({
                   {
                     id: str('/.*/'),
                     apply_requirements: v.apply_requirements,
-                    // The generated atlantis.yaml gives each project a workflow whose init reads
-                    // that environment's backend settings from the data volume.
-                    allowed_overrides: toExpr(['workflow', 'apply_requirements']),
+                    // Exactly the restricted keys the generated atlantis.yaml sets on its projects.
+                    allowed_overrides: toExpr([...ATLANTIS_PROJECT_OVERRIDES]),
+                    // atlantis.yaml defines each project's workflow: init reads the backend
+                    // settings and plan the variable values kept on the data volume.
                     allow_custom_workflows: toExpr(true),
                   },
                   { multiline: true },
@@ -334,13 +386,14 @@ export const atlantisModule = incusServiceModule({
         'environment.ATLANTIS_PORT': str(String(ATLANTIS_PORT)),
         'environment.ATLANTIS_DATA_DIR': cond(
           persistent,
-          str(ATLANTIS_DEFAULTS.dataVolume.mountPath),
+          str(ATLANTIS_DATA_DIR),
           // Without the volume Atlantis keeps its data in its own default place, which its user can create.
           str(`${ATLANTIS_USER.home}/.atlantis`),
         ),
         'environment.ATLANTIS_REPO_ALLOWLIST': call('join', [str(','), v.repo_allowlist]),
         'environment.ATLANTIS_REPO_CONFIG_JSON': call('jsonencode', [ref('local.repo_config')]),
         'environment.ATLANTIS_TF_DISTRIBUTION': str('opentofu'),
+        'environment.ATLANTIS_DEFAULT_TF_VERSION': ref('var.opentofu_version'),
         'environment.ATLANTIS_GH_USER': v.github_user,
         'environment.ATLANTIS_GH_TOKEN': v.github_token,
         'environment.ATLANTIS_GH_WEBHOOK_SECRET': v.github_webhook_secret,

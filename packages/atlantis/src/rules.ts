@@ -55,3 +55,12 @@ export const pemPrivateKey = regexRule(
   '-----BEGIN ([A-Z]+ )?PRIVATE KEY-----',
   'a PEM private key (-----BEGIN PRIVATE KEY----- or -----BEGIN EC PRIVATE KEY-----)',
 );
+
+/**
+ * An image on an Incus remote pinned to a release: a version tag or a digest, so a rebuild
+ * runs what was reviewed (`latest` moves under the same name).
+ */
+export const pinnedImage = regexRule(
+  '^[a-z][a-z0-9-]*:[a-z0-9][a-z0-9._/-]*(:v?[0-9]+\\.[0-9]+\\.[0-9]+|@sha256:[0-9a-f]{64})$',
+  'an image pinned to a release, such as ghcr:runatlantis/atlantis:v0.35.0 (a version tag or an @sha256: digest, never latest)',
+);

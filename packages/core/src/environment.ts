@@ -5,6 +5,7 @@ import {
   isModuleCall,
   localValue,
   type Local,
+  type ImageRemote,
   type ModuleCall,
   type OutputSpec,
   type ProviderName,
@@ -115,6 +116,8 @@ export interface Environment {
   readonly remoteStates: readonly RemoteState[];
   readonly provider: ProviderSettings;
   readonly providers: readonly ProviderName[];
+  /** Image servers the module calls pull from, by name: remote blocks of the Incus provider. */
+  readonly imageRemotes: readonly ImageRemote[];
 
   // Checked by the estate lint (estate-lint.ts).
   readonly capacity?: HostCapacity;
@@ -281,6 +284,11 @@ export function defineEnvironment(spec: EnvironmentSpec): Environment {
     remoteStates,
     provider: spec.provider ?? {},
     providers: [...providers].sort(),
+    imageRemotes: [
+      ...new Map(
+        [...calls.values()].flatMap((c) => c.options.imageRemotes ?? []).map((r) => [r.name, r]),
+      ).values(),
+    ].sort((a, b) => a.name.localeCompare(b.name)),
     ...(spec.capacity ? { capacity: spec.capacity } : {}),
     ...(spec.site ? { site: spec.site } : {}),
     links: [...calls.values()].flatMap((c) => c.options.links ?? []),

@@ -138,6 +138,16 @@ export interface CallOptions {
   readonly inputs?: readonly EnvVariable[];
   /** Addresses of other services this call is given, and why each one reaches its producer. */
   readonly links?: readonly Link[];
+  /** Image servers its images come from (`ghcr:…`), declared in the root module's provider. */
+  readonly imageRemotes?: readonly ImageRemote[];
+}
+
+/** An Incus image server as a `remote` block of the provider (https://ghcr.io over OCI, …). */
+export interface ImageRemote {
+  readonly name: string;
+  readonly address: string;
+  readonly protocol: 'oci' | 'simplestreams';
+  readonly public: boolean;
 }
 
 export interface ModuleCall<

@@ -24,6 +24,7 @@ import type { Environment, EnvVariable, RemoteState } from './environment.js';
 import { DEFAULT_STATE, stateKey, type StateSettings } from './state.js';
 import {
   localValue,
+  type ImageRemote,
   type Local,
   type ModuleCall,
   type ModuleDefinition,
@@ -182,10 +183,13 @@ export function renderEnvironment(
       ? block(
           'provider',
           ['incus'],
-          env.provider.remote ? [attr('default_remote', env.provider.remote)] : [],
+          [
+            ...(env.provider.remote ? [attr('default_remote', env.provider.remote)] : []),
+            ...env.imageRemotes.map(imageRemoteBlock),
+          ],
           env.provider.remote
             ? `Talks to the "${env.provider.remote}" remote from the Incus client configuration.`
-            : 'Talks to the local Incus daemon, or the remote named by INCUS_REMOTE.',
+            : 'Talks to the default remote of the Incus client configuration (local unless set otherwise), or INCUS_REMOTE.',
         )
       : block('provider', [p], []),
   );
@@ -217,6 +221,21 @@ export function renderEnvironment(
     ]),
     templates: new Map(),
   };
+}
+
+/** An image server the environment's images name (`ghcr:…`); the client configuration need not know it. */
+function imageRemoteBlock(remote: ImageRemote): Block {
+  return block(
+    'remote',
+    [],
+    [
+      attr('name', remote.name),
+      attr('address', remote.address),
+      attr('protocol', remote.protocol),
+      attr('public', remote.public),
+    ],
+    `Images named "${remote.name}:…" come from ${remote.address} (${remote.protocol === 'oci' ? 'an OCI registry' : 'a simplestreams server'}).`,
+  );
 }
 
 function movedBlock(from: string, to: string): Block {

@@ -1,8 +1,14 @@
-import type { Environment } from '@atlas/core';
+import {
+  atlantisBackendFile,
+  atlantisBootstrapState,
+  atlantisVarFile,
+  type AtlantisProjectOverride,
+  type Environment,
+} from '@atlas/core';
 import { stringify } from 'yaml';
 
-/** Where the Atlantis container keeps what must not be in git (see the atlantis module's data volume). */
-export const ATLANTIS_DATA_DIR = '/atlantis-data';
+/** What a pull request needs before Atlantis applies a project. */
+const APPLY_REQUIREMENTS = ['approved', 'mergeable', 'undiverged'];
 
 export interface AtlantisProject {
   readonly name: string;
@@ -39,20 +45,20 @@ export function atlantisProjects(environments: readonly Environment[]): Atlantis
 
 /**
  * The repository's atlantis.yaml: OpenTofu for every project, plans when the
- * project or a module it uses changes, applies only when approved and
- * mergeable, and init reads the backend settings Atlantis keeps on its data
- * volume (they hold credentials, so they are never in git).
+ * project or a module it uses changes, applies only when approved, mergeable
+ * and up to date. Init reads the backend settings and plan the variable values
+ * that Atlantis keeps on its data volume: they hold credentials, so they are
+ * never in git. A project sets only the restricted keys the server allows.
  */
 export function atlantisConfig(environments: readonly Environment[]): string {
   const projects = atlantisProjects(environments);
   const workflows: Record<string, unknown> = {};
   for (const env of environments) {
-    workflows[`${env.name}-bootstrap`] = initWorkflow(
-      `-backend-config=path=${ATLANTIS_DATA_DIR}/bootstrap/${env.name}.tfstate`,
+    workflows[`${env.name}-bootstrap`] = workflow(
+      `-backend-config=path=${atlantisBootstrapState(env.name)}`,
+      `${env.name}-bootstrap`,
     );
-    workflows[env.name] = initWorkflow(
-      `-backend-config=${ATLANTIS_DATA_DIR}/backends/${env.name}.hcl`,
-    );
+    workflows[env.name] = workflow(`-backend-config=${atlantisBackendFile(env.name)}`, env.name);
   }
   return stringify(
     {
@@ -60,25 +66,36 @@ export function atlantisConfig(environments: readonly Environment[]): string {
       automerge: false,
       parallel_plan: true,
       parallel_apply: false,
-      projects: projects.map((p) => ({
-        name: p.name,
-        dir: p.dir,
-        workspace: 'default',
-        terraform_distribution: 'opentofu',
-        workflow: p.workflow,
-        autoplan: { enabled: true, when_modified: [...p.whenModified] },
-        plan_requirements: [],
-        apply_requirements: ['approved', 'mergeable', 'undiverged'],
-      })),
+      projects: projects.map((p) => {
+        const { workflow, apply_requirements }: Record<AtlantisProjectOverride, unknown> = {
+          workflow: p.workflow,
+          apply_requirements: [...APPLY_REQUIREMENTS],
+        };
+        return {
+          name: p.name,
+          dir: p.dir,
+          workspace: 'default',
+          terraform_distribution: 'opentofu',
+          workflow,
+          autoplan: { enabled: true, when_modified: [...p.whenModified] },
+          apply_requirements,
+        };
+      }),
       workflows,
     },
     { lineWidth: 0 },
   );
 }
 
-function initWorkflow(backendArg: string) {
+/** Init with the project's backend settings, plan with its variable values; apply runs the saved plan. */
+function workflow(backendArg: string, project: string) {
   return {
-    plan: { steps: [{ init: { extra_args: ['-input=false', backendArg] } }, 'plan'] },
+    plan: {
+      steps: [
+        { init: { extra_args: ['-input=false', backendArg] } },
+        { plan: { extra_args: [`-var-file=${atlantisVarFile(project)}`] } },
+      ],
+    },
     apply: { steps: ['apply'] },
   };
 }

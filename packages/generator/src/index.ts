@@ -41,9 +41,4 @@ export {
   type AnsibleInventory,
   type TofuOutputs,
 } from './inventory.js';
-export {
-  ATLANTIS_DATA_DIR,
-  atlantisConfig,
-  atlantisProjects,
-  type AtlantisProject,
-} from './atlantis.js';
+export { atlantisConfig, atlantisProjects, type AtlantisProject } from './atlantis.js';

@@ -122,6 +122,21 @@ describe.skipIf(!engine)(`the simulated providers under ${engine?.name}`, () => 
     expect(result.stderr).toContain('type value must be one of: "container", "virtual-machine"');
   });
 
+  it("refuses an image on a remote that neither the client's defaults nor the provider block declare", async () => {
+    const instance = `resource "incus_instance" "atlantis" {\n  name  = "atlantis01"\n  image = "ghcr:runatlantis/atlantis:v0.35.0"\n}\n`;
+    const bare = await project('no-remote', `${PROVIDERS}\n${instance}`);
+    await ok(bare, ['init']);
+    const refused = await ws.run(bare, ['plan', '-no-color']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('The remote "ghcr" doesn\'t exist');
+    const declared = await project(
+      'oci-remote',
+      `${PROVIDERS}\nprovider "incus" {\n  remote {\n    name     = "ghcr"\n    address  = "https://ghcr.io"\n    protocol = "oci"\n    public   = true\n  }\n}\n\n${instance}`,
+    );
+    await ok(declared, ['init']);
+    expect(await ok(declared, ['plan'])).toContain('1 to add');
+  });
+
   it('imports an object it applied, a moved block keeps it, and state moves across types', async () => {
     const cwd = await project('kept', ESTATE);
     await ok(cwd, ['init']);

@@ -58,11 +58,45 @@ const REPLACE_ON_CHANGE: Record<string, readonly string[] | '*'> = {
   tls_locally_signed_cert: '*',
 };
 
+/** Remotes an Incus client configuration has before anyone adds one (`incus remote list`). */
+const DEFAULT_REMOTES = ['local', 'images'];
+
 export class ProviderBehaviour {
+  /** Remote names the provider block declares; with the defaults, what `<remote>:<image>` may name. */
+  private remotes = new Set(DEFAULT_REMOTES);
+
   constructor(
     readonly provider: SimulatedProvider,
     readonly daemon = new SimulatedDaemon(),
   ) {}
+
+  /** Takes the provider block: the Incus provider's `remote` blocks add image servers. */
+  configure(config: Value): void {
+    const declared = isObject(config) && Array.isArray(config.remote) ? config.remote : [];
+    this.remotes = new Set([
+      ...DEFAULT_REMOTES,
+      ...declared.flatMap((r) => (isObject(r) && typeof r.name === 'string' ? [r.name] : [])),
+    ]);
+  }
+
+  /**
+   * What the real provider says when an instance's image names a remote it does not know: the
+   * client configuration a fresh machine (or Atlantis) has holds only the default remotes.
+   */
+  planDiagnostics(type: string, proposed: Value): Diagnostic[] {
+    if (type !== 'incus_instance' || !isObject(proposed) || typeof proposed.image !== 'string')
+      return [];
+    const remote = /^([^:/]+):/.exec(proposed.image)?.[1];
+    if (remote === undefined || this.remotes.has(remote)) return [];
+    return [
+      {
+        severity: 'ERROR',
+        summary: `The remote "${remote}" doesn't exist`,
+        detail: `Image "${proposed.image}" names the remote "${remote}", which neither the Incus client configuration's defaults (${DEFAULT_REMOTES.join(', ')}) nor a remote block of the provider declares.`,
+        attribute: { steps: [{ attribute_name: 'image' }] },
+      },
+    ];
+  }
 
   block(type: string, kind: 'resource' | 'data'): SchemaBlock {
     const schema = (kind === 'resource' ? this.provider.resources : this.provider.dataSources)[

@@ -44,7 +44,10 @@ function providerHandlers(behaviour: ProviderBehaviour): Record<string, Handler>
   return {
     GetProviderSchema: () => schema,
     ValidateProviderConfig: () => ({ diagnostics: [] }),
-    ConfigureProvider: () => ({ diagnostics: [] }),
+    ConfigureProvider: (r) => {
+      behaviour.configure(read(r.config));
+      return { diagnostics: [] };
+    },
     StopProvider: () => ({ Error: '' }),
     ValidateResourceConfig: (r) => ({
       diagnostics: behaviour.validate(String(r.type_name), 'resource', read(r.config)),
@@ -76,7 +79,7 @@ function providerHandlers(behaviour: ProviderBehaviour): Record<string, Handler>
         planned_state: dynamic(planned),
         requires_replace: requiresReplace.map((name) => ({ steps: [{ attribute_name: name }] })),
         planned_private: r.prior_private,
-        diagnostics: [],
+        diagnostics: behaviour.planDiagnostics(String(r.type_name), read(r.proposed_new_state)),
       };
     },
     ApplyResourceChange: (r) => ({

@@ -106,6 +106,16 @@ run "rejects_profile_name" {
   expect_failures = [var.profile_name]
 }
 
+run "rejects_image" {
+  command = plan
+
+  variables {
+    image = "ghcr:runatlantis/atlantis:latest"
+  }
+
+  expect_failures = [var.image]
+}
+
 run "rejects_profiles" {
   command = plan
 
@@ -194,6 +204,16 @@ run "rejects_snapshot_pattern" {
   }
 
   expect_failures = [var.snapshot_pattern]
+}
+
+run "rejects_opentofu_version" {
+  command = plan
+
+  variables {
+    opentofu_version = "1.9.1"
+  }
+
+  expect_failures = [var.opentofu_version]
 }
 
 run "rejects_domain" {
