@@ -39,6 +39,11 @@ export interface EngineResult {
 
 export interface EngineWorkspace {
   readonly engine: Engine;
+  /**
+   * The environment `run` gives the engine, for a script that runs it itself (such as a
+   * generated init.sh): `init` settings, and with `reattach` this process's servers.
+   */
+  env(options?: { reattach?: boolean }): NodeJS.ProcessEnv;
   /** Runs the engine in `cwd`; every command but `init` against this process's servers unless `reattach: false`. */
   run(
     cwd: string,
@@ -101,13 +106,15 @@ export async function createEngineWorkspace(dir: string, engine: Engine): Promis
   delete baseEnv.TF_PLUGIN_CACHE_DIR;
   delete baseEnv.TF_REATTACH_PROVIDERS;
 
+  const envFor = (attach: boolean) =>
+    attach ? { ...baseEnv, TF_REATTACH_PROVIDERS: reattach } : { ...baseEnv };
   return {
     engine,
+    env: ({ reattach: attach = false } = {}) => envFor(attach),
     run: (cwd, args, options: { reattach?: boolean } = {}) =>
       new Promise((resolve) => {
         // `init` installs from the mirror and writes the lock file; a reattached provider skips both.
-        const attach = options.reattach ?? args[0] !== 'init';
-        const env = attach ? { ...baseEnv, TF_REATTACH_PROVIDERS: reattach } : baseEnv;
+        const env = envFor(options.reattach ?? args[0] !== 'init');
         execFile(
           engine.path,
           [...args],
