@@ -20,6 +20,7 @@ import {
 } from './estate-lint.js';
 import type { Link } from './links.js';
 import type { Site } from './site.js';
+import type { Adoption } from './adoption.js';
 
 /** A variable of an environment's root module, e.g. a secret the operator supplies in terraform.tfvars. */
 export interface EnvVariable<V = unknown> {
@@ -94,6 +95,8 @@ export interface EnvironmentSpec {
   readonly locals?: Readonly<Record<string, Expr | Local>>;
   readonly outputs?: Readonly<Record<string, OutputSpec>>;
   readonly provider?: ProviderSettings;
+  /** Objects that exist before Atlas and that its modules take over (`import {}` blocks; see adopt()). */
+  readonly imports?: readonly Adoption[];
 
   // Checked by the estate lint (estate-lint.ts).
   /** What the environment's hosts offer; instances' CPU, memory and disks must fit in it. */
@@ -115,6 +118,7 @@ export interface Environment {
   readonly remoteStates: readonly RemoteState[];
   readonly provider: ProviderSettings;
   readonly providers: readonly ProviderName[];
+  readonly imports: readonly Adoption[];
 
   // Checked by the estate lint (estate-lint.ts).
   readonly capacity?: HostCapacity;
@@ -281,6 +285,7 @@ export function defineEnvironment(spec: EnvironmentSpec): Environment {
     remoteStates,
     provider: spec.provider ?? {},
     providers: [...providers].sort(),
+    imports: spec.imports ?? [],
     ...(spec.capacity ? { capacity: spec.capacity } : {}),
     ...(spec.site ? { site: spec.site } : {}),
     links: [...calls.values()].flatMap((c) => c.options.links ?? []),

@@ -15,3 +15,4 @@ export * from './log-shipping.js';
 export * from './estate-lint.js';
 export * from './links.js';
 export * from './site.js';
+export * from './adoption.js';
