@@ -4,7 +4,5 @@ import { base, labEstate } from '../lab.mjs';
 
 // The seeds' old address (module.base.incus_network.production) is not the base module's.
 export default labEstate([], {
-  imports: [
-    adopt(base.call, 'incus_network.production', { id: 'eno1', reason: 'Made by hand.' }),
-  ],
+  imports: [adopt(base.call, 'incus_network.production', { id: 'eno1', reason: 'Made by hand.' })],
 });
