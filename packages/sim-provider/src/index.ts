@@ -1,3 +1,4 @@
+export type { ExistingObject } from './provider.js';
 export { SIMULATED_PROVIDERS, simulatedProvider, type SimulatedProvider } from './schema.js';
 export { serveAsPlugin, serveForReattach, type RunningProvider } from './server.js';
 export {

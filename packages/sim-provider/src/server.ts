@@ -2,7 +2,12 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { ProviderBehaviour, type Diagnostic } from './provider.js';
+import {
+  ProviderBehaviour,
+  SimulatedDaemon,
+  type Diagnostic,
+  type ExistingObject,
+} from './provider.js';
 import { schemaMessage, type SimulatedProvider } from './schema.js';
 import { decodeValue, encodeValue, type Value } from './values.js';
 import { pem, selfSignedCertificate } from './x509.js';
@@ -80,7 +85,9 @@ function providerHandlers(behaviour: ProviderBehaviour): Record<string, Handler>
       };
     },
     ApplyResourceChange: (r) => ({
-      new_state: dynamic(behaviour.apply(String(r.type_name), read(r.planned_state))),
+      new_state: dynamic(
+        behaviour.apply(String(r.type_name), read(r.planned_state), read(r.prior_state)),
+      ),
       private: r.planned_private,
       diagnostics: [],
     }),
@@ -161,8 +168,10 @@ const bind = (server: grpc.Server, address: string, credentials: grpc.ServerCred
 export async function serveForReattach(
   provider: SimulatedProvider,
   socket: string,
+  existing: readonly ExistingObject[] = [],
 ): Promise<RunningProvider> {
-  const server = newServer(new ProviderBehaviour(provider), () => {});
+  const own = existing.filter((o) => o.type in provider.resources);
+  const server = newServer(new ProviderBehaviour(provider, new SimulatedDaemon(own)), () => {});
   await bind(server, `unix:${socket}`, grpc.ServerCredentials.createInsecure());
   return {
     provider,
