@@ -166,9 +166,8 @@ describe.skipIf(!engine)(`the simulated providers under ${engine?.name}`, () => 
         managed: true,
       },
     };
-    const seeded = await createEngineWorkspace(join(dir, 'seeded'), engine!, {
-      existing: [existing],
-    });
+    const seeded = await createEngineWorkspace(join(dir, 'seeded'), engine!);
+    seeded.seed([existing]);
     try {
       const hcl = `${PROVIDERS}
 resource "incus_network" "default" {

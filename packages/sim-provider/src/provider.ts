@@ -35,7 +35,8 @@ export class SimulatedDaemon {
   /** Objects the server had before any apply (what IncusOS or an operator made), by type/name. */
   readonly preexisting = new Map<string, ObjectValue>();
 
-  constructor(existing: readonly ExistingObject[] = []) {
+  /** Objects that are there before the engine's first apply (what IncusOS or an operator made). */
+  seed(existing: readonly ExistingObject[]): void {
     for (const { type, values } of existing) {
       this.preexisting.set(objectKey(type, values), values);
       this.remember(type, values);

@@ -2,12 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import {
-  ProviderBehaviour,
-  SimulatedDaemon,
-  type Diagnostic,
-  type ExistingObject,
-} from './provider.js';
+import { ProviderBehaviour, type Diagnostic, type SimulatedDaemon } from './provider.js';
 import { schemaMessage, type SimulatedProvider } from './schema.js';
 import { decodeValue, encodeValue, type Value } from './values.js';
 import { pem, selfSignedCertificate } from './x509.js';
@@ -132,6 +127,8 @@ function unary(name: string, handler: Handler): grpc.handleUnaryCall<unknown, un
 
 export interface RunningProvider {
   readonly provider: SimulatedProvider;
+  /** What the server holds between calls (reattached servers only: a started plugin has its own). */
+  readonly daemon: SimulatedDaemon;
   /** The `TF_REATTACH_PROVIDERS` entry for this server (plaintext: reattach speaks no TLS). */
   readonly reattach: object;
   stop(): Promise<void>;
@@ -168,13 +165,13 @@ const bind = (server: grpc.Server, address: string, credentials: grpc.ServerCred
 export async function serveForReattach(
   provider: SimulatedProvider,
   socket: string,
-  existing: readonly ExistingObject[] = [],
 ): Promise<RunningProvider> {
-  const own = existing.filter((o) => o.type in provider.resources);
-  const server = newServer(new ProviderBehaviour(provider, new SimulatedDaemon(own)), () => {});
+  const behaviour = new ProviderBehaviour(provider);
+  const server = newServer(behaviour, () => {});
   await bind(server, `unix:${socket}`, grpc.ServerCredentials.createInsecure());
   return {
     provider,
+    daemon: behaviour.daemon,
     reattach: {
       Protocol: 'grpc',
       ProtocolVersion: 6,

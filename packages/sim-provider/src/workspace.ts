@@ -45,6 +45,11 @@ export interface EngineWorkspace {
    * generated init.sh): `init` settings, and with `reattach` this process's servers.
    */
   env(options?: { reattach?: boolean }): NodeJS.ProcessEnv;
+  /**
+   * Objects the simulated servers hold before the first apply (what IncusOS or an operator
+   * made): creating one fails as it does with Incus; an import adopts it.
+   */
+  seed(existing: readonly ExistingObject[]): void;
   /** Runs the engine in `cwd`; every command but `init` against this process's servers unless `reattach: false`. */
   run(
     cwd: string,
@@ -65,14 +70,7 @@ const COMMAND_TIMEOUT_MS = 180_000;
  * a CLI configuration that installs from it and nowhere else for those providers, and one
  * long-lived server per provider in this process for the commands after `init`.
  */
-export async function createEngineWorkspace(
-  dir: string,
-  engine: Engine,
-  options: {
-    /** What the simulated Incus holds before the first apply (e.g. what IncusOS creates). */
-    readonly existing?: readonly ExistingObject[];
-  } = {},
-): Promise<EngineWorkspace> {
+export async function createEngineWorkspace(dir: string, engine: Engine): Promise<EngineWorkspace> {
   const mirror = join(dir, 'mirror');
   const addresses: string[] = [];
   for (const provider of SIMULATED_PROVIDERS) {
@@ -97,9 +95,7 @@ export async function createEngineWorkspace(
 
   const servers: RunningProvider[] = [];
   for (const provider of SIMULATED_PROVIDERS)
-    servers.push(
-      await serveForReattach(provider, join(dir, `${provider.name}.sock`), options.existing),
-    );
+    servers.push(await serveForReattach(provider, join(dir, `${provider.name}.sock`)));
   const reattach = JSON.stringify(
     Object.fromEntries(
       servers.map((server) => [`${engine.registry}/${server.provider.source}`, server.reattach]),
@@ -121,6 +117,10 @@ export async function createEngineWorkspace(
   return {
     engine,
     env: ({ reattach: attach = false } = {}) => envFor(attach),
+    seed: (existing) => {
+      for (const server of servers)
+        server.daemon.seed(existing.filter((o) => o.type in server.provider.resources));
+    },
     run: (cwd, args, options: { reattach?: boolean } = {}) =>
       new Promise((resolve) => {
         // `init` installs from the mirror and writes the lock file; a reattached provider skips both.
