@@ -139,6 +139,16 @@ describe.skipIf(!engine)('bootstrap, backend.hcl and init.sh with the real engin
           expected.members[0] ?? null,
         );
 
+        // A remote is named as `incus remote list` shows it, never with the `remote:` separator.
+        const badRemote = await ws.run(bootstrap, [
+          'plan',
+          `-var=s3_endpoint=${s3.url}`,
+          '-var=remote=cluster01:',
+          '-no-color',
+        ]);
+        expect(badRemote.code).toBe(1);
+        expect(badRemote.stderr).toContain('Must be null or the name of a remote');
+
         await must(bootstrap, ['apply', 'tfplan']);
         const replan = await ws.run(bootstrap, [
           'plan',
