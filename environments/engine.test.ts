@@ -5,6 +5,7 @@ import { loki } from '@atlas/loki';
 import {
   createEngineWorkspace,
   findEngine,
+  INCUS_OS_DEFAULTS,
   pem,
   selfSignedCertificate,
   type EngineWorkspace,
@@ -352,6 +353,9 @@ describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over gener
       await overrideBackends(tree);
       // Each environment has its own Incus: its own simulated daemon.
       const ws = { iapetus: await workspace(), cluster01: await workspace() };
+      // Each starts as IncusOS leaves it: the estate creates its own objects beside those and
+      // needs none of them imported (any name it shared with them would fail as "already exists").
+      for (const daemon of Object.values(ws)) daemon.seed(INCUS_OS_DEFAULTS);
       const failures: string[] = [];
       const bringUp = async (
         environment: (typeof ENVIRONMENTS)[number],
