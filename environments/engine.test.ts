@@ -1,6 +1,7 @@
 import { baseInfrastructure } from '@atlas/base';
 import {
   ATLANTIS_DATA_DIR,
+  adopt,
   atlantisBackendFile,
   atlantisVarFile,
   defineEnvironment,
@@ -10,6 +11,7 @@ import { loki } from '@atlas/loki';
 import {
   createEngineWorkspace,
   findEngine,
+  INCUS_OS_DEFAULTS,
   pem,
   selfSignedCertificate,
   type EngineWorkspace,
@@ -284,6 +286,69 @@ describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over gener
     },
   );
 
+  it.concurrent(
+    'adopts a network made before Atlas through an import block: plan imports it, apply, empty re-plan',
+    async () => {
+      const ws = await workspace();
+      // A host where the management bridge was made by hand (incus network create management …).
+      ws.seed([
+        {
+          type: 'incus_network',
+          values: {
+            name: 'management',
+            type: 'bridge',
+            description: '',
+            managed: true,
+            config: { 'ipv4.address': '10.40.0.1/24', 'ipv4.nat': 'true', 'ipv6.address': 'none' },
+          },
+        },
+      ]);
+      const row = 'imports';
+      const render = async (tree: string, adopted: boolean) => {
+        await writeFiles(tree, renderEstate(adoptionEstate(adopted)));
+        const cwd = join(tree, 'environments', 'lab');
+        await writeFile(
+          join(cwd, 'engine_override.tf'),
+          `terraform {\n  backend "local" {\n    path = "${join(tree, 'lab.tfstate')}"\n  }\n}\n`,
+        );
+        return cwd;
+      };
+
+      // Without the import the apply stops where Incus would: the network is already there.
+      const plain = await render(await scratchDir('atlas-imports-plain-'), false);
+      expect((await step(row, ws, plain, 'init', ['init', '-no-color'])).ok).toBe(true);
+      const clash = await ws.run(plain, ['apply', '-auto-approve', '-no-color']);
+      expect(clash.code).toBe(1);
+      expect(clash.stderr).toContain('incus_network "management" already exists');
+
+      const cwd = await render(await scratchDir('atlas-imports-'), true);
+      expect(await readFile(join(cwd, 'main.tf'), 'utf8')).toContain(
+        'import {\n  to = module.base.incus_network.this["management"]\n  id = "management"\n}\n',
+      );
+      expect((await step(row, ws, cwd, 'init (adopting)', ['init', '-no-color'])).ok).toBe(true);
+      const plan = await ws.run(cwd, ['plan', '-out=tfplan', '-no-color']);
+      expect(plan.code, plan.stderr).toBe(0);
+      expect(plan.stdout).toContain(
+        'module.base.incus_network.this["management"] will be imported',
+      );
+      expect(plan.stdout).toMatch(/Plan: 1 to import, \d+ to add, 0 to change, 0 to destroy\./);
+      expect((await step(row, ws, cwd, 'apply', ['apply', '-no-color', 'tfplan'])).ok).toBe(true);
+      expect(
+        (
+          await step(
+            row,
+            ws,
+            cwd,
+            're-plan',
+            ['plan', '-detailed-exitcode', '-no-color'],
+            EMPTY_PLAN,
+          )
+        ).ok,
+      ).toBe(true);
+    },
+    TIMEOUT_MS,
+  );
+
   it.concurrent.each(Object.entries(MODES))(
     'brings up the estate in %s mode: iapetus, cluster01, iapetus again',
     async (mode, network) => {
@@ -294,6 +359,9 @@ describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over gener
       await overrideBackends(tree);
       // Each environment has its own Incus: its own simulated daemon.
       const ws = { iapetus: await workspace(), cluster01: await workspace() };
+      // Each starts as IncusOS leaves it: the estate creates its own objects beside those and
+      // needs none of them imported (any name it shared with them would fail as "already exists").
+      for (const daemon of Object.values(ws)) daemon.seed(INCUS_OS_DEFAULTS);
       const failures: string[] = [];
       const bringUp = async (
         environment: (typeof ENVIRONMENTS)[number],
@@ -584,6 +652,35 @@ function labEstate(service?: { name: string; renamedFrom?: string }) {
     : [base.call];
   return defineEstate({
     environments: [defineEnvironment({ name: 'lab', description: 'Rename checks.', modules })],
+    repository: 'https://example.com/atlas.git',
+  });
+}
+
+/** The lab's management network, adopted (an import block) when `adopted`, else created. */
+function adoptionEstate(adopted: boolean) {
+  const base = baseInfrastructure({
+    mode: 'bridge',
+    networks: { management: { ipv4: '10.40.0.1/24' } },
+  });
+  const imports = adopted
+    ? [
+        adopt(base.call, 'incus_network.this', {
+          key: 'management',
+          id: 'management',
+          reason:
+            'Made by hand before Atlas (incus network create management): adopted, not created.',
+        }),
+      ]
+    : [];
+  return defineEstate({
+    environments: [
+      defineEnvironment({
+        name: 'lab',
+        description: 'Import checks.',
+        modules: [base.call],
+        imports,
+      }),
+    ],
     repository: 'https://example.com/atlas.git',
   });
 }

@@ -78,6 +78,7 @@ describe('operations helpers', () => {
     expect(scripts.map(([p]) => p)).toEqual(
       expect.arrayContaining([
         'environments/cluster01/backup.sh',
+        'environments/cluster01/init.sh',
         'environments/iapetus/inventory.sh',
       ]),
     );

@@ -21,6 +21,7 @@ import {
 } from './estate-lint.js';
 import type { Link } from './links.js';
 import type { Site } from './site.js';
+import type { Adoption } from './adoption.js';
 
 /** A variable of an environment's root module, e.g. a secret the operator supplies in terraform.tfvars. */
 export interface EnvVariable<V = unknown> {
@@ -95,6 +96,8 @@ export interface EnvironmentSpec {
   readonly locals?: Readonly<Record<string, Expr | Local>>;
   readonly outputs?: Readonly<Record<string, OutputSpec>>;
   readonly provider?: ProviderSettings;
+  /** Objects that exist before Atlas and that its modules take over (`import {}` blocks; see adopt()). */
+  readonly imports?: readonly Adoption[];
 
   // Checked by the estate lint (estate-lint.ts).
   /** What the environment's hosts offer; instances' CPU, memory and disks must fit in it. */
@@ -118,6 +121,8 @@ export interface Environment {
   readonly providers: readonly ProviderName[];
   /** Image servers the module calls pull from, by name: remote blocks of the Incus provider. */
   readonly imageRemotes: readonly ImageRemote[];
+  /** Objects that exist before Atlas, adopted by `import {}` blocks in the root module. */
+  readonly imports: readonly Adoption[];
 
   // Checked by the estate lint (estate-lint.ts).
   readonly capacity?: HostCapacity;
@@ -289,6 +294,7 @@ export function defineEnvironment(spec: EnvironmentSpec): Environment {
         [...calls.values()].flatMap((c) => c.options.imageRemotes ?? []).map((r) => [r.name, r]),
       ).values(),
     ].sort((a, b) => a.name.localeCompare(b.name)),
+    imports: spec.imports ?? [],
     ...(spec.capacity ? { capacity: spec.capacity } : {}),
     ...(spec.site ? { site: spec.site } : {}),
     links: [...calls.values()].flatMap((c) => c.options.links ?? []),

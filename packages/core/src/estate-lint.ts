@@ -13,6 +13,7 @@ import { formatPath } from './errors.js';
 import { formatBytes, serviceFacts, sizeInBytes } from './inventory.js';
 import type { ModuleCall, ModuleDefinition } from './module.js';
 import { byteSize, hclIdentifier, oneLineDescription } from './rules.js';
+import { adoptionIssues } from './adoption.js';
 
 /** What an environment's hosts offer, summed over its members. */
 export interface HostCapacity {
@@ -72,6 +73,7 @@ export const environmentSpecSchema = z
       .strict()
       .optional(),
     capacity: hostCapacitySchema.optional(),
+    imports: z.array(z.unknown(), { error: 'expected a list of adoptions (adopt(…))' }).optional(),
     site: z
       .custom(
         (v) => typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'site',
@@ -320,6 +322,9 @@ export function environmentIssues(env: Environment): ConfigIssue[] {
     issues.push(identifierIssue(name, 'local', at('locals', name)));
   for (const call of env.modules) issues.push(identifierIssue(call.name, 'module', at(call.name)));
   const found = issues.filter((i): i is ConfigIssue => i !== undefined);
+  found.push(
+    ...adoptionIssues(env.imports ?? [], new Map(env.modules.map((c) => [c.name, c])), at),
+  );
   for (const call of env.modules) {
     for (const [arg, value] of call.args) found.push(...stringIssues(value, at(call.name, arg)));
     const comment = call.options.comment;

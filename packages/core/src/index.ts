@@ -16,3 +16,4 @@ export * from './estate-lint.js';
 export * from './links.js';
 export * from './site.js';
 export * from './gitops.js';
+export * from './adoption.js';

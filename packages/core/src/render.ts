@@ -21,6 +21,7 @@ import {
   type TemplatePart,
 } from '@atlas/hcl';
 import type { Environment, EnvVariable, RemoteState } from './environment.js';
+import { importBlock } from './adoption.js';
 import { DEFAULT_STATE, stateKey, type StateSettings } from './state.js';
 import {
   localValue,
@@ -204,6 +205,8 @@ export function renderEnvironment(
             ...env.modules.flatMap((m) =>
               m.renamedFrom ? [movedBlock(m.renamedFrom, m.name)] : [],
             ),
+            // A hand-made environment object (a .json estate) may have no imports at all.
+            ...(env.imports ?? []).map(importBlock),
           ],
         },
       ],

@@ -1,11 +1,13 @@
 import {
   attr,
+  binary,
   block,
   call,
   comment,
   heredoc,
   interp,
   literal,
+  nil,
   ref,
   str,
   type Block,
@@ -36,6 +38,9 @@ export const DEFAULT_STATE: StateSettings = {
   bucketName: 'atlas-terraform-state',
   listenAddress: ':8555',
 };
+
+/** An Incus remote name as `incus remote add` takes it: no colon (the remote separator), slash or space. */
+const REMOTE_NAME = '^[^:/\\s]+$';
 
 /** The object key of an environment's state in its bucket. */
 export const stateKey = (env: Pick<Environment, 'name'>) => `${env.name}/terraform.tfstate`;
@@ -81,10 +86,17 @@ export function renderBootstrap(
   env: Environment,
   settings: StateSettings = DEFAULT_STATE,
 ): RenderedFiles {
+  const remote = env.provider.remote;
+  // A site with several hosts is a cluster: its members, by the names Incus knows them by.
+  const members = (env.site?.hosts.length ?? 0) > 1 ? env.site!.hosts.map((h) => h.name) : [];
+  const bucketMember = members[0];
+  const endpointHost = env.site?.hosts[0];
   const variables = {
     s3_endpoint: variable({
       type: T.string,
-      description: `URL at which OpenTofu (and Atlantis) reach this Incus server's S3 API, e.g. https://${env.name}.example.net${settings.listenAddress}.`,
+      description: bucketMember
+        ? `URL at which OpenTofu (and Atlantis) reach the S3 API of ${bucketMember}, the member that holds the bucket.`
+        : `URL at which OpenTofu (and Atlantis) reach this Incus server's S3 API, e.g. https://${env.name}.example.net${settings.listenAddress}.`,
       validations: (self) => [
         {
           condition: call('can', [call('regex', [str('^https?://[^/\\s]+$'), self])]),
@@ -94,6 +106,12 @@ export function renderBootstrap(
         },
       ],
       example: `https://${env.name}.example.net${settings.listenAddress}`,
+      // The host (or the bucket's member) declared in the site: its LAN address is where S3 listens.
+      ...(endpointHost
+        ? {
+            default: `https://${endpointHost.lanAddress}:${settings.listenAddress.split(':').pop()}`,
+          }
+        : {}),
     }),
     storage_buckets_address: variable({
       type: T.string,
@@ -116,19 +134,54 @@ export function renderBootstrap(
       description: 'Name of the state bucket.',
       default: settings.bucketName,
     }),
+    remote: variable({
+      type: T.string,
+      description: remote
+        ? `Incus remote of ${env.name} in the client configuration (incus remote add ${remote} https://<address>:8443), as the main project uses; null: the local daemon or INCUS_REMOTE.`
+        : 'Incus remote to talk to, from the client configuration; null (as the main project): the local daemon or INCUS_REMOTE.',
+      default: remote ?? null,
+      validations: (self) => [
+        {
+          condition: binary(
+            '||',
+            binary('==', self, nil),
+            call('can', [call('regex', [str(REMOTE_NAME), self])]),
+          ),
+          errorMessage:
+            'Must be null or the name of a remote from incus remote list (no colon, slash or space).',
+          rejects: 'cluster01:',
+        },
+      ],
+    }),
   };
 
   const server = resource('incus_server', 'buckets', {
     config: { 'core.storage_buckets_address': ref('var.storage_buckets_address') },
+    // The listen address is a member's own setting on a cluster.
+    ...(bucketMember ? { target: bucketMember } : {}),
   });
-  const pool = resource('incus_storage_pool', 'state', {
-    name: ref('var.pool_name'),
-    driver: ref('var.pool_driver'),
-  });
+  const perMember = members.length
+    ? resource(
+        'incus_storage_pool',
+        'state_member',
+        { name: ref('var.pool_name'), driver: ref('var.pool_driver'), target: ref('each.key') },
+        { for_each: [...members] },
+      )
+    : undefined;
+  const pool = resource(
+    'incus_storage_pool',
+    'state',
+    { name: ref('var.pool_name'), driver: ref('var.pool_driver') },
+    perMember ? { depends_on: [perMember] } : {},
+  );
   const bucket = resource(
     'incus_storage_bucket',
     'state',
-    { name: ref('var.bucket_name'), pool: pool.attr('name') },
+    {
+      name: ref('var.bucket_name'),
+      pool: pool.attr('name'),
+      ...(bucketMember ? { target: bucketMember } : {}),
+    },
     { depends_on: [server] },
   );
   const key = resource('incus_storage_bucket_key', 'tofu', {
@@ -179,6 +232,15 @@ export function renderBootstrap(
   const main: BodyItem[] = [
     comment('Incus serves storage buckets over S3 only once it has an address to listen on.'),
     server.block,
+    ...(perMember
+      ? [
+          comment(
+            'A cluster: the pool is first defined on every member (target), then created once. The bucket',
+            `and the S3 listener live on ${bucketMember}, the member s3_endpoint names.`,
+          ),
+          perMember.block,
+        ]
+      : []),
     pool.block,
     bucket.block,
     key.block,
@@ -191,6 +253,19 @@ export function renderBootstrap(
         { body: Object.entries(variables).map(([n, s]) => variableBlock(n, s, ref(`var.${n}`))) },
       ],
       ['outputs.tf', { body: Object.entries(outputs).map(([n, s]) => outputBlock(n, s)) }],
+      [
+        'providers.tf',
+        {
+          body: [
+            block(
+              'provider',
+              ['incus'],
+              [attr('default_remote', ref('var.remote'))],
+              `The Incus that holds ${env.name}'s state: the same remote as ${env.name}'s own provider.`,
+            ),
+          ],
+        },
+      ],
       [
         'versions.tf',
         {

@@ -30,6 +30,7 @@ import { atlantisConfig } from './atlantis.js';
 import { MODULE_TEST_PATH, moduleTests } from './module-tests.js';
 import { ansibleFiles } from './ansible.js';
 import { backupScript, estateSummary, inventoryScript } from './operations.js';
+import { initScript } from './init-script.js';
 import { environmentReadme, moduleReadme, releaseTag } from './readme.js';
 import { linkSummary } from './links-summary.js';
 
@@ -159,6 +160,7 @@ crash.*.log
 terraform.tfvars
 *.auto.tfvars
 backend.hcl
+.backend.hcl.tmp
 `;
 
 /** Render the whole estate to file contents, in memory. Paths are relative to generated/. */
@@ -201,6 +203,7 @@ export function renderEstate(estate: Estate, options: RenderOptions = {}): Map<s
       ),
     );
     out.set(`${prefix}/backup.sh`, withHeader('backup.sh', backupScript(env), generatorPackage));
+    out.set(`${prefix}/init.sh`, withHeader('init.sh', initScript(env), generatorPackage));
     out.set(
       `${prefix}/inventory.sh`,
       withHeader('inventory.sh', inventoryScript(env), generatorPackage),

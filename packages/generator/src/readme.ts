@@ -265,17 +265,16 @@ This root module is generated from \`environments/{{name}}.ts\`. Change that fil
 ## Apply it
 
 State lives in an Incus storage bucket on this environment's own Incus; \`bootstrap/\` creates it
-(with local state) once:
+(with local state) once, through {{remote}}:
 
 \`\`\`sh
 cd generated/environments/{{name}}/bootstrap
 tofu init
-tofu apply -var s3_endpoint=https://<incus-host>:8555
-tofu output -raw backend_config > ../backend.hcl   # never commit backend.hcl
+{{{bootstrapApply}}}
 
 cd ..
+./init.sh                                           # writes backend.hcl (never commit it), then tofu init with it
 cp terraform.tfvars.example terraform.tfvars        # fill in the secrets; never commit it
-tofu init -backend-config=backend.hcl
 tofu providers lock -platform=linux_amd64 -platform=darwin_arm64  # then commit .terraform.lock.hcl
 tofu plan
 tofu apply
@@ -314,6 +313,13 @@ export function environmentReadme(
 ): string {
   return ENV_README({
     name: env.name,
+    // s3_endpoint has a default only where the site says which host serves the bucket.
+    bootstrapApply: env.site
+      ? 'tofu apply                                          # -var s3_endpoint=URL if S3 is reached elsewhere'
+      : 'tofu apply -var s3_endpoint=https://<incus-host>:8555',
+    remote: env.provider.remote
+      ? `the \`${env.provider.remote}\` Incus remote, as the environment's provider`
+      : 'the local Incus daemon (or the remote INCUS_REMOTE names), as the environment',
     description: markdownCell(env.description),
     modules: env.modules.map((m) => ({
       name: m.name,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SimulatedDaemon } from './provider.js';
+import type { ExistingObject, SimulatedDaemon } from './provider.js';
 import { isObject, type ObjectValue, type Value } from './values.js';
 
 /** A stable hex string derived from `seed`: the same object always gets the same id or key. */
@@ -62,3 +62,38 @@ function networkCidr(daemon: SimulatedDaemon, network: string): string {
 const toNumber = (address: string): number =>
   address.split('.').reduce((n, part) => n * 256 + Number(part), 0) >>> 0;
 const toText = (n: number): string => [24, 16, 8, 0].map((shift) => (n >>> shift) & 255).join('.');
+
+/**
+ * What an IncusOS server has before anything else runs, with the Incus seed's
+ * `apply_defaults`: the ZFS pool `local` on the rest of the system drive, the `incusbr0`
+ * bridge, and the `default` profile that every Incus has, here pointing at both. (Each
+ * interface also becomes a host bridge, which Incus lists as an unmanaged network.)
+ */
+export const INCUS_OS_DEFAULTS: readonly ExistingObject[] = [
+  {
+    type: 'incus_storage_pool',
+    values: { name: 'local', driver: 'zfs', description: '', config: { source: 'local/incus' } },
+  },
+  {
+    type: 'incus_network',
+    values: {
+      name: 'incusbr0',
+      type: 'bridge',
+      description: '',
+      managed: true,
+      config: { 'ipv4.address': '10.171.0.1/24', 'ipv4.nat': 'true', 'ipv6.address': 'none' },
+    },
+  },
+  {
+    type: 'incus_profile',
+    values: {
+      name: 'default',
+      description: 'Default Incus profile',
+      config: {},
+      device: [
+        { name: 'eth0', type: 'nic', properties: { network: 'incusbr0', name: 'eth0' } },
+        { name: 'root', type: 'disk', properties: { path: '/', pool: 'local' } },
+      ],
+    },
+  },
+];

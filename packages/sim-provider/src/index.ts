@@ -1,3 +1,5 @@
+export type { ExistingObject } from './provider.js';
+export { INCUS_OS_DEFAULTS } from './incus.js';
 export { SIMULATED_PROVIDERS, simulatedProvider, type SimulatedProvider } from './schema.js';
 export { serveAsPlugin, serveForReattach, type RunningProvider } from './server.js';
 export {

@@ -168,4 +168,68 @@ describe.skipIf(!engine)(`the simulated providers under ${engine?.name}`, () => 
     expect(moved.stdout).toContain('# (moved from incus_storage_pool.data)');
     expect(plan.stdout).not.toContain('must be replaced');
   });
+
+  it('holds objects made before the first apply: creating one fails, an import block adopts it', async () => {
+    // IncusOS's own bridge, as `incus network show incusbr0` reads it back.
+    const existing = {
+      type: 'incus_network',
+      values: {
+        name: 'incusbr0',
+        type: 'bridge',
+        description: '',
+        config: { 'ipv4.address': '10.47.0.1/24', 'ipv4.nat': 'true' },
+        managed: true,
+      },
+    };
+    const seeded = await createEngineWorkspace(join(dir, 'seeded'), engine!);
+    seeded.seed([existing]);
+    try {
+      const hcl = `${PROVIDERS}
+resource "incus_network" "default" {
+  name   = "incusbr0"
+  config = { "ipv4.address" = "10.47.0.1/24", "ipv4.nat" = "true" }
+}
+`;
+      const cwd = await project('seeded', hcl);
+      const run = (args: string[]) => seeded.run(cwd, [...args, '-no-color']);
+      expect((await run(['init'])).code).toBe(0);
+      const created = await run(['apply', '-auto-approve']);
+      expect(created.code).toBe(1);
+      expect(created.stderr).toContain('incus_network "incusbr0" already exists');
+
+      await writeFile(
+        join(cwd, 'main.tf'),
+        `${hcl}
+import {
+  to = incus_network.default
+  id = "incusbr0"
+}
+`,
+      );
+      const plan = await run(['plan']);
+      expect(plan.stdout).toMatch(/Plan: 1 to import, 0 to add, 0 to change, 0 to destroy\./);
+      expect((await run(['apply', '-auto-approve'])).code).toBe(0);
+      expect((await run(['plan', '-detailed-exitcode'])).stdout).toContain('No changes.');
+
+      // An ID that names nothing is an error, as with Incus.
+      await writeFile(
+        join(cwd, 'main.tf'),
+        `${PROVIDERS}
+resource "incus_profile" "gone" {
+  name = "gone"
+}
+
+import {
+  to = incus_profile.gone
+  id = "gone"
+}
+`,
+      );
+      const missing = await run(['plan']);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('cannot import incus_profile "gone"');
+    } finally {
+      await seeded.close();
+    }
+  });
 });

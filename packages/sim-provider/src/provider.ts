@@ -32,15 +32,48 @@ export class SimulatedDaemon {
   readonly profiles = new Map<string, ObjectValue>();
   readonly objects = new Map<string, ObjectValue>();
   readonly allocated = new Map<string, Set<string>>();
+  /** Objects the server had before any apply (what IncusOS or an operator made), by type/name. */
+  readonly preexisting = new Map<string, ObjectValue>();
+
+  /** Objects that are there before the engine's first apply (what IncusOS or an operator made). */
+  seed(existing: readonly ExistingObject[]): void {
+    for (const { type, values } of existing) {
+      this.preexisting.set(objectKey(type, values), values);
+      this.remember(type, values);
+    }
+  }
 
   remember(type: string, state: ObjectValue | null): void {
     const name = state && typeof state.name === 'string' ? state.name : undefined;
     if (!state || name === undefined) return;
     if (type === 'incus_network') this.networks.set(name, state);
     if (type === 'incus_profile') this.profiles.set(name, state);
-    this.objects.set(`${type}/${name}`, state);
+    this.objects.set(objectKey(type, state), state);
+  }
+
+  forget(type: string, state: ObjectValue): void {
+    this.objects.delete(objectKey(type, state));
+    this.preexisting.delete(objectKey(type, state));
   }
 }
+
+/** An object that exists on the simulated server before the engine's first apply. */
+export interface ExistingObject {
+  readonly type: string;
+  /** Its state as the provider would read it; `name` is what an import ID names. */
+  readonly values: ObjectValue;
+}
+
+// Pending per-member definitions of one pool or network share its name; the member tells them apart.
+const objectKey = (type: string, value: ObjectValue): string =>
+  `${type}/${String(value.name)}${typeof value.target === 'string' && value.target ? `@${value.target}` : ''}`;
+
+/** The object name in an Incus import ID, `[<remote>:][<project>/]<name>`. */
+const importedName = (id: string): string =>
+  id
+    .slice(id.indexOf(':') + 1)
+    .split('/')
+    .pop()!;
 
 // Attributes whose change means a new object, as in the real providers (tls: every argument).
 const REPLACE_ON_CHANGE: Record<string, readonly string[] | '*'> = {
@@ -163,8 +196,14 @@ export class ProviderBehaviour {
   }
 
   /** The planned state with every unknown filled in the way the real service would. */
-  apply(type: string, planned: Value): Value {
-    if (!isObject(planned)) return null;
+  apply(type: string, planned: Value, prior: Value = null): Value {
+    if (!isObject(planned)) {
+      if (isObject(prior)) this.daemon.forget(type, prior);
+      return null;
+    }
+    // As Incus: creating what is already there fails; such an object has to be imported.
+    if (!isObject(prior) && this.daemon.preexisting.has(objectKey(type, planned)))
+      throw new Error(`${type} "${String(planned.name)}" already exists`);
     const block = this.block(type, 'resource');
     const state = this.complete(type, block, planned);
     this.daemon.remember(type, state);
@@ -185,17 +224,15 @@ export class ProviderBehaviour {
     return this.complete(type, block, withUnknowns);
   }
 
-  /** An object Terraform is told to adopt: what this server applied under that name, or a minimal one. */
+  /**
+   * An object Terraform is told to adopt: what this server has under that name, read back
+   * with every attribute of the schema; like Incus, an ID that names nothing is an error.
+   */
   import(type: string, id: string): ObjectValue {
-    const known = this.daemon.objects.get(`${type}/${id}`);
-    if (known) return known;
+    const known = this.daemon.objects.get(objectKey(type, { name: importedName(id) }));
+    if (!known) throw new Error(`cannot import ${type} "${id}": no such object on the server`);
     const block = this.block(type, 'resource');
-    const start = conform({}, blockType(block)) as ObjectValue;
-    for (const key of ['name', 'id']) if (block.attributes?.[key]) start[key] = id;
-    const withUnknowns = mapAttributes(block, start, (attribute, value) =>
-      value === null && (attribute.computed || attribute.required) ? UNKNOWN : value,
-    );
-    return this.complete(type, block, withUnknowns);
+    return fillUnknowns(block, conform(known, blockType(block)) as ObjectValue);
   }
 
   upgrade(type: string, json: string): Value {

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { ProviderBehaviour, type Diagnostic } from './provider.js';
+import { ProviderBehaviour, type Diagnostic, type SimulatedDaemon } from './provider.js';
 import { schemaMessage, type SimulatedProvider } from './schema.js';
 import { decodeValue, encodeValue, type Value } from './values.js';
 import { pem, selfSignedCertificate } from './x509.js';
@@ -83,7 +83,9 @@ function providerHandlers(behaviour: ProviderBehaviour): Record<string, Handler>
       };
     },
     ApplyResourceChange: (r) => ({
-      new_state: dynamic(behaviour.apply(String(r.type_name), read(r.planned_state))),
+      new_state: dynamic(
+        behaviour.apply(String(r.type_name), read(r.planned_state), read(r.prior_state)),
+      ),
       private: r.planned_private,
       diagnostics: [],
     }),
@@ -128,6 +130,8 @@ function unary(name: string, handler: Handler): grpc.handleUnaryCall<unknown, un
 
 export interface RunningProvider {
   readonly provider: SimulatedProvider;
+  /** What the server holds between calls (reattached servers only: a started plugin has its own). */
+  readonly daemon: SimulatedDaemon;
   /** The `TF_REATTACH_PROVIDERS` entry for this server (plaintext: reattach speaks no TLS). */
   readonly reattach: object;
   stop(): Promise<void>;
@@ -165,10 +169,12 @@ export async function serveForReattach(
   provider: SimulatedProvider,
   socket: string,
 ): Promise<RunningProvider> {
-  const server = newServer(new ProviderBehaviour(provider), () => {});
+  const behaviour = new ProviderBehaviour(provider);
+  const server = newServer(behaviour, () => {});
   await bind(server, `unix:${socket}`, grpc.ServerCredentials.createInsecure());
   return {
     provider,
+    daemon: behaviour.daemon,
     reattach: {
       Protocol: 'grpc',
       ProtocolVersion: 6,

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SIMULATED_PROVIDERS } from './schema.js';
+import type { ExistingObject } from './provider.js';
 import { serveForReattach, type RunningProvider } from './server.js';
 
 /** The engine that runs: OpenTofu when it is on PATH, Terraform otherwise. */
@@ -39,6 +40,16 @@ export interface EngineResult {
 
 export interface EngineWorkspace {
   readonly engine: Engine;
+  /**
+   * The environment `run` gives the engine, for a script that runs it itself (such as a
+   * generated init.sh): `init` settings, and with `reattach` this process's servers.
+   */
+  env(options?: { reattach?: boolean }): NodeJS.ProcessEnv;
+  /**
+   * Objects the simulated servers hold before the first apply (what IncusOS or an operator
+   * made): creating one fails as it does with Incus; an import adopts it.
+   */
+  seed(existing: readonly ExistingObject[]): void;
   /** Runs the engine in `cwd`; every command but `init` against this process's servers unless `reattach: false`. */
   run(
     cwd: string,
@@ -101,13 +112,19 @@ export async function createEngineWorkspace(dir: string, engine: Engine): Promis
   delete baseEnv.TF_PLUGIN_CACHE_DIR;
   delete baseEnv.TF_REATTACH_PROVIDERS;
 
+  const envFor = (attach: boolean) =>
+    attach ? { ...baseEnv, TF_REATTACH_PROVIDERS: reattach } : { ...baseEnv };
   return {
     engine,
+    env: ({ reattach: attach = false } = {}) => envFor(attach),
+    seed: (existing) => {
+      for (const server of servers)
+        server.daemon.seed(existing.filter((o) => o.type in server.provider.resources));
+    },
     run: (cwd, args, options: { reattach?: boolean } = {}) =>
       new Promise((resolve) => {
         // `init` installs from the mirror and writes the lock file; a reattached provider skips both.
-        const attach = options.reattach ?? args[0] !== 'init';
-        const env = attach ? { ...baseEnv, TF_REATTACH_PROVIDERS: reattach } : baseEnv;
+        const env = envFor(options.reattach ?? args[0] !== 'init');
         execFile(
           engine.path,
           [...args],

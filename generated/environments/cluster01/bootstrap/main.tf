@@ -3,16 +3,30 @@
 # Incus serves storage buckets over S3 only once it has an address to listen on.
 resource "incus_server" "buckets" {
   config = { "core.storage_buckets_address" = var.storage_buckets_address }
+  target = "node1"
+}
+
+# A cluster: the pool is first defined on every member (target), then created once. The bucket
+# and the S3 listener live on node1, the member s3_endpoint names.
+resource "incus_storage_pool" "state_member" {
+  for_each = toset(["node1", "node2", "node3"])
+
+  name   = var.pool_name
+  driver = var.pool_driver
+  target = each.key
 }
 
 resource "incus_storage_pool" "state" {
   name   = var.pool_name
   driver = var.pool_driver
+
+  depends_on = [incus_storage_pool.state_member]
 }
 
 resource "incus_storage_bucket" "state" {
-  name = var.bucket_name
-  pool = incus_storage_pool.state.name
+  name   = var.bucket_name
+  pool   = incus_storage_pool.state.name
+  target = "node1"
 
   depends_on = [incus_server.buckets]
 }

@@ -3,6 +3,7 @@
 variable "s3_endpoint" {
   description = "URL at which OpenTofu (and Atlantis) reach this Incus server's S3 API, e.g. https://iapetus.example.net:8555."
   type        = string
+  default     = "https://192.168.71.10:8555"
 
   validation {
     condition     = can(regex("^https?://[^/\\s]+$", var.s3_endpoint))
@@ -37,4 +38,15 @@ variable "bucket_name" {
   description = "Name of the state bucket."
   type        = string
   default     = "atlas-terraform-state"
+}
+
+variable "remote" {
+  description = "Incus remote to talk to, from the client configuration; null (as the main project): the local daemon or INCUS_REMOTE."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.remote == null || can(regex("^[^:/\\s]+$", var.remote))
+    error_message = "Must be null or the name of a remote from incus remote list (no colon, slash or space)."
+  }
 }
