@@ -47,17 +47,31 @@ output "coredns_ipv4_address" {
   value       = module.coredns01.ipv4_address
 }
 
+output "node_exporter_endpoints" {
+  description = "Internal endpoint of the node-exporter on each cluster member, by member."
+  value = {
+    node1 = module.node-exporter01.endpoint
+    node2 = module.node-exporter02.endpoint
+    node3 = module.node-exporter03.endpoint
+  }
+}
+
+output "alloy_endpoint" {
+  description = "HTTP endpoint of Alloy, the log shipper (its UI and API)."
+  value       = module.alloy01.endpoint
+}
+
 output "alloy_loki_target" {
   description = "Loki push URL Alloy ships logs to."
   value       = module.alloy01.loki_target
 }
 
 output "incus_metrics_endpoint" {
-  description = "Incus metrics endpoint Prometheus scrapes over mTLS."
-  value       = module.incus_metrics.metrics_endpoint
+  description = "Incus metrics endpoint Prometheus scrapes over mTLS; null while enable_incus_metrics is false."
+  value       = one(module.incus_metrics[*].metrics_endpoint)
 }
 
 output "incus_loki_logging_name" {
-  description = "Name of the Incus logging target that ships to iapetus's Loki."
-  value       = module.incus_loki.logging_name
+  description = "Name of the Incus logging target that ships to iapetus's Loki; null while enable_incus_loki is false."
+  value       = one(module.incus_loki[*].logging_name)
 }

@@ -30,14 +30,24 @@ output "cloudflared_metrics_endpoint" {
   value       = one(module.cloudflared01[*].metrics_endpoint)
 }
 
+output "alloy_endpoint" {
+  description = "HTTP endpoint of Alloy, the log shipper (its UI and API)."
+  value       = module.alloy01.endpoint
+}
+
+output "alloy_loki_target" {
+  description = "Loki push URL Alloy ships logs to."
+  value       = module.alloy01.loki_target
+}
+
 output "incus_metrics_endpoint" {
-  description = "Incus metrics endpoint Prometheus scrapes over mTLS."
-  value       = module.incus_metrics.metrics_endpoint
+  description = "Incus metrics endpoint Prometheus scrapes over mTLS; null while enable_incus_metrics is false."
+  value       = one(module.incus_metrics[*].metrics_endpoint)
 }
 
 output "incus_loki_logging_name" {
-  description = "Name of the Incus logging target that ships to Loki."
-  value       = module.incus_loki.logging_name
+  description = "Name of the Incus logging target that ships to Loki; null while enable_incus_loki is false."
+  value       = one(module.incus_loki[*].logging_name)
 }
 
 output "atlantis_webhook_url" {

@@ -1,10 +1,12 @@
-import { object, ref, str, tuple, type Expr } from '@atlas/hcl';
+import { cond, num, object, ref, str, tuple, type Expr } from '@atlas/hcl';
+import { z } from 'zod';
 import { T } from './hcl-type.js';
 import { ConfigError, type ConfigIssue, type IssuePath } from './errors.js';
 import {
   isModuleCall,
   localValue,
   type Local,
+  type CallOptions,
   type ModuleCall,
   type OutputSpec,
   type ProviderName,
@@ -61,6 +63,38 @@ export function instanceVariable<V>(
   example?: unknown,
 ): EnvVariable<V> {
   return envVariable(`${instance.replace(/-/g, '_')}_${suffix}`, spec, example);
+}
+
+/**
+ * A root switch for an optional part of an environment, on by default (what the estate did
+ * before it could be switched off). Module calls given it get `count`, so it must be known at plan.
+ */
+export function enableSwitch(name: string, description: string): EnvVariable<boolean> {
+  return envVariable<boolean>(name, { type: T.bool, description, default: true, nullable: false });
+}
+
+const isSwitch = (v: unknown): v is EnvVariable<boolean> =>
+  typeof v === 'object' &&
+  v !== null &&
+  (v as EnvVariable).kind === 'env-variable' &&
+  JSON.stringify((v as EnvVariable).spec.type) === JSON.stringify(T.bool);
+
+/** A builder's `enabledBy` option: a switch from {@link enableSwitch}. */
+export const enableSwitchSchema = z.custom<EnvVariable<boolean>>(isSwitch, {
+  error: 'expected a root switch (the value enableSwitch(…) returns)',
+});
+
+/**
+ * Call options for a module call behind a switch: `count` from it, the switch declared by the
+ * environment, and a `moved` block so the state of the call it was before stays its instance 0.
+ */
+export function switchedBy(enabledBy: EnvVariable<boolean>): CallOptions {
+  return {
+    count: cond(enabledBy.ref, num(1), num(0)),
+    uncountedBefore: true,
+    comment: `Created only when var.${enabledBy.name} is true.`,
+    inputs: [enabledBy],
+  };
 }
 
 /** A sensitive string the operator provides at plan time; it never appears in generated files. */
