@@ -16,6 +16,7 @@ import {
   type CheckerName,
   type CheckerResult,
 } from '@atlas/verify';
+import { spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -344,6 +345,44 @@ describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over gener
       expect(on.incus_metrics_endpoint?.value).toMatch(/^https:\/\/.+:8443\/1\.0\/metrics$/);
       expect(on.incus_loki_logging_name?.value).toBe('loki01');
       expect(on.forgejo_runner_instances?.value).toEqual(['forgejo-runner01']);
+      if (hasChecker('ansible-inventory')) {
+        // The generated inventory over this state: every system-container service is a group.
+        const listed = spawnSync('ansible-inventory', ['--list'], {
+          cwd: join(cwd, 'ansible'),
+          env: { ...process.env, ATLAS_TOFU: engine!.path },
+          encoding: 'utf8',
+          timeout: 120_000,
+        });
+        expect(listed.status, listed.stderr).toBe(0);
+        const inventory = JSON.parse(listed.stdout) as {
+          _meta: { hostvars: Record<string, Record<string, unknown>> };
+          [group: string]: unknown;
+        };
+        const groups = Object.fromEntries(
+          Object.entries(inventory)
+            .filter(([g]) => !['_meta', 'all', 'ungrouped'].includes(g))
+            .map(([g, v]) => [g, (v as { hosts: string[] }).hosts]),
+        );
+        expect(groups).toEqual({
+          alertmanager: ['alertmanager01'],
+          alloy: ['alloy01'],
+          coredns: ['coredns01'],
+          forgejo_runner: ['forgejo-runner01'],
+          mosquitto: ['mosquitto01'],
+          node_exporter: ['node-exporter01', 'node-exporter02', 'node-exporter03'],
+          prometheus: ['prometheus01'],
+        });
+        expect(inventory._meta.hostvars.alertmanager01).toMatchObject({
+          ansible_connection: 'community.general.incus',
+          ansible_incus_remote: 'cluster01',
+          atlas_service: 'alertmanager',
+          package_versions: { 'prometheus-alertmanager': '0.28.1+ds-1' },
+          data_mount_path: '/var/lib/alertmanager',
+        });
+        expect(inventory._meta.hostvars['forgejo-runner01']).toMatchObject({
+          forgejo_url: 'https://git.accuser.dev',
+        });
+      }
 
       // Off: only the switched modules go; Prometheus loses its incus job and keeps running.
       const off = ['-var', 'enable_incus_metrics=false', '-var', 'enable_incus_loki=false'];
