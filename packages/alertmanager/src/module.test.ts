@@ -113,6 +113,7 @@ describe('generated module', () => {
     ]);
     expect(summary.outputs).toEqual([
       'alerting_target',
+      'ansible_vars',
       'data_volume_name',
       'endpoint',
       'instance_name',
