@@ -76,6 +76,52 @@ describe.skipIf(!hasChecker('ansible-inventory'))(
       expect(config.stdout).toMatch(/DEFAULT_HOST_LIST\(.*ansible\.cfg\) = \[.*inventory\.py'\]/);
     });
 
+    it("ansible.cfg caches facts per environment, beside itself, as the seeds' hybrid pattern does", async () => {
+      const config = spawnSync('ansible-config', ['dump', '--only-changed'], {
+        cwd: scratch,
+        env: { ...env, ANSIBLE_CONFIG: join(ansibleDir, 'ansible.cfg') },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(config.status, config.stderr).toBe(0);
+      const changed = (key: string) =>
+        new RegExp(`^${key}\\(.*ansible\\.cfg\\) = (.*)$`, 'm').exec(config.stdout)?.[1];
+      expect(changed('DEFAULT_GATHERING')).toBe('smart');
+      expect(changed('CACHE_PLUGIN')).toBe('jsonfile');
+      expect(changed('CACHE_PLUGIN_CONNECTION')).toBe('.ansible_cache');
+      expect(changed('CACHE_PLUGIN_TIMEOUT')).toBe('86400');
+
+      // A play run from elsewhere caches in the environment's folder; the next run's smart
+      // gathering reads the cache instead of gathering again (the doctored fact shows it).
+      const play = join(scratch, 'facts.yml');
+      await writeFile(
+        play,
+        '- hosts: all\n  tasks:\n    - debug: { msg: "fqdn={{ ansible_facts.fqdn }}" }\n',
+      );
+      const playbook = () =>
+        spawnSync('ansible-playbook', ['-i', 'localhost,', '-c', 'local', play], {
+          cwd: scratch,
+          env: { ...env, ANSIBLE_CONFIG: join(ansibleDir, 'ansible.cfg') },
+          encoding: 'utf8',
+          timeout: 120_000,
+        });
+      const first = playbook();
+      expect(first.status, first.stderr + first.stdout).toBe(0);
+      const cached = join(ansibleDir, '.ansible_cache', 'localhost');
+      const facts = JSON.parse(await readFile(cached, 'utf8')) as Record<string, unknown>;
+      expect(facts.ansible_fqdn).toEqual(expect.any(String));
+      await writeFile(cached, JSON.stringify({ ...facts, ansible_fqdn: 'from-the-cache.example' }));
+      const second = playbook();
+      expect(second.status, second.stderr + second.stdout).toBe(0);
+      expect(second.stdout).toContain('fqdn=from-the-cache.example');
+      expect(second.stdout).not.toContain('TASK [Gathering Facts]');
+      // The environment's own .gitignore keeps the cache out of a commit.
+      const git = (args: string[]) =>
+        spawnSync('git', args, { cwd: scratch, env, encoding: 'utf8', timeout: 30_000 });
+      expect(git(['init', '-q']).status).toBe(0);
+      expect(git(['check-ignore', '-q', cached]).status).toBe(0);
+    });
+
     it('refuses output that is not an inventory hand-off, naming the output, with exit 2', async () => {
       const bad = join(scratch, 'bad.json');
       await writeFile(bad, JSON.stringify({ forgejo_runner_instances: { value: 'runner01' } }));

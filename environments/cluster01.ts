@@ -4,6 +4,7 @@ import { baseInfrastructure } from '@atlas/base';
 import { coredns } from '@atlas/coredns';
 import {
   defineEnvironment,
+  enableSwitch,
   fromEnvironment,
   output,
   T,
@@ -11,6 +12,7 @@ import {
   type ModuleCall,
 } from '@atlas/core';
 import { forgejoRunner } from '@atlas/forgejo-runner';
+import { object } from '@atlas/hcl';
 import { incusLoki } from '@atlas/incus-loki';
 import { incusApiAddress, incusMetrics } from '@atlas/incus-metrics';
 import { mosquitto } from '@atlas/mosquitto';
@@ -105,6 +107,10 @@ export function cluster01Shared(network: NetworkChoice, iapetus: IapetusShared) 
   // Prometheus runs on node1, so it scrapes the Incus API of the member it runs on.
   const metrics = incusMetrics({
     name: 'incus_metrics',
+    enabledBy: enableSwitch(
+      'enable_incus_metrics',
+      "Whether Prometheus scrapes this environment's Incus metrics: false removes the metrics certificate from Incus and the incus job from prometheus01.",
+    ),
     address: incusApiAddress(ownHost(site, management, base.gateway('management'), 'node1')),
   });
   const coredns01 = coredns({
@@ -146,6 +152,10 @@ export function cluster01(shared: Cluster01Shared, iapetus: IapetusShared): Envi
   // The cluster's own events (instance lifecycle, daemon logs) go straight from Incus to iapetus's Loki.
   const incusLogs = incusLoki({
     name: 'incus_loki',
+    enabledBy: enableSwitch(
+      'enable_incus_loki',
+      "Whether the Incus daemons ship their lifecycle and logging events to iapetus's loki01: false removes the logging target from the server configuration.",
+    ),
     loki: fromEnvironment('iapetus', iapetus.loki01),
     site,
   });
@@ -253,18 +263,33 @@ export function cluster01(shared: Cluster01Shared, iapetus: IapetusShared): Envi
         value: coredns01.outputs.ipv4_address,
         type: T.string,
       }),
+      node_exporter_endpoints: output({
+        description: 'Internal endpoint of the node-exporter on each cluster member, by member.',
+        value: object(
+          exporters.map((e, i) => ({ key: CLUSTER01_NODES[i]!, value: e.outputs.endpoint })),
+          { multiline: true },
+        ),
+        type: T.map(T.string),
+      }),
+      alloy_endpoint: output({
+        description: 'HTTP endpoint of Alloy, the log shipper (its UI and API).',
+        value: alloy01.outputs.endpoint,
+        type: T.string,
+      }),
       alloy_loki_target: output({
         description: 'Loki push URL Alloy ships logs to.',
         value: alloy01.outputs.loki_target,
         type: T.string,
       }),
       incus_metrics_endpoint: output({
-        description: 'Incus metrics endpoint Prometheus scrapes over mTLS.',
+        description:
+          'Incus metrics endpoint Prometheus scrapes over mTLS; null while enable_incus_metrics is false.',
         value: metrics.outputs.metrics_endpoint,
         type: T.string,
       }),
       incus_loki_logging_name: output({
-        description: "Name of the Incus logging target that ships to iapetus's Loki.",
+        description:
+          "Name of the Incus logging target that ships to iapetus's Loki; null while enable_incus_loki is false.",
         value: incusLogs.outputs.logging_name,
         type: T.string,
       }),

@@ -23,6 +23,7 @@ import {
   type CheckerName,
   type CheckerResult,
 } from '@atlas/verify';
+import { spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -344,6 +345,138 @@ describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over gener
             EMPTY_PLAN,
           )
         ).ok,
+      ).toBe(true);
+    },
+    TIMEOUT_MS,
+  );
+
+  it.concurrent(
+    'cluster01 operator interface: switches adopt existing state (moved), turn Incus metrics and logging off, outputs have values and descriptions',
+    async () => {
+      const ws = await workspace();
+      const tree = await scratchDir('atlas-switches-');
+      await cp(GENERATED, tree, { recursive: true });
+      await overrideBackends(tree);
+      const cwd = join(tree, 'environments', 'cluster01');
+      const row = 'switches cluster01';
+      const run = (what: string, args: string[], accept?: (code: number) => boolean) =>
+        step(row, ws, cwd, what, [...args, '-no-color'], accept);
+      const files = ['main.tf', 'outputs.tf'] as const;
+      const current = Object.fromEntries(
+        await Promise.all(files.map(async (f) => [f, await readFile(join(cwd, f), 'utf8')])),
+      ) as Record<(typeof files)[number], string>;
+      // The root module as it was before the switches: the same calls without count or moved.
+      const SWITCHED = /(incus_metrics|incus_loki)/.source;
+      for (const f of files)
+        await writeFile(
+          join(cwd, f),
+          current[f]
+            .replace(
+              new RegExp(`# Created only when var\\.enable_${SWITCHED} is true\\.\\n`, 'g'),
+              '',
+            )
+            .replace(new RegExp(` *count *= var\\.enable_${SWITCHED} \\? 1 : 0\\n`, 'g'), '')
+            .replace(new RegExp(`\\n# ${SWITCHED} can be switched off now[^]*?\\n}\\n`, 'g'), '')
+            .replace(
+              new RegExp(`one\\(module\\.${SWITCHED}\\[\\*\\]\\.(\\w+)\\)`, 'g'),
+              'module.$1.$2',
+            ),
+        );
+      expect((await readFile(join(cwd, 'main.tf'), 'utf8')).match(/count|moved/g)).toBeNull();
+      expect((await run('init', ['init'])).ok).toBe(true);
+      expect((await run('apply (before)', ['apply', '-auto-approve'])).ok).toBe(true);
+
+      // With the switches (on by default), the existing objects move to index 0: nothing else.
+      for (const f of files) await writeFile(join(cwd, f), current[f]);
+      const adopted = await ws.run(cwd, ['plan', '-no-color']);
+      expect(adopted.code, adopted.stderr).toBe(0);
+      expect(adopted.stdout).toContain(
+        'module.incus_metrics.incus_certificate.metrics has moved to module.incus_metrics[0].incus_certificate.metrics',
+      );
+      expect(adopted.stdout).toMatch(
+        /# module\.incus_loki\.\S+ has moved to module\.incus_loki\[0\]\./,
+      );
+      expect(adopted.stdout).not.toMatch(/will be (created|destroyed)|must be replaced/);
+      expect((await run('apply (switches on)', ['apply', '-auto-approve'])).ok).toBe(true);
+
+      const outputs = async () =>
+        JSON.parse((await ws.run(cwd, ['output', '-json', '-no-color'])).stdout) as Record<
+          string,
+          { value: unknown }
+        >;
+      const on = await outputs();
+      expect(on.node_exporter_endpoints?.value).toEqual({
+        node1: 'http://node-exporter01.incus:9100',
+        node2: 'http://node-exporter02.incus:9100',
+        node3: 'http://node-exporter03.incus:9100',
+      });
+      expect(on.alloy_endpoint?.value).toBe('http://alloy01.incus:12345');
+      expect(on.alloy_loki_target?.value).toBe('http://192.168.71.10:3100/loki/api/v1/push');
+      expect(on.incus_metrics_endpoint?.value).toMatch(/^https:\/\/.+:8443\/1\.0\/metrics$/);
+      expect(on.incus_loki_logging_name?.value).toBe('loki01');
+      expect(on.forgejo_runner_instances?.value).toEqual(['forgejo-runner01']);
+      if (hasChecker('ansible-inventory')) {
+        // The generated inventory over this state: every system-container service is a group.
+        const listed = spawnSync('ansible-inventory', ['--list'], {
+          cwd: join(cwd, 'ansible'),
+          env: { ...process.env, ATLAS_TOFU: engine!.path },
+          encoding: 'utf8',
+          timeout: 120_000,
+        });
+        expect(listed.status, listed.stderr).toBe(0);
+        const inventory = JSON.parse(listed.stdout) as {
+          _meta: { hostvars: Record<string, Record<string, unknown>> };
+          [group: string]: unknown;
+        };
+        const groups = Object.fromEntries(
+          Object.entries(inventory)
+            .filter(([g]) => !['_meta', 'all', 'ungrouped'].includes(g))
+            .map(([g, v]) => [g, (v as { hosts: string[] }).hosts]),
+        );
+        expect(groups).toEqual({
+          alertmanager: ['alertmanager01'],
+          alloy: ['alloy01'],
+          coredns: ['coredns01'],
+          forgejo_runner: ['forgejo-runner01'],
+          mosquitto: ['mosquitto01'],
+          node_exporter: ['node-exporter01', 'node-exporter02', 'node-exporter03'],
+          prometheus: ['prometheus01'],
+        });
+        expect(inventory._meta.hostvars.alertmanager01).toMatchObject({
+          ansible_connection: 'community.general.incus',
+          ansible_incus_remote: 'cluster01',
+          atlas_service: 'alertmanager',
+          package_versions: { 'prometheus-alertmanager': '0.28.1+ds-1' },
+          data_mount_path: '/var/lib/alertmanager',
+        });
+        expect(inventory._meta.hostvars['forgejo-runner01']).toMatchObject({
+          forgejo_url: 'https://git.accuser.dev',
+        });
+      }
+
+      // Off: only the switched modules go; Prometheus loses its incus job and keeps running.
+      const off = ['-var', 'enable_incus_metrics=false', '-var', 'enable_incus_loki=false'];
+      const planOff = await ws.run(cwd, ['plan', '-no-color', '-out=off', ...off]);
+      expect(planOff.code, planOff.stderr).toBe(0);
+      const destroyed = [...planOff.stdout.matchAll(/# (\S+) will be destroyed/g)].map((m) => m[1]);
+      expect(destroyed.length).toBeGreaterThan(0);
+      expect(destroyed.filter((a) => !/^module\.incus_(metrics|loki)\[0\]\./.test(a!))).toEqual([]);
+      expect(planOff.stdout).toContain('module.prometheus01.incus_instance.this will be updated');
+      const shown = JSON.parse((await ws.run(cwd, ['show', '-json', 'off'])).stdout) as {
+        configuration: {
+          root_module: { outputs: Record<string, { description?: string }> };
+        };
+      };
+      const undescribed = Object.entries(shown.configuration.root_module.outputs)
+        .filter(([, o]) => !o.description)
+        .map(([name]) => name);
+      expect(undescribed).toEqual([]);
+      expect((await run('apply (switches off)', ['apply', 'off'])).ok).toBe(true);
+      const offOutputs = await outputs();
+      expect(offOutputs.incus_metrics_endpoint).toBeUndefined(); // null outputs are left out
+      expect(offOutputs.node_exporter_endpoints).toBeDefined();
+      expect(
+        (await run('re-plan (off)', ['plan', '-detailed-exitcode', ...off], EMPTY_PLAN)).ok,
       ).toBe(true);
     },
     TIMEOUT_MS,

@@ -2,7 +2,14 @@ import { alloy } from '@atlas/alloy';
 import { atlantis } from '@atlas/atlantis';
 import { baseInfrastructure } from '@atlas/base';
 import { cloudflared } from '@atlas/cloudflared';
-import { defineEnvironment, fromEnvironment, output, T, type Environment } from '@atlas/core';
+import {
+  defineEnvironment,
+  enableSwitch,
+  fromEnvironment,
+  output,
+  T,
+  type Environment,
+} from '@atlas/core';
 import { grafana } from '@atlas/grafana';
 import { tpl } from '@atlas/hcl';
 import { incusLoki } from '@atlas/incus-loki';
@@ -79,6 +86,10 @@ export function iapetus(shared: IapetusShared, cluster01: Cluster01Shared): Envi
 
   const metrics = incusMetrics({
     name: 'incus_metrics',
+    enabledBy: enableSwitch(
+      'enable_incus_metrics',
+      "Whether Prometheus scrapes this environment's Incus metrics: false removes the metrics certificate from Incus and the incus job from prometheus01.",
+    ),
     address: incusApiAddress(ownHost(site, management, base.gateway('management'))),
   });
   const cloudflared01 = cloudflared({ name: 'cloudflared01', network: management, journalTo });
@@ -137,7 +148,15 @@ export function iapetus(shared: IapetusShared, cluster01: Cluster01Shared): Envi
     ],
   });
 
-  const incusLogs = incusLoki({ name: 'incus_loki', loki: loki01, site });
+  const incusLogs = incusLoki({
+    name: 'incus_loki',
+    enabledBy: enableSwitch(
+      'enable_incus_loki',
+      'Whether the Incus daemon ships its lifecycle and logging events to loki01: false removes the logging target from the server configuration.',
+    ),
+    loki: loki01,
+    site,
+  });
 
   return defineEnvironment({
     name: 'iapetus',
@@ -190,13 +209,25 @@ export function iapetus(shared: IapetusShared, cluster01: Cluster01Shared): Envi
         value: cloudflared01.outputs.metrics_endpoint,
         type: T.string,
       }),
+      alloy_endpoint: output({
+        description: 'HTTP endpoint of Alloy, the log shipper (its UI and API).',
+        value: alloy01.outputs.endpoint,
+        type: T.string,
+      }),
+      alloy_loki_target: output({
+        description: 'Loki push URL Alloy ships logs to.',
+        value: alloy01.outputs.loki_target,
+        type: T.string,
+      }),
       incus_metrics_endpoint: output({
-        description: 'Incus metrics endpoint Prometheus scrapes over mTLS.',
+        description:
+          'Incus metrics endpoint Prometheus scrapes over mTLS; null while enable_incus_metrics is false.',
         value: metrics.outputs.metrics_endpoint,
         type: T.string,
       }),
       incus_loki_logging_name: output({
-        description: 'Name of the Incus logging target that ships to Loki.',
+        description:
+          'Name of the Incus logging target that ships to Loki; null while enable_incus_loki is false.',
         value: incusLogs.outputs.logging_name,
         type: T.string,
       }),

@@ -87,3 +87,43 @@ describe('module README usage examples, copied out into a root module', async ()
     }
   });
 });
+
+describe("the root README's outputs and switches tables", async () => {
+  const { default: estate } = await import('./index.js');
+  const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+  const section = /^## Outputs and switches\n([\s\S]*?)^## /m.exec(readme)?.[1] ?? '';
+  /** Each table row's backticked names, with the cells after them (environment marks, notes). */
+  const rows = [...section.matchAll(/^\| (`[^|]*`)\s*\|(.*)\|$/gm)].map(([, names, rest]) => ({
+    names: [...names!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!),
+    cells: rest!.split('|').map((c) => c.trim()),
+  }));
+  const ENVIRONMENT_COLUMNS = ['iapetus', 'cluster01'];
+
+  it.each(ENVIRONMENT_COLUMNS)(
+    "lists every output of %s in that environment's column, and none it lacks",
+    (name) => {
+      const env = estate.environments.find((e) => e.name === name)!;
+      const column = ENVIRONMENT_COLUMNS.indexOf(name);
+      const listed = rows.filter((r) => r.cells[column] === '✓').flatMap((r) => r.names);
+      const group = (output: string) =>
+        output.endsWith('_instances')
+          ? '<group>_instances'
+          : output.endsWith('_ansible_vars')
+            ? '<group>_ansible_vars'
+            : output;
+      const outputs = [...new Set(Object.keys(env.outputs).map(group))].sort();
+      expect([...listed].sort()).toEqual(outputs);
+    },
+  );
+
+  it('lists every root switch (enable_*) of both environments', () => {
+    const switches = new Set(
+      estate.environments.flatMap((e) =>
+        e.variables.filter((v) => v.name.startsWith('enable_')).map((v) => v.name),
+      ),
+    );
+    expect(switches.size).toBeGreaterThan(0);
+    const listed = rows.flatMap((r) => r.names).filter((n) => n.startsWith('enable_'));
+    expect(listed.sort()).toEqual([...switches].sort());
+  });
+});

@@ -9,8 +9,10 @@ module "base" {
   }
 }
 
+# Created only when var.enable_incus_metrics is true.
 module "incus_metrics" {
   source = "../../modules/incus-metrics"
+  count  = var.enable_incus_metrics ? 1 : 0
 
   metrics_address = "${module.base.gateways.management}:8443"
 }
@@ -112,7 +114,7 @@ module "prometheus01" {
   ]
   # alertmanager01: same network (management), Incus DNS answers alertmanager01.incus
   alertmanagers = [module.alertmanager01.alerting_target]
-  incus_metrics = module.incus_metrics.prometheus
+  incus_metrics = one(module.incus_metrics[*].prometheus)
 }
 
 module "node-exporter01" {
@@ -211,8 +213,10 @@ module "alloy01" {
   labels        = { environment = "cluster01" }
 }
 
+# Created only when var.enable_incus_loki is true.
 module "incus_loki" {
   source = "../../modules/incus-loki"
+  count  = var.enable_incus_loki ? 1 : 0
 
   # loki01 of iapetus: another environment; published on port 3100 of iapetus's host iapetus (192.168.71.10)
   loki_address = "http://192.168.71.10:3100"
@@ -229,4 +233,16 @@ module "forgejo-runner01" {
   journal_upload_url = module.alloy01.journal_upload_url
   forgejo_url        = "https://git.accuser.dev"
   runner_labels      = ["debian-trixie:docker://debian:trixie", "self-hosted:host"]
+}
+
+# incus_metrics can be switched off now (count): its state so far is its instance 0.
+moved {
+  from = module.incus_metrics
+  to   = module.incus_metrics[0]
+}
+
+# incus_loki can be switched off now (count): its state so far is its instance 0.
+moved {
+  from = module.incus_loki
+  to   = module.incus_loki[0]
 }

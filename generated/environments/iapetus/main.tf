@@ -52,8 +52,10 @@ module "alloy01" {
   labels        = { environment = "iapetus" }
 }
 
+# Created only when var.enable_incus_metrics is true.
 module "incus_metrics" {
   source = "../../modules/incus-metrics"
+  count  = var.enable_incus_metrics ? 1 : 0
 
   metrics_address = "${module.base.gateways.management}:8443"
 }
@@ -102,7 +104,7 @@ module "prometheus01" {
   ]
   # alertmanager01 of cluster01: another environment; published on port 9093 of cluster01's host node1 (192.168.71.5)
   alertmanagers = ["192.168.71.5:9093"]
-  incus_metrics = module.incus_metrics.prometheus
+  incus_metrics = one(module.incus_metrics[*].prometheus)
 }
 
 module "grafana01" {
@@ -175,9 +177,23 @@ module "atlantis01" {
   incus_client_key         = var.atlantis01_incus_client_key
 }
 
+# Created only when var.enable_incus_loki is true.
 module "incus_loki" {
   source = "../../modules/incus-loki"
+  count  = var.enable_incus_loki ? 1 : 0
 
   # loki01: by address, the host routes to its management bridge (whose DNS the host does not use)
   loki_address = "http://${module.loki01.ipv4_address}:3100"
+}
+
+# incus_metrics can be switched off now (count): its state so far is its instance 0.
+moved {
+  from = module.incus_metrics
+  to   = module.incus_metrics[0]
+}
+
+# incus_loki can be switched off now (count): its state so far is its instance 0.
+moved {
+  from = module.incus_loki
+  to   = module.incus_loki[0]
 }

@@ -30,17 +30,102 @@ output "cloudflared_metrics_endpoint" {
   value       = one(module.cloudflared01[*].metrics_endpoint)
 }
 
+output "alloy_endpoint" {
+  description = "HTTP endpoint of Alloy, the log shipper (its UI and API)."
+  value       = module.alloy01.endpoint
+}
+
+output "alloy_loki_target" {
+  description = "Loki push URL Alloy ships logs to."
+  value       = module.alloy01.loki_target
+}
+
 output "incus_metrics_endpoint" {
-  description = "Incus metrics endpoint Prometheus scrapes over mTLS."
-  value       = module.incus_metrics.metrics_endpoint
+  description = "Incus metrics endpoint Prometheus scrapes over mTLS; null while enable_incus_metrics is false."
+  value       = one(module.incus_metrics[*].metrics_endpoint)
 }
 
 output "incus_loki_logging_name" {
-  description = "Name of the Incus logging target that ships to Loki."
-  value       = module.incus_loki.logging_name
+  description = "Name of the Incus logging target that ships to Loki; null while enable_incus_loki is false."
+  value       = one(module.incus_loki[*].logging_name)
 }
 
 output "atlantis_webhook_url" {
   description = "URL GitHub posts pull request events to."
   value       = module.atlantis01.webhook_url
+}
+
+output "incus_remote" {
+  description = "Incus remote Ansible connects through (community.general.incus)."
+  value       = "local"
+}
+
+output "step_ca_instances" {
+  description = "Instances Ansible reaches as group step_ca."
+  value       = [module.step-ca01.instance_name]
+}
+
+output "step_ca_ansible_vars" {
+  description = "Ansible variables of each step_ca instance, by instance name."
+  value = {
+    step-ca01 = module.step-ca01.ansible_vars
+  }
+}
+
+output "loki_instances" {
+  description = "Instances Ansible reaches as group loki."
+  value       = [module.loki01.instance_name]
+}
+
+output "loki_ansible_vars" {
+  description = "Ansible variables of each loki instance, by instance name."
+  value = {
+    loki01 = module.loki01.ansible_vars
+  }
+}
+
+output "alloy_instances" {
+  description = "Instances Ansible reaches as group alloy."
+  value       = [module.alloy01.instance_name]
+}
+
+output "alloy_ansible_vars" {
+  description = "Ansible variables of each alloy instance, by instance name."
+  value = {
+    alloy01 = module.alloy01.ansible_vars
+  }
+}
+
+output "prometheus_instances" {
+  description = "Instances Ansible reaches as group prometheus."
+  value       = [module.prometheus01.instance_name]
+}
+
+output "prometheus_ansible_vars" {
+  description = "Ansible variables of each prometheus instance, by instance name."
+  value = {
+    prometheus01 = module.prometheus01.ansible_vars
+  }
+}
+
+output "grafana_instances" {
+  description = "Instances Ansible reaches as group grafana."
+  value       = [module.grafana01.instance_name]
+}
+
+output "grafana_ansible_vars" {
+  description = "Ansible variables of each grafana instance, by instance name."
+  value = {
+    grafana01 = module.grafana01.ansible_vars
+  }
+}
+
+output "cloudflared_instances" {
+  description = "Instances Ansible reaches as group cloudflared."
+  value       = module.cloudflared01[*].instance_name
+}
+
+output "cloudflared_ansible_vars" {
+  description = "Ansible variables of each cloudflared instance, by instance name."
+  value       = { for instance in module.cloudflared01 : instance.instance_name => instance.ansible_vars }
 }

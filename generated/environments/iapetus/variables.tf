@@ -32,6 +32,13 @@ variable "step_ca01_service_provisioner_password" {
   }
 }
 
+variable "enable_incus_metrics" {
+  description = "Whether Prometheus scrapes this environment's Incus metrics: false removes the metrics certificate from Incus and the incus job from prometheus01."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "grafana01_admin_password" {
   description = "Admin password of grafana01 (at least 12 characters)."
   type        = string
@@ -112,4 +119,11 @@ variable "atlantis01_cluster01_server_certificate" {
     condition     = !can(regex("^<.*>$", var.atlantis01_cluster01_server_certificate))
     error_message = "Still the placeholder from terraform.tfvars.example: set the real value of atlantis01_cluster01_server_certificate."
   }
+}
+
+variable "enable_incus_loki" {
+  description = "Whether the Incus daemon ships its lifecycle and logging events to loki01: false removes the logging target from the server configuration."
+  type        = bool
+  default     = true
+  nullable    = false
 }

@@ -118,6 +118,7 @@ resource "incus_instance" "this" {
   profiles = concat(var.profiles, [incus_profile.service.name])
   config = {
     "cloud-init.user-data" = templatefile("${path.module}/templates/cloud-init.yaml.tftpl", {
+      package_versions       = var.package_versions
       alertmanager_yml       = yamlencode(local.alertmanager_config)
       daemon_args            = local.daemon_args
       smtp_auth_password_set = var.smtp_auth_password != null

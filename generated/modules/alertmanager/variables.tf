@@ -200,6 +200,22 @@ variable "network_forward" {
   default = null
 }
 
+variable "package_versions" {
+  description = "Exact apt versions installed on first boot (prometheus-alertmanager), so a rebuilt instance gets what was tested, not whatever is newest; set one to move it (e.g. to what `apt-cache policy` offers)."
+  type        = object({ prometheus-alertmanager = optional(string, "0.28.1+ds-1") })
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition = alltrue([
+      for version in values(var.package_versions) : can(
+        regex("^([0-9]+:)?[0-9][A-Za-z0-9.+~]*(-[A-Za-z0-9.+~]+)?$", version),
+      )
+    ])
+    error_message = "Each version must be an exact Debian package version such as 2.53.3+ds1-2 (no spaces, no \"latest\")."
+  }
+}
+
 variable "route" {
   description = "The root route and its child routes (one level). Child routes select alerts with matchers such as severity=\"critical\" and inherit what they leave unset. Every receiver named here must be one of var.receivers."
   type = object({

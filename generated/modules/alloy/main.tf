@@ -137,6 +137,7 @@ resource "incus_instance" "this" {
   profiles = concat(var.profiles, [incus_profile.service.name])
   config = {
     "cloud-init.user-data" = templatefile("${path.module}/templates/cloud-init.yaml.tftpl", {
+      package_versions  = var.package_versions
       alloy_config      = local.alloy_config
       alloy_environment = local.alloy_environment
     })

@@ -121,6 +121,22 @@ variable "network_forward" {
   default = null
 }
 
+variable "package_versions" {
+  description = "Exact apt versions installed on first boot (alloy), so a rebuilt instance gets what was tested, not whatever is newest; set one to move it (e.g. to what `apt-cache policy` offers)."
+  type        = object({ alloy = optional(string, "1.10.1") })
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition = alltrue([
+      for version in values(var.package_versions) : can(
+        regex("^([0-9]+:)?[0-9][A-Za-z0-9.+~]*(-[A-Za-z0-9.+~]+)?$", version),
+      )
+    ])
+    error_message = "Each version must be an exact Debian package version such as 2.53.3+ds1-2 (no spaces, no \"latest\")."
+  }
+}
+
 variable "loki_push_url" {
   description = "Loki push URL to ship to, such as http://loki01.incus:3100/loki/api/v1/push."
   type        = string

@@ -52,8 +52,9 @@ resource "incus_instance" "this" {
   profiles = concat(var.profiles, [incus_profile.service.name])
   config = {
     "cloud-init.user-data" = templatefile("${path.module}/templates/cloud-init.yaml.tftpl", {
-      tunnel_token = var.tunnel_token
-      service_unit = local.service_unit
+      package_versions = var.package_versions
+      tunnel_token     = var.tunnel_token
+      service_unit     = local.service_unit
     })
     "cloud-init.vendor-data" = local.journal_upload
   }

@@ -15,6 +15,11 @@ output "ipv4_address" {
   value       = incus_instance.this.ipv4_address
 }
 
+output "ansible_vars" {
+  description = "Variables for Ansible's day-2 tasks on this instance: the apt versions first boot installed, its service name."
+  value       = { atlas_service = "cloudflared", package_versions = var.package_versions }
+}
+
 output "metrics_endpoint" {
   description = "URL of cloudflared's metrics server (/metrics, /ready)."
   value       = "http://${var.instance_name}.incus:${var.metrics_port}"

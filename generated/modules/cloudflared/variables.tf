@@ -96,6 +96,22 @@ variable "journal_upload_url" {
   }
 }
 
+variable "package_versions" {
+  description = "Exact apt versions installed on first boot (cloudflared), so a rebuilt instance gets what was tested, not whatever is newest; set one to move it (e.g. to what `apt-cache policy` offers)."
+  type        = object({ cloudflared = optional(string, "2025.9.1") })
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition = alltrue([
+      for version in values(var.package_versions) : can(
+        regex("^([0-9]+:)?[0-9][A-Za-z0-9.+~]*(-[A-Za-z0-9.+~]+)?$", version),
+      )
+    ])
+    error_message = "Each version must be an exact Debian package version such as 2.53.3+ds1-2 (no spaces, no \"latest\")."
+  }
+}
+
 variable "tunnel_token" {
   description = "Token of the tunnel, from the Cloudflare Zero Trust dashboard. Written to a root-only environment file, never to a command line."
   type        = string

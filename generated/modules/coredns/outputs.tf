@@ -15,6 +15,11 @@ output "ipv4_address" {
   value       = incus_instance.this.ipv4_address
 }
 
+output "ansible_vars" {
+  description = "Variables for Ansible's day-2 tasks on this instance: its service name."
+  value       = { atlas_service = "coredns" }
+}
+
 output "dns_address" {
   description = "host:port of the DNS service inside Incus (UDP and TCP)."
   value       = "${var.instance_name}.incus:53"

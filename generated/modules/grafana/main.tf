@@ -106,6 +106,7 @@ resource "incus_instance" "this" {
   profiles = concat(var.profiles, [incus_profile.service.name])
   config = {
     "cloud-init.user-data" = templatefile("${path.module}/templates/cloud-init.yaml.tftpl", {
+      package_versions = var.package_versions
       grafana_ini      = local.grafana_ini
       datasources_yaml = yamlencode(local.datasources)
       admin_password   = var.admin_password

@@ -175,6 +175,22 @@ variable "snapshot_pattern" {
   }
 }
 
+variable "package_versions" {
+  description = "Exact apt versions installed on first boot (grafana), so a rebuilt instance gets what was tested, not whatever is newest; set one to move it (e.g. to what `apt-cache policy` offers)."
+  type        = object({ grafana = optional(string, "12.2.1") })
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition = alltrue([
+      for version in values(var.package_versions) : can(
+        regex("^([0-9]+:)?[0-9][A-Za-z0-9.+~]*(-[A-Za-z0-9.+~]+)?$", version),
+      )
+    ])
+    error_message = "Each version must be an exact Debian package version such as 2.53.3+ds1-2 (no spaces, no \"latest\")."
+  }
+}
+
 variable "domain" {
   description = "Public host name Grafana is served under (server.domain and root_url), e.g. grafana.example.com."
   type        = string

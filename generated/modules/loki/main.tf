@@ -106,7 +106,8 @@ resource "incus_instance" "this" {
   profiles = concat(var.profiles, [incus_profile.service.name])
   config = {
     "cloud-init.user-data" = templatefile("${path.module}/templates/cloud-init.yaml.tftpl", {
-      loki_yml = yamlencode(local.loki_config)
+      package_versions = var.package_versions
+      loki_yml         = yamlencode(local.loki_config)
     })
     "cloud-init.vendor-data" = local.journal_upload
   }

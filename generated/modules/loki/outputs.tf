@@ -20,6 +20,15 @@ output "data_volume_name" {
   value       = one(incus_storage_volume.data[*].name)
 }
 
+output "ansible_vars" {
+  description = "Variables for Ansible's day-2 tasks on this instance: the apt versions first boot installed, where its data is mounted, its service name."
+  value = {
+    atlas_service    = "loki"
+    package_versions = var.package_versions
+    data_mount_path  = "/loki"
+  }
+}
+
 output "endpoint" {
   description = "HTTP endpoint of the Loki API (query and push)."
   value       = "http://${var.instance_name}.incus:${var.http_port}"

@@ -200,6 +200,22 @@ variable "network_forward" {
   default = null
 }
 
+variable "package_versions" {
+  description = "Exact apt versions installed on first boot (loki), so a rebuilt instance gets what was tested, not whatever is newest; set one to move it (e.g. to what `apt-cache policy` offers)."
+  type        = object({ loki = optional(string, "3.5.3") })
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition = alltrue([
+      for version in values(var.package_versions) : can(
+        regex("^([0-9]+:)?[0-9][A-Za-z0-9.+~]*(-[A-Za-z0-9.+~]+)?$", version),
+      )
+    ])
+    error_message = "Each version must be an exact Debian package version such as 2.53.3+ds1-2 (no spaces, no \"latest\")."
+  }
+}
+
 variable "retention_period" {
   description = "How long logs are kept, in whole hours (720h = 30 days; at least 24h)."
   type        = string

@@ -33,10 +33,11 @@ locals {
   certificate_script = var.tls != null ? templatefile(
     "${path.module}/templates/atlas-mosquitto-certificate.sh.tftpl",
     {
-      hostname       = "${var.instance_name}.incus"
-      ca_url         = var.tls.ca_url
-      provisioner    = var.tls.provisioner
-      ca_fingerprint = var.tls.ca_fingerprint
+      hostname         = "${var.instance_name}.incus"
+      package_versions = var.package_versions
+      ca_url           = var.tls.ca_url
+      provisioner      = var.tls.provisioner
+      ca_fingerprint   = var.tls.ca_fingerprint
     },
   ) : ""
 }

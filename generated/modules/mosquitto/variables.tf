@@ -201,8 +201,8 @@ variable "network_forward" {
 }
 
 variable "package_versions" {
-  description = "Exact apt versions installed on first boot (mosquitto), so a rebuilt instance gets what was tested, not whatever is newest; set one to move it (e.g. to what `apt-cache policy` offers)."
-  type        = object({ mosquitto = optional(string, "2.0.21-1") })
+  description = "Exact apt versions installed on first boot (mosquitto, step-cli), so a rebuilt instance gets what was tested, not whatever is newest; set one to move it (e.g. to what `apt-cache policy` offers)."
+  type        = object({ mosquitto = optional(string, "2.0.21-1"), step-cli = optional(string, "0.29.0") })
   default     = {}
   nullable    = false
 

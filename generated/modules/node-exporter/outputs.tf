@@ -15,6 +15,11 @@ output "ipv4_address" {
   value       = incus_instance.this.ipv4_address
 }
 
+output "ansible_vars" {
+  description = "Variables for Ansible's day-2 tasks on this instance: the apt versions first boot installed, its service name."
+  value       = { atlas_service = "node-exporter", package_versions = var.package_versions }
+}
+
 output "endpoint" {
   description = "HTTP endpoint of node-exporter."
   value       = "http://${var.instance_name}.incus:${var.listen_port}"

@@ -20,6 +20,15 @@ output "data_volume_name" {
   value       = one(incus_storage_volume.data[*].name)
 }
 
+output "ansible_vars" {
+  description = "Variables for Ansible's day-2 tasks on this instance: the apt versions first boot installed, where its data is mounted, its service name."
+  value = {
+    atlas_service    = "ovn-central"
+    package_versions = var.package_versions
+    data_mount_path  = "/var/lib/ovn"
+  }
+}
+
 output "northbound_connection" {
   description = "Northbound database as Incus connects to it (network.ovn.northbound_connection)."
   value       = local.northbound_connection

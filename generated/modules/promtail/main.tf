@@ -95,7 +95,8 @@ resource "incus_instance" "this" {
   profiles = concat(var.profiles, [incus_profile.service.name])
   config = {
     "cloud-init.user-data" = templatefile("${path.module}/templates/cloud-init.yaml.tftpl", {
-      promtail_yml = yamlencode(local.promtail_config)
+      package_versions = var.package_versions
+      promtail_yml     = yamlencode(local.promtail_config)
     })
     "cloud-init.vendor-data" = local.journal_upload
   }

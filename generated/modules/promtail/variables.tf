@@ -96,6 +96,22 @@ variable "journal_upload_url" {
   }
 }
 
+variable "package_versions" {
+  description = "Exact apt versions installed on first boot (promtail), so a rebuilt instance gets what was tested, not whatever is newest; set one to move it (e.g. to what `apt-cache policy` offers)."
+  type        = object({ promtail = optional(string, "3.5.3") })
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition = alltrue([
+      for version in values(var.package_versions) : can(
+        regex("^([0-9]+:)?[0-9][A-Za-z0-9.+~]*(-[A-Za-z0-9.+~]+)?$", version),
+      )
+    ])
+    error_message = "Each version must be an exact Debian package version such as 2.53.3+ds1-2 (no spaces, no \"latest\")."
+  }
+}
+
 variable "loki_push_url" {
   description = "Loki push URL to ship to, such as http://loki01.incus:3100/loki/api/v1/push."
   type        = string

@@ -84,6 +84,7 @@ resource "incus_instance" "this" {
   profiles = concat(var.profiles, [incus_profile.service.name])
   config = {
     "cloud-init.user-data" = templatefile("${path.module}/templates/cloud-init.yaml.tftpl", {
+      package_versions             = var.package_versions
       ca_password                  = var.ca_password
       service_provisioner          = var.service_provisioner != null
       service_provisioner_password = var.service_provisioner_password == null ? "" : var.service_provisioner_password

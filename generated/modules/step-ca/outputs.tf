@@ -20,6 +20,15 @@ output "data_volume_name" {
   value       = one(incus_storage_volume.data[*].name)
 }
 
+output "ansible_vars" {
+  description = "Variables for Ansible's day-2 tasks on this instance: the apt versions first boot installed, where its data is mounted, its service name."
+  value = {
+    atlas_service    = "step-ca"
+    package_versions = var.package_versions
+    data_mount_path  = "/home/step"
+  }
+}
+
 output "ca_url" {
   description = "Base URL of the CA (API, health and root download), for step ca bootstrap and --ca-url."
   value       = "https://${var.instance_name}.incus:${var.port}"

@@ -200,6 +200,22 @@ variable "network_forward" {
   default = null
 }
 
+variable "package_versions" {
+  description = "Exact apt versions installed on first boot (step-ca, step-cli), so a rebuilt instance gets what was tested, not whatever is newest; set one to move it (e.g. to what `apt-cache policy` offers)."
+  type        = object({ step-ca = optional(string, "0.29.0"), step-cli = optional(string, "0.29.0") })
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition = alltrue([
+      for version in values(var.package_versions) : can(
+        regex("^([0-9]+:)?[0-9][A-Za-z0-9.+~]*(-[A-Za-z0-9.+~]+)?$", version),
+      )
+    ])
+    error_message = "Each version must be an exact Debian package version such as 2.53.3+ds1-2 (no spaces, no \"latest\")."
+  }
+}
+
 variable "ca_name" {
   description = "Name of the CA, written into its root and intermediate certificates when the CA is first initialised (later changes do not rename an existing CA)."
   type        = string

@@ -113,6 +113,7 @@ describe('generated module', () => {
     ]);
     expect(summary.outputs).toEqual([
       'alerting_target',
+      'ansible_vars',
       'data_volume_name',
       'endpoint',
       'instance_name',
@@ -181,18 +182,33 @@ describe('resources and files', () => {
     expect(alertmanagerModule.variables.network_forward).toMatchObject({ default: null });
   });
 
-  it('creates the data folder for the daemon even without the data volume', () => {
+  it('pins the Debian 13 package and hands the data folder to the daemon before every start, volume or not', () => {
     const preview = previewModule(alertmanagerModule, {
       profiles: PROFILES,
       enable_data_persistence: false,
     });
     expect(preview.resources['incus_profile.service']?.device).toHaveLength(1);
     expect(preview.resources).not.toHaveProperty('incus_storage_volume.data[0]');
-    const userData = parse(preview.cloudInit!);
-    expect(userData.packages).toEqual(['prometheus-alertmanager']);
+    const userData = parse(preview.cloudInit!) as {
+      packages: string[];
+      write_files: Array<{ path: string; content: string; defer?: boolean }>;
+      runcmd: string[];
+    };
+    expect(userData.packages).toEqual(['prometheus-alertmanager=0.28.1+ds-1']);
+    // Written before the install (not deferred): Debian's postinst starts the unit at once.
+    const dropIn = userData.write_files.find(
+      (f) =>
+        f.path === '/etc/systemd/system/prometheus-alertmanager.service.d/atlas-data-owner.conf',
+    );
+    expect(dropIn?.defer).toBeUndefined();
+    expect(dropIn?.content).toContain('RequiresMountsFor=/var/lib/alertmanager\n');
+    expect(dropIn?.content).toContain(
+      'ExecStartPre=+/usr/bin/install -d -o prometheus -g prometheus /var/lib/alertmanager\n',
+    );
+    expect(dropIn?.content).toContain(
+      'ExecStartPre=+/usr/bin/chown -R prometheus:prometheus /var/lib/alertmanager\n',
+    );
     expect(userData.runcmd).toEqual([
-      'install -d -o prometheus -g prometheus -m 0750 /var/lib/alertmanager',
-      'chown -R prometheus:prometheus /var/lib/alertmanager',
       'systemctl enable prometheus-alertmanager',
       'systemctl restart prometheus-alertmanager',
     ]);
@@ -225,6 +241,7 @@ describe('resources and files', () => {
       ],
     });
     expect([...preview.files.keys()]).toEqual([
+      '/etc/systemd/system/prometheus-alertmanager.service.d/atlas-data-owner.conf',
       '/etc/prometheus/alertmanager.yml',
       '/etc/default/prometheus-alertmanager',
     ]);

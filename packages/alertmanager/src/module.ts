@@ -56,6 +56,8 @@ export const ALERTMANAGER_DEFAULTS = {
     mountPath: '/var/lib/alertmanager',
     snapshots: { schedule: '@daily', expiry: '7d' },
   },
+  // Debian 13 (trixie) main, as `apt-cache policy prometheus-alertmanager` shows it.
+  packageVersions: { 'prometheus-alertmanager': '0.28.1+ds-1' },
 } as const;
 
 /** The receiver the default route sends to: a null receiver until it is given configs. */
@@ -217,6 +219,8 @@ export const alertmanagerModule = incusServiceModule({
   description:
     'Alertmanager in an Incus system container: routes, receivers (webhook, email, Slack) and inhibition rules from typed variables, secrets read from files outside the configuration, and silences and notification state on a persistent volume.',
   defaults: ALERTMANAGER_DEFAULTS,
+  // Debian's package starts alertmanager at install, as this account, on the root-owned volume.
+  dataOwner: { unit: 'prometheus-alertmanager', user: 'prometheus', group: 'prometheus' },
   // Published when another environment sends it alerts (issue 9).
   proxyDevices: true,
   variables: {
@@ -547,9 +551,7 @@ export const alertmanagerModule = incusServiceModule({
             },
           ],
           runcmd: [
-            // The data volume may be disabled: create the folder either way.
-            `install -d -o prometheus -g prometheus -m 0750 ${DATA}`,
-            `chown -R prometheus:prometheus ${DATA}`,
+            // The unit's drop-in owns the data folder (created if the volume is disabled).
             'systemctl enable prometheus-alertmanager',
             'systemctl restart prometheus-alertmanager',
           ],

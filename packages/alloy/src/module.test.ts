@@ -35,6 +35,7 @@ describe('defaults', () => {
       cpu: 1,
       memory: '512MB',
       rootDiskSize: '2GB',
+      packageVersions: { alloy: '1.10.1' },
     });
   });
 });
@@ -47,7 +48,7 @@ describe('first boot', () => {
     expect(userData.runcmd).toEqual(
       expect.arrayContaining([
         expect.stringContaining('https://apt.grafana.com stable main'),
-        expect.stringMatching(/apt-get install .* alloy$/),
+        expect.stringMatching(/apt-get install .* alloy=1\.10\.1$/),
         'systemctl enable alloy',
         'systemctl restart alloy',
       ]),

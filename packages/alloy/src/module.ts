@@ -5,6 +5,7 @@ import {
   incusServiceModule,
   output,
   packageInfo,
+  pinnedPackage,
 } from '@atlas/core';
 import { binary, call, heredoc, interp, literal, num, ref, str, tpl } from '@atlas/hcl';
 import {
@@ -42,6 +43,8 @@ export const ALLOY_DEFAULTS = {
   cpu: 1,
   memory: '512MB',
   rootDiskSize: '2GB',
+  // Grafana's apt repository (apt.grafana.com stable), not Debian: a vendor version.
+  packageVersions: { alloy: '1.10.1' },
 } as const;
 
 export const CONFIG_FILE = '/etc/alloy/config.alloy';
@@ -190,7 +193,7 @@ export const alloyModule = incusServiceModule({
           ],
           runcmd: [
             // The package adds its user to systemd-journal and adm, so it can read what it ships.
-            ...aptRepositoryInstall(GRAFANA_APT_REPOSITORY, ['alloy']),
+            ...aptRepositoryInstall(GRAFANA_APT_REPOSITORY, [pinnedPackage('alloy')]),
             // Uploaded journals belong to systemd-journal-remote: Alloy reads them through its group.
             `install -d -o systemd-journal-remote -g systemd-journal-remote -m 0750 ${REMOTE_JOURNALS}`,
             'usermod -a -G systemd-journal-remote alloy',

@@ -153,7 +153,7 @@ describe('cloudflared module', () => {
       'echo "deb [signed-by=/etc/apt/keyrings/cloudflare-main.gpg] https://pkg.cloudflare.com/cloudflared any main" > /etc/apt/sources.list.d/cloudflare-main.list',
     );
     expect(runcmd.slice(-3)).toEqual([
-      'DEBIAN_FRONTEND=noninteractive apt-get install -y -o Dpkg::Options::=--force-confold cloudflared',
+      'DEBIAN_FRONTEND=noninteractive apt-get install -y -o Dpkg::Options::=--force-confold cloudflared=2025.9.1',
       'systemctl daemon-reload',
       'systemctl enable --now cloudflared',
     ]);

@@ -7,6 +7,7 @@ import {
   port,
   variable,
   type Validation,
+  pinnedPackage,
 } from '@atlas/core';
 import { call, heredoc, interp, literal, ref, str, tpl } from '@atlas/hcl';
 
@@ -19,6 +20,8 @@ export const CLOUDFLARED_DEFAULTS = {
   cpu: 1,
   memory: '256MB',
   rootDiskSize: '1GB',
+  // Cloudflare's apt repository (pkg.cloudflare.com), not Debian: a vendor version.
+  packageVersions: { cloudflared: '2025.9.1' },
 } as const;
 
 /** Cloudflare's apt repository; its key is already binary, which `gpg --dearmor` passes through unchanged. */
@@ -122,7 +125,7 @@ export const cloudflaredModule = incusServiceModule({
             },
           ],
           runcmd: [
-            ...aptRepositoryInstall(CLOUDFLARE_APT_REPOSITORY, ['cloudflared']),
+            ...aptRepositoryInstall(CLOUDFLARE_APT_REPOSITORY, [pinnedPackage('cloudflared')]),
             'systemctl daemon-reload',
             'systemctl enable --now cloudflared',
           ],

@@ -1,9 +1,16 @@
-import { ref, str } from '@atlas/hcl';
+import { printFile, ref, str } from '@atlas/hcl';
 import { describe, expect, it } from 'vitest';
-import { defineEnvironment, secret } from './environment.js';
+import {
+  defineEnvironment,
+  enableSwitch,
+  enableSwitchSchema,
+  secret,
+  switchedBy,
+} from './environment.js';
 import { ConfigError, formatPath } from './errors.js';
 import { T } from './hcl-type.js';
 import { defineModule, output, variable } from './module.js';
+import { renderEnvironment } from './render.js';
 
 const echo = defineModule({
   name: 'echo',
@@ -137,5 +144,33 @@ describe('dependency cycles', () => {
     ).toEqual([
       'e.a: modules a → b → a depend on each other through outputs that need their resources; build those outputs from variables',
     ]);
+  });
+});
+
+describe('enableSwitch', () => {
+  const lab = (options: Parameters<typeof echo.call>[2]) =>
+    defineEnvironment({
+      name: 'lab',
+      description: 'Lab.',
+      modules: [echo.call('echo01', { instance_name: 'echo01' }, options)],
+    });
+
+  it('counts the call, declares the switch (on, never null) and moves the uncounted state to index 0', () => {
+    const on = enableSwitch('enable_echo', 'Whether echo01 exists.');
+    const env = lab(switchedBy(on));
+    expect(env.variables.map((v) => v.name)).toEqual(['enable_echo']);
+    const files = renderEnvironment(env).hcl;
+    const main = printFile(files.get('main.tf')!);
+    expect(main).toContain('count  = var.enable_echo ? 1 : 0');
+    expect(main).toContain('moved {\n  from = module.echo01\n  to   = module.echo01[0]\n}');
+    expect(printFile(files.get('variables.tf')!)).toContain(
+      'variable "enable_echo" {\n  description = "Whether echo01 exists."\n  type        = bool\n  default     = true\n  nullable    = false\n}',
+    );
+  });
+
+  it('is what enabledBy options accept: a boolean or another variable is refused', () => {
+    expect(enableSwitchSchema.safeParse(enableSwitch('enable_echo', 'On.')).success).toBe(true);
+    expect(enableSwitchSchema.safeParse(true).success).toBe(false);
+    expect(enableSwitchSchema.safeParse(secret('enable_echo', 'A string.')).success).toBe(false);
   });
 });

@@ -1,10 +1,12 @@
-import { object, ref, str, tuple, type Expr } from '@atlas/hcl';
+import { call, cond, forMap, num, object, ref, str, tuple, type Expr } from '@atlas/hcl';
+import { z } from 'zod';
 import { T } from './hcl-type.js';
 import { ConfigError, type ConfigIssue, type IssuePath } from './errors.js';
 import {
   isModuleCall,
   localValue,
   type Local,
+  type CallOptions,
   type ImageRemote,
   type ModuleCall,
   type OutputSpec,
@@ -63,6 +65,38 @@ export function instanceVariable<V>(
   example?: unknown,
 ): EnvVariable<V> {
   return envVariable(`${instance.replace(/-/g, '_')}_${suffix}`, spec, example);
+}
+
+/**
+ * A root switch for an optional part of an environment, on by default (what the estate did
+ * before it could be switched off). Module calls given it get `count`, so it must be known at plan.
+ */
+export function enableSwitch(name: string, description: string): EnvVariable<boolean> {
+  return envVariable<boolean>(name, { type: T.bool, description, default: true, nullable: false });
+}
+
+const isSwitch = (v: unknown): v is EnvVariable<boolean> =>
+  typeof v === 'object' &&
+  v !== null &&
+  (v as EnvVariable).kind === 'env-variable' &&
+  JSON.stringify((v as EnvVariable).spec.type) === JSON.stringify(T.bool);
+
+/** A builder's `enabledBy` option: a switch from {@link enableSwitch}. */
+export const enableSwitchSchema = z.custom<EnvVariable<boolean>>(isSwitch, {
+  error: 'expected a root switch (the value enableSwitch(…) returns)',
+});
+
+/**
+ * Call options for a module call behind a switch: `count` from it, the switch declared by the
+ * environment, and a `moved` block so the state of the call it was before stays its instance 0.
+ */
+export function switchedBy(enabledBy: EnvVariable<boolean>): CallOptions {
+  return {
+    count: cond(enabledBy.ref, num(1), num(0)),
+    uncountedBefore: true,
+    comment: `Created only when var.${enabledBy.name} is true.`,
+    inputs: [enabledBy],
+  };
 }
 
 /** A sensitive string the operator provides at plan time; it never appears in generated files. */
@@ -271,10 +305,12 @@ export function defineEnvironment(spec: EnvironmentSpec): Environment {
     for (const v of remoteStateVariables(remote.environment)) variables.set(v.name, v);
   }
 
-  const outputs: Record<string, OutputSpec> = {
-    ...ansibleOutputs([...calls.values()], spec.provider?.remote),
-    ...spec.outputs,
-  };
+  // The environment's own outputs first; an Ansible hand-off output it declares itself wins.
+  const outputs: Record<string, OutputSpec> = { ...spec.outputs };
+  for (const [name, out] of Object.entries(
+    ansibleOutputs([...calls.values()], spec.provider?.remote),
+  ))
+    outputs[name] ??= out;
 
   const providers = new Set<ProviderName>();
   for (const call of calls.values()) call.definition.providers.forEach((p) => providers.add(p));
@@ -318,7 +354,8 @@ export const ansibleGroup = (moduleName: string) => moduleName.replace(/-/g, '_'
 
 /**
  * The hybrid pattern's hand-off (C6): for every module that outputs
- * `ansible_vars`, `<group>_instances` lists its instances and
+ * `ansible_vars` (every system-container service; see incusServiceModule),
+ * `<group>_instances` lists its instances and
  * `<group>_ansible_vars` maps each instance to its variables; `incus_remote`
  * tells the inventory which Incus remote Ansible connects through.
  */
@@ -341,17 +378,37 @@ function ansibleOutputs(
     },
   };
   for (const [group, members] of groups) {
+    const present = members.filter((m) => !m.options.count);
+    // A counted call (cloudflared without a token) may have no instance: list what exists.
+    const counted = members.filter((m) => m.options.count);
+    const hosts = tuple(present.map((m) => outputOf(m, 'instance_name')));
+    const vars = object(
+      present.map((m) => ({ key: instanceKey(m), value: outputOf(m, 'ansible_vars') })),
+      { multiline: true },
+    );
+    const joined = (fn: string, parts: Expr[]) =>
+      parts.length === 1 ? parts[0]! : call(fn, parts);
     out[`${group}_instances`] = {
-      description: `Instances Ansible configures as group ${group}.`,
-      value: tuple(members.map((m) => outputOf(m, 'instance_name'))),
+      description: `Instances Ansible reaches as group ${group}.`,
+      value: joined('concat', [
+        ...(present.length ? [hosts] : []),
+        ...counted.map((m) => ref(`module.${m.name}`, '*', 'instance_name')),
+      ]),
       type: T.list(T.string),
     };
     out[`${group}_ansible_vars`] = {
       description: `Ansible variables of each ${group} instance, by instance name.`,
-      value: object(
-        members.map((m) => ({ key: instanceKey(m), value: outputOf(m, 'ansible_vars') })),
-        { multiline: true },
-      ),
+      value: joined('merge', [
+        ...(present.length ? [vars] : []),
+        ...counted.map((m) =>
+          forMap(
+            'instance',
+            ref(`module.${m.name}`),
+            ref('instance.instance_name'),
+            ref('instance.ansible_vars'),
+          ),
+        ),
+      ]),
       type: T.map(T.any),
     };
   }

@@ -133,6 +133,8 @@ export interface CallOptions {
   /** Comment lines printed above the `module` block. */
   readonly comment?: string | readonly string[];
   readonly count?: Expr;
+  /** The call had no `count` before: a `moved` block takes its state to index 0. */
+  readonly uncountedBefore?: boolean;
   readonly dependsOn?: readonly ModuleCall[];
   /** Root-module variables this call needs (e.g. secrets), declared by the environment that holds it. */
   readonly inputs?: readonly EnvVariable[];

@@ -202,9 +202,7 @@ export function renderEnvironment(
           body: [
             ...env.remoteStates.map((r) => remoteStateBlock(r, options.state ?? DEFAULT_STATE)),
             ...env.modules.map((m) => moduleBlock(m, source(m.definition))),
-            ...env.modules.flatMap((m) =>
-              m.renamedFrom ? [movedBlock(m.renamedFrom, m.name)] : [],
-            ),
+            ...env.modules.flatMap(movedBlocks),
             // A hand-made environment object (a .json estate) may have no imports at all.
             ...(env.imports ?? []).map(importBlock),
           ],
@@ -241,13 +239,28 @@ function imageRemoteBlock(remote: ImageRemote): Block {
   );
 }
 
-function movedBlock(from: string, to: string): Block {
-  return block(
-    'moved',
-    [],
-    [attr('from', ref(`module.${from}`)), attr('to', ref(`module.${to}`))],
-    `${to} was ${from}: its state moves, and its instance and data volume keep their Incus names.`,
-  );
+function movedBlocks(m: ModuleCall): Block[] {
+  // A call that gained `count` keeps its state as instance 0 (OpenTofu would destroy and recreate it).
+  const to = m.options.uncountedBefore ? ref(`module.${m.name}`, 0) : ref(`module.${m.name}`);
+  if (m.renamedFrom)
+    return [
+      block(
+        'moved',
+        [],
+        [attr('from', ref(`module.${m.renamedFrom}`)), attr('to', to)],
+        `${m.name} was ${m.renamedFrom}: its state moves, and its instance and data volume keep their Incus names.`,
+      ),
+    ];
+  if (m.options.uncountedBefore)
+    return [
+      block(
+        'moved',
+        [],
+        [attr('from', ref(`module.${m.name}`)), attr('to', to)],
+        `${m.name} can be switched off now (count): its state so far is its instance 0.`,
+      ),
+    ];
+  return [];
 }
 
 /** A required string root variable: what the operator must fill in from terraform.tfvars.example. */

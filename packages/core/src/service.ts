@@ -381,6 +381,30 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
               }),
             }
           : {}),
+        // A system container with cloud-init has Python, so Ansible can reach it through Incus for
+        // day-2 work (upgrades); these are what such a play needs to know. A hybrid-pattern service
+        // (forgejo-runner) outputs its own role's variables instead.
+        ...(parts.cloudInit
+          ? {
+              ansible_vars: output({
+                description: `Variables for Ansible's day-2 tasks on this instance: ${[
+                  ...(d.packageVersions ? ['the apt versions first boot installed'] : []),
+                  ...(d.dataVolume ? ['where its data is mounted'] : []),
+                  'its service name',
+                ].join(', ')}.`,
+                value: object({
+                  atlas_service: str(spec.name),
+                  ...(d.packageVersions ? { package_versions: ref('var.package_versions') } : {}),
+                  ...(d.dataVolume ? { data_mount_path: str(d.dataVolume.mountPath) } : {}),
+                }),
+                type: T.object({
+                  atlas_service: T.string,
+                  ...(d.packageVersions ? { package_versions: T.map(T.string) } : {}),
+                  ...(d.dataVolume ? { data_mount_path: T.string } : {}),
+                }),
+              }),
+            }
+          : {}),
         ...parts.outputs,
       };
 

@@ -320,6 +320,7 @@ describe('the generated module', () => {
       'incus_profile.service',
     ]);
     expect(summary.outputs).toEqual([
+      'ansible_vars',
       'dns_address',
       'health_url',
       'instance_name',

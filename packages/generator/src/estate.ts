@@ -162,6 +162,10 @@ terraform.tfvars
 backend.hcl
 .backend.hcl.tmp
 `;
+/** Ansible's fact cache beside the environment's ansible.cfg (fact_caching_connection). */
+const ANSIBLE_CACHE = `# Ansible's fact cache (ansible/ansible.cfg: fact_caching_connection).
+ansible/.ansible_cache/
+`;
 
 /** Render the whole estate to file contents, in memory. Paths are relative to generated/. */
 export function renderEstate(estate: Estate, options: RenderOptions = {}): Map<string, string> {
@@ -188,8 +192,14 @@ export function renderEstate(estate: Estate, options: RenderOptions = {}): Map<s
       `${prefix}/terraform.tfvars.example`,
       withHeader('terraform.tfvars.example', printFile(tfvarsExample(env)), generatorPackage),
     );
-    for (const root of [prefix, `${prefix}/bootstrap`])
-      out.set(`${root}/.gitignore`, withHeader('.gitignore', OPERATOR_FILES, generatorPackage));
+    out.set(
+      `${prefix}/.gitignore`,
+      withHeader('.gitignore', OPERATOR_FILES + ANSIBLE_CACHE, generatorPackage),
+    );
+    out.set(
+      `${prefix}/bootstrap/.gitignore`,
+      withHeader('.gitignore', OPERATOR_FILES, generatorPackage),
+    );
     out.set(
       `${prefix}/README.md`,
       withHeader('README.md', environmentReadme(env, source), generatorPackage),

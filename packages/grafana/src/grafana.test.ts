@@ -24,6 +24,18 @@ describe('grafana', () => {
     expect(c.data).toMatchObject({ size: '10GB', snapshots: { schedule: '@daily', expiry: '7d' } });
   });
 
+  it("installs the pinned release from Grafana's apt repository, or the one the estate moves it to", () => {
+    const runcmd = (config: Parameters<typeof grafana>[0]) =>
+      (parse(previewModuleCall(grafana(config)).cloudInit!) as { runcmd: string[] }).runcmd;
+    const install = /apt-get install .* grafana=(\S+)$/;
+    expect(runcmd({ network, domain }).find((c) => install.test(c))).toMatch(/ grafana=12\.2\.1$/);
+    const moved = runcmd({ network, domain, packageVersions: { grafana: '12.3.0' } });
+    expect(moved.find((c) => install.test(c))).toMatch(/ grafana=12\.3\.0$/);
+    expect(() => grafana({ network, domain, packageVersions: { grafana: 'latest' } })).toThrow(
+      /packageVersions\.grafana: expected an exact Debian package version/,
+    );
+  });
+
   it('wires datasources from typed instances to their module outputs', () => {
     const g = grafana({
       network,

@@ -7,6 +7,7 @@ import {
   packageInfo,
   variable,
   type Validation,
+  pinnedPackage,
 } from '@atlas/core';
 import {
   binary,
@@ -40,6 +41,8 @@ export const GRAFANA_DEFAULTS = {
     mountPath: '/var/lib/grafana',
     snapshots: { schedule: '@daily', expiry: '7d' },
   },
+  // Grafana's apt repository (apt.grafana.com stable), not Debian: a vendor version.
+  packageVersions: { grafana: '12.2.1' },
 } as const;
 
 export const DATASOURCE_TYPES = ['prometheus', 'loki', 'alertmanager'] as const;
@@ -215,7 +218,7 @@ export const grafanaModule = incusServiceModule({
             { path: PASSWORD_FILE, content: ref('admin_password'), permissions: '0640' },
           ],
           runcmd: [
-            ...aptRepositoryInstall(GRAFANA_APT_REPOSITORY, ['grafana']),
+            ...aptRepositoryInstall(GRAFANA_APT_REPOSITORY, [pinnedPackage('grafana')]),
             `chgrp grafana ${PASSWORD_FILE} /etc/grafana/grafana.ini`,
             'chown -R grafana:grafana /var/lib/grafana',
             'systemctl enable grafana-server',

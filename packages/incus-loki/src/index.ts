@@ -1,7 +1,9 @@
 import {
+  enableSwitchSchema,
   linkedValue,
   logSinkSchema,
   parseConfig,
+  switchedBy,
   type EnvVariable,
   type Link,
   type ModuleCall,
@@ -56,6 +58,8 @@ export const incusLokiConfigSchema = z
         message: 'expected a site (the value defineSite(…) returns)',
       })
       .optional(),
+    /** Root switch (`enableSwitch(…)`) that turns the logging target off; without one it is always on. */
+    enabledBy: enableSwitchSchema.optional(),
     /** The `<name>` of `logging.<name>.*`; defaults to the Loki instance's name (seeds: `loki01`). */
     loggingName: loggingName.schema.optional(),
     types: eventTypes.schema.default(INCUS_LOKI_DEFAULTS.types),
@@ -125,7 +129,11 @@ export function incusLoki(config: IncusLokiConfig): IncusLokiInstance {
       username: c.auth?.username,
       password: c.auth?.password.ref,
     },
-    { links, ...(c.auth ? { inputs: [c.auth.password] } : {}) },
+    {
+      links,
+      ...(c.enabledBy ? switchedBy(c.enabledBy) : {}),
+      inputs: [...(c.enabledBy ? [c.enabledBy] : []), ...(c.auth ? [c.auth.password] : [])],
+    },
   );
   return Object.assign(call, { service: 'incus-loki' as const });
 }

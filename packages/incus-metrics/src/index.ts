@@ -1,4 +1,10 @@
-import { exprSchema, parseConfig, type ModuleCall } from '@atlas/core';
+import {
+  enableSwitchSchema,
+  exprSchema,
+  parseConfig,
+  switchedBy,
+  type ModuleCall,
+} from '@atlas/core';
 import { isExpr, tpl, type Expr } from '@atlas/hcl';
 import { z } from 'zod';
 import {
@@ -32,6 +38,8 @@ export const incusMetricsConfigSchema = z
       error:
         'expected host:port such as 10.20.0.1:8443, or an expression such as incusApiAddress(base.gateway("management"))',
     }),
+    /** Root switch (`enableSwitch(…)`) that turns the certificate and Prometheus's Incus job off. */
+    enabledBy: enableSwitchSchema.optional(),
     certificateName: z.string().min(1).default(INCUS_METRICS_DEFAULTS.certificateName),
     commonName: z.string().min(1).default(INCUS_METRICS_DEFAULTS.commonName),
     validityHours: validityHours.schema.default(INCUS_METRICS_DEFAULTS.validityHours),
@@ -63,12 +71,16 @@ export function incusApiAddress(host: Expr | string, port: number = INCUS_API_PO
 export function incusMetrics(config: IncusMetricsConfig): IncusMetricsInstance {
   const c = parseConfig(incusMetricsConfigSchema, config, [config.name ?? 'incus_metrics']);
   const differs = <T>(value: T, dflt: T): T | undefined => (value === dflt ? undefined : value);
-  const call = incusMetricsModule.call(c.name, {
-    certificate_name: differs(c.certificateName, INCUS_METRICS_DEFAULTS.certificateName),
-    common_name: differs(c.commonName, INCUS_METRICS_DEFAULTS.commonName),
-    validity_hours: differs(c.validityHours, INCUS_METRICS_DEFAULTS.validityHours),
-    metrics_address: c.address,
-  });
+  const call = incusMetricsModule.call(
+    c.name,
+    {
+      certificate_name: differs(c.certificateName, INCUS_METRICS_DEFAULTS.certificateName),
+      common_name: differs(c.commonName, INCUS_METRICS_DEFAULTS.commonName),
+      validity_hours: differs(c.validityHours, INCUS_METRICS_DEFAULTS.validityHours),
+      metrics_address: c.address,
+    },
+    c.enabledBy ? switchedBy(c.enabledBy) : {},
+  );
   return Object.assign(call, {
     service: 'incus-metrics' as const,
     incusMetrics: { prometheus: call.outputs.prometheus },

@@ -47,6 +47,18 @@ describe('loki', () => {
     );
   });
 
+  it("installs the pinned release from Grafana's apt repository, moved through package_versions", () => {
+    const installOf = (inputs: Record<string, unknown>) =>
+      (
+        parse(previewModule(lokiModule, { profiles: ['base'], ...inputs }).cloudInit!) as {
+          runcmd: string[];
+        }
+      ).runcmd.find((c) => /apt-get install /.test(c));
+    expect(lokiModule.variables.package_versions).toBeDefined();
+    expect(installOf({})).toMatch(/ loki=3\.5\.3$/);
+    expect(installOf({ package_versions: { loki: '3.6.0' } })).toMatch(/ loki=3\.6\.0$/);
+  });
+
   it('enforces retention through the compactor', () => {
     const preview = previewModuleCall(
       loki({ network, retention: { period: '2160h', deleteDelay: '24h' } }),

@@ -8,6 +8,7 @@ import {
   port,
   variable,
   type Validation,
+  pinnedPackage,
 } from '@atlas/core';
 import { binary, bool, call, num, object, ref, str, tpl, tuple, type Expr } from '@atlas/hcl';
 
@@ -25,6 +26,8 @@ export const LOKI_DEFAULTS = {
     mountPath: '/loki',
     snapshots: { schedule: '@weekly', expiry: '2w' },
   },
+  // Grafana's apt repository (apt.grafana.com stable), not Debian: a vendor version.
+  packageVersions: { loki: '3.5.3' },
 } as const;
 
 /** Loki's own floor for the delete delay, and the smallest retention that makes sense. */
@@ -148,7 +151,7 @@ export const lokiModule = incusServiceModule({
           packages: ['curl', 'gnupg', 'ca-certificates'],
           writeFiles: [{ path: '/etc/loki/config.yml', content: ref('loki_yml') }],
           runcmd: [
-            ...aptRepositoryInstall(GRAFANA_APT_REPOSITORY, ['loki']),
+            ...aptRepositoryInstall(GRAFANA_APT_REPOSITORY, [pinnedPackage('loki')]),
             // The data volume may be disabled: create the folder either way.
             `install -d -o loki -g nogroup ${DATA}`,
             `chown -R loki:nogroup ${DATA}`,

@@ -5,6 +5,7 @@ import {
   incusServiceModule,
   output,
   packageInfo,
+  pinnedPackage,
   shellQuoted,
   variable,
   type Validation,
@@ -17,6 +18,8 @@ import {
   forList,
   forMap,
   get,
+  interp,
+  literal,
   nil,
   not,
   num,
@@ -44,8 +47,9 @@ export const MOSQUITTO_DEFAULTS = {
     mountPath: '/mosquitto/data',
     snapshots: { schedule: '@daily', expiry: '7d' },
   },
-  // Debian 13 (trixie) main, as `apt-cache policy mosquitto` shows it.
-  packageVersions: { mosquitto: '2.0.21-1' },
+  // Debian 13 (trixie) main, as `apt-cache policy mosquitto` shows it; step-cli (for the TLS
+  // certificate) is from Smallstep's apt repository, a vendor version.
+  packageVersions: { mosquitto: '2.0.21-1', 'step-cli': '0.29.0' },
 } as const;
 
 /** Smallstep's Debian repository, for step-cli (the CA client). */
@@ -199,9 +203,15 @@ provisioner=${shellQuoted(ref('provisioner'))}
 fingerprint=${shellQuoted(ref('ca_fingerprint'))}
 
 if ! command -v step >/dev/null; then
-${aptRepositoryInstall(SMALLSTEP_APT_REPOSITORY, ['step-cli'])
-  .map((line) => `\t${line}\n`)
-  .join('')}fi
+${aptRepositoryInstall(SMALLSTEP_APT_REPOSITORY, [pinnedPackage('step-cli')]).flatMap((line) => [
+  literal('\t'),
+  ...(typeof line === 'string'
+    ? [literal(line)]
+    : line.kind === 'template'
+      ? line.parts
+      : [interp(line)]),
+  literal('\n'),
+])}fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -364,6 +374,7 @@ export const mosquittoModule = incusServiceModule({
           object(
             {
               hostname: tpl`${v.instance_name}.incus`,
+              package_versions: ref('var.package_versions'),
               ca_url: tls('ca_url'),
               provisioner: tls('provisioner'),
               ca_fingerprint: tls('ca_fingerprint'),

@@ -324,6 +324,10 @@ describe('mosquitto TLS', () => {
     expect(script).not.toContain('--acme');
     expect(script).toContain(`install -m 0644 ${MQTTS_LISTENER_FILE} ${LISTENERS_DIR}/mqtts.conf`);
     expect(script).toContain('https://packages.smallstep.com/stable/debian debs main');
+    // Smallstep's step-cli is pinned like the Debian packages (package_versions).
+    expect(script).toContain(
+      '\tDEBIAN_FRONTEND=noninteractive apt-get install -y -o Dpkg::Options::=--force-confold step-cli=0.29.0\n',
+    );
     expect(fileOf(preview, '/etc/systemd/system/atlas-mosquitto-certificate.timer')).toContain(
       'OnUnitActiveSec=15min',
     );

@@ -223,6 +223,7 @@ describe('generated module and real checkers', () => {
       'incus_storage_volume.data',
     ]);
     expect(summary.outputs).toEqual([
+      'ansible_vars',
       'chassis_setup',
       'data_volume_name',
       'instance_name',

@@ -239,6 +239,7 @@ describe('previewModule: resources and outputs', () => {
       profile_name: 'echo',
       ipv4_address: UNKNOWN,
       data_volume_name: 'echo01-data',
+      ansible_vars: { atlas_service: 'echo', data_mount_path: '/srv/echo' },
       forwards: ['web on 80'],
     });
   });

@@ -27,6 +27,7 @@ describe('defaults', () => {
       cpu: 1,
       memory: '256MB',
       rootDiskSize: '1GB',
+      packageVersions: { promtail: '3.5.3' },
     });
   });
 });
@@ -40,7 +41,7 @@ describe('first boot', () => {
     expect(runcmd).toEqual(
       expect.arrayContaining([
         expect.stringContaining('https://apt.grafana.com stable main'),
-        expect.stringMatching(/apt-get install .* promtail$/),
+        expect.stringMatching(/apt-get install .* promtail=3\.5\.3$/),
         'usermod -a -G systemd-journal,adm promtail',
         'install -d -o promtail -m 0750 /var/lib/promtail',
         'systemctl enable promtail',

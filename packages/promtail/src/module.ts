@@ -5,6 +5,7 @@ import {
   incusServiceModule,
   output,
   packageInfo,
+  pinnedPackage,
 } from '@atlas/core';
 import { binary, call, cond, forList, num, object, ref, str, tpl, tuple } from '@atlas/hcl';
 import {
@@ -24,6 +25,8 @@ export const PROMTAIL_DEFAULTS = {
   cpu: 1,
   memory: '256MB',
   rootDiskSize: '1GB',
+  // Grafana's apt repository (apt.grafana.com stable), not Debian: a vendor version.
+  packageVersions: { promtail: '3.5.3' },
 } as const;
 
 /** Where Promtail remembers how far it has read; the package does not create the folder. */
@@ -141,7 +144,7 @@ export const promtailModule = incusServiceModule({
           packages: ['curl', 'gnupg', 'ca-certificates'],
           writeFiles: [{ path: CONFIG_FILE, content: ref('promtail_yml') }],
           runcmd: [
-            ...aptRepositoryInstall(GRAFANA_APT_REPOSITORY, ['promtail']),
+            ...aptRepositoryInstall(GRAFANA_APT_REPOSITORY, [pinnedPackage('promtail')]),
             // The package's user can read neither the journal nor /var/log, and has no positions folder.
             'usermod -a -G systemd-journal,adm promtail',
             'install -d -o promtail -m 0750 /var/lib/promtail',

@@ -11,6 +11,7 @@ import {
   variable,
   type Rule,
   type Validation,
+  pinnedPackage,
 } from '@atlas/core';
 import {
   binary,
@@ -51,6 +52,8 @@ export const STEP_CA_DEFAULTS = {
     mountPath: STEP_HOME,
     snapshots: { schedule: '@weekly', expiry: '4w' },
   },
+  // Smallstep's apt repository, not Debian: vendor versions (the CLI is released with the CA).
+  packageVersions: { 'step-ca': '0.29.0', 'step-cli': '0.29.0' },
 } as const;
 
 /** The seeds' CA settings: certificates live 24 hours. */
@@ -404,7 +407,10 @@ export const stepCaModule = incusServiceModule({
           { path: '/etc/systemd/system/step-ca.service', content: SERVICE_UNIT },
         ],
         runcmd: [
-          ...aptRepositoryInstall(SMALLSTEP_APT_REPOSITORY, ['step-ca', 'step-cli']),
+          ...aptRepositoryInstall(SMALLSTEP_APT_REPOSITORY, [
+            pinnedPackage('step-ca'),
+            pinnedPackage('step-cli'),
+          ]),
           INIT_SCRIPT,
           'systemctl daemon-reload',
           'systemctl enable --now step-ca',

@@ -209,7 +209,7 @@ describe('step-ca first boot', () => {
       'echo "deb [signed-by=/etc/apt/keyrings/smallstep.gpg] https://packages.smallstep.com/stable/debian debs main"',
     );
     expect(userData).toContain(
-      'apt-get install -y -o Dpkg::Options::=--force-confold step-ca step-cli',
+      'apt-get install -y -o Dpkg::Options::=--force-confold step-ca=0.29.0 step-cli=0.29.0',
     );
     expect(userData).toMatch(
       /- \/usr\/local\/sbin\/atlas-step-ca-init\n.*daemon-reload\n.*enable --now step-ca\n/,

@@ -207,6 +207,16 @@ run "rejects_proxy_devices" {
   expect_failures = [var.proxy_devices]
 }
 
+run "rejects_package_versions" {
+  command = plan
+
+  variables {
+    package_versions = { prometheus-alertmanager = "latest" }
+  }
+
+  expect_failures = [var.package_versions]
+}
+
 run "rejects_route" {
   command = plan
 

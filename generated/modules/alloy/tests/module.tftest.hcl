@@ -104,6 +104,16 @@ run "rejects_proxy_devices" {
   expect_failures = [var.proxy_devices]
 }
 
+run "rejects_package_versions" {
+  command = plan
+
+  variables {
+    package_versions = { alloy = "latest" }
+  }
+
+  expect_failures = [var.package_versions]
+}
+
 run "rejects_loki_push_url" {
   command = plan
 

@@ -197,6 +197,16 @@ run "rejects_snapshot_pattern" {
   expect_failures = [var.snapshot_pattern]
 }
 
+run "rejects_package_versions" {
+  command = plan
+
+  variables {
+    package_versions = { grafana = "latest" }
+  }
+
+  expect_failures = [var.package_versions]
+}
+
 run "rejects_domain" {
   command = plan
 

@@ -92,6 +92,16 @@ run "rejects_journal_upload_url" {
   expect_failures = [var.journal_upload_url]
 }
 
+run "rejects_package_versions" {
+  command = plan
+
+  variables {
+    package_versions = { promtail = "latest" }
+  }
+
+  expect_failures = [var.package_versions]
+}
+
 run "rejects_loki_push_url" {
   command = plan
 

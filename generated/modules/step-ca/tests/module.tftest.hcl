@@ -208,6 +208,16 @@ run "rejects_proxy_devices" {
   expect_failures = [var.proxy_devices]
 }
 
+run "rejects_package_versions" {
+  command = plan
+
+  variables {
+    package_versions = { step-ca = "latest" }
+  }
+
+  expect_failures = [var.package_versions]
+}
+
 run "rejects_ca_name" {
   command = plan
 
