@@ -31,6 +31,13 @@ export const CLUSTER01_HOSTS = [
   { name: 'node3', lanAddress: '192.168.71.7' },
 ] as const;
 
+/**
+ * The seeds put cluster01's storage on Ceph: one pool every member shares, so an instance and
+ * its data volume may run on any member and move between them. It exists before the first
+ * apply (README: bring-up of a 3-node cluster).
+ */
+export const CLUSTER01_STORAGE = { pool: 'remote', driver: 'ceph' } as const;
+
 /** LAN addresses the OVN uplink routes to cluster01, for network forwards (OVN mode). */
 export const CLUSTER01_FORWARD_ADDRESSES = [
   '192.168.68.30',
@@ -50,7 +57,13 @@ export const CLUSTER01_VIPS = { mosquitto: '192.168.68.10', coredns: '192.168.68
 
 /** What cluster01 offers other environments; built before them so they can refer to it. */
 export function cluster01Shared(network: NetworkChoice, iapetus: IapetusShared) {
-  const site = siteFor('cluster01', network, CLUSTER01_HOSTS, CLUSTER01_FORWARD_ADDRESSES);
+  const site = siteFor(
+    'cluster01',
+    network,
+    CLUSTER01_HOSTS,
+    CLUSTER01_FORWARD_ADDRESSES,
+    CLUSTER01_STORAGE,
+  );
   const base = baseInfrastructure({
     ...networkSettings(network),
     site,
