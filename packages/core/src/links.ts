@@ -272,7 +272,7 @@ function resolve(consumer: LinkConsumer, target: Reachable, arg: string): Resolv
     }
     if (!host) {
       return fail(
-        `${site.environment} is a cluster and ${at.instance} may run on any member, so no host address reaches its published port`,
+        `${site.environment} is a cluster and ${at.instance} may run on any member, so no host address reaches its published port (${whyHost})`,
         `pin it with targetNode to one of ${site.hosts.map((h) => h.name).join(', ')}`,
       );
     }
