@@ -8,6 +8,7 @@ import {
   pem,
   selfSignedCertificate,
   type EngineWorkspace,
+  type SimulatedCluster,
 } from '@atlas/sim-provider';
 import {
   checkCloudInit,
@@ -22,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { CLUSTER01_NODES, CLUSTER01_STORAGE } from './cluster01.js';
 import { atlasEstate, type NetworkChoice } from './index.js';
 
 // The real engine (OpenTofu when on PATH, else Terraform) over what Atlas generates, with the
@@ -64,8 +66,8 @@ async function scratchDir(prefix: string): Promise<string> {
   return dir;
 }
 
-async function workspace(): Promise<EngineWorkspace> {
-  const ws = await createEngineWorkspace(await scratchDir('atlas-engine-'), engine!);
+async function workspace(cluster?: SimulatedCluster): Promise<EngineWorkspace> {
+  const ws = await createEngineWorkspace(await scratchDir('atlas-engine-'), engine!, cluster);
   workspaces.push(ws);
   return ws;
 }
@@ -287,8 +289,15 @@ describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over gener
       else
         await writeFiles(tree, renderEstate(atlasEstate({ iapetus: network, cluster01: network })));
       await overrideBackends(tree);
-      // Each environment has its own Incus: its own simulated daemon.
-      const ws = { iapetus: await workspace(), cluster01: await workspace() };
+      // Each environment has its own Incus: its own simulated daemon, cluster01's a 3-member
+      // cluster whose Ceph pool exists before the first apply.
+      const ws = {
+        iapetus: await workspace(),
+        cluster01: await workspace({
+          members: CLUSTER01_NODES,
+          sharedPools: [CLUSTER01_STORAGE.pool],
+        }),
+      };
       const failures: string[] = [];
       const bringUp = async (
         environment: (typeof ENVIRONMENTS)[number],

@@ -449,25 +449,25 @@ describe('a link with no reachable form is refused, naming both ends and the fix
 });
 
 describe('on a cluster, a bridge is one segment per member', () => {
+  /** The first link of a Prometheus (pinned to `at`) to a node-exporter on `exporterAt`, or to an Alertmanager Incus places. */
   const scraping = (
     edge: ReturnType<typeof pair>['edge'],
     at: string | undefined,
     exporterAt?: string,
   ) => {
-    const [exporter] = nodeExporters({
-      nodes: [exporterAt ?? 'm1'],
-      network: edge.attach('management'),
-    });
-    // nodeExporters pins each to its member; an unpinned one is built as a plain service.
-    const target = exporterAt
-      ? exporter!
-      : alertmanager({ name: 'alertmanager01', network: edge.attach('management') });
-    return prometheus({
+    const management = edge.attach('management');
+    const consumer = {
       name: 'prometheus01',
-      network: edge.attach('management'),
+      network: management,
       ...(at ? { targetNode: at } : {}),
-      ...(exporterAt ? { scrapeJobs: [scrapeJob('node', target)] } : { alertmanagers: [target] }),
-    }).options.links?.[0];
+    };
+    if (exporterAt === undefined) {
+      const placed = alertmanager({ name: 'alertmanager01', network: management });
+      return prometheus({ ...consumer, alertmanagers: [placed] }).options.links?.[0];
+    }
+    const [exporter] = nodeExporters({ nodes: [exporterAt], network: management });
+    return prometheus({ ...consumer, scrapeJobs: [scrapeJob('node', exporter!)] }).options
+      .links?.[0];
   };
 
   it('uses Incus DNS only between instances pinned to one member', () => {

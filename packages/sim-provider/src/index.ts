@@ -1,4 +1,5 @@
 export { SIMULATED_PROVIDERS, simulatedProvider, type SimulatedProvider } from './schema.js';
+export type { SimulatedCluster } from './provider.js';
 export { serveAsPlugin, serveForReattach, type RunningProvider } from './server.js';
 export {
   createEngineWorkspace,
