@@ -120,11 +120,14 @@ export function cluster01Shared(network: NetworkChoice, iapetus: IapetusShared) 
     name: 'incus_metrics',
     address: incusApiAddress(ownHost(site, management, base.gateway('management'), 'node1')),
   });
+  const production = base.attach('production');
   const coredns01 = coredns({
     name: 'coredns01',
-    network: base.attach('production'),
-    // Bridge mode publishes DNS on its member's LAN address (Incus's DNS holds port 53 on the bridges).
-    targetNode: 'node1',
+    network: production,
+    // Bridge mode publishes DNS on its member's LAN address (Incus's DNS holds port 53 on the
+    // bridges). Not node1: in physical mode its macvlan cannot reach node1's own address, where
+    // Alloy takes its journal.
+    targetNode: 'node2',
     journalTo,
     zone: 'accuser.dev',
     incusDns: base.gateway('production'),
@@ -166,6 +169,8 @@ export function cluster01(shared: Cluster01Shared, iapetus: IapetusShared): Envi
   const mosquitto01 = mosquitto({
     name: 'mosquitto01',
     network: production,
+    // A macvlan instance reaches Alloy's published port only from another member than node1.
+    ...(production.mode === 'physical' ? { targetNode: 'node2' } : {}),
     journalTo,
     tls: { ca: fromEnvironment('iapetus', iapetus.stepCa01) },
   });

@@ -106,9 +106,11 @@ function evaluateEnvironment(
     env.modules.find((m) => m.definition.name === 'base')!.args.get('networks')!,
     scope,
   ) as Record<string, { type?: string }>;
+  // One LAN address per instance, the same in both passes (a consumer may read it in the first).
+  const lanAddresses = new Map<number, string>();
   const addressOf = (role: string | undefined, index: number) =>
     onLan(networks[role ?? '']?.type)
-      ? `192.168.99.${lan.next++}`
+      ? (lanAddresses.get(index) ?? lanAddresses.set(index, `192.168.99.${lan.next++}`).get(index)!)
       : `10.${role === 'production' ? 10 : role === 'gitops' ? 30 : 20}.0.${100 + index}`;
   // Two passes: a module may use an output of one declared after it (Grafana → Prometheus).
   for (let pass = 0; pass < 2; pass++) {
@@ -242,6 +244,13 @@ function reachable(
       const onHost = single || s.inputs.target_node === hostMatch.name;
       return onHost && Object.values(devices).some((d) => d.listen === `tcp:0.0.0.0:${port}`);
     });
+    // A macvlan instance cannot reach its own host's address.
+    const ownHost =
+      hostMatch.env === consumer.env &&
+      (single ||
+        memberOf(consumer.self) === undefined ||
+        memberOf(consumer.self) === hostMatch.name);
+    if (published && onLan(mode(consumer.env, consumer.role)) && ownHost) return undefined;
     if (published) return `published on ${hostMatch.name}`;
     // The Incus API of the consumer's own host.
     return port === 8443 && hostMatch.env === consumer.env ? 'its own host' : undefined;
@@ -585,6 +594,33 @@ describe('physical mode is a macvlan: the LAN reaches its instances, their own h
         alertmanagers: [pinned],
       }).options.links?.[0],
     ).toMatchObject({ kind: 'lan' });
+  });
+
+  it("refuses a macvlan consumer a port on its own host's address, and takes one from another member", () => {
+    const { hub, edge } = pair('physical');
+    const hubLogs = alertmanager({ name: 'alertmanager01', network: hub.attach('management') });
+    expect(() =>
+      prometheus({
+        name: 'prometheus01',
+        network: hub.attach('production'),
+        alertmanagers: [hubLogs],
+      }),
+    ).toThrow(
+      /prometheus01 \(hub\) cannot reach alertmanager01 .*, and prometheus01 is on the production macvlan, which cannot reach its own host's address \(hub, 192\.168\.71\.10\); attach prometheus01 to a bridge network, or leave out this link/,
+    );
+    const onM1 = alertmanager({
+      name: 'alertmanager01',
+      network: edge.attach('management'),
+      targetNode: 'm1',
+    });
+    const consumer = { name: 'prometheus01', network: edge.attach('production') };
+    for (const at of [undefined, 'm1'])
+      expect(() =>
+        prometheus({ ...consumer, ...(at ? { targetNode: at } : {}), alertmanagers: [onM1] }),
+      ).toThrow(/pin prometheus01 with targetNode to a member other than m1/);
+    expect(
+      prometheus({ ...consumer, targetNode: 'm2', alertmanagers: [onM1] }).options.links?.[0],
+    ).toMatchObject({ kind: 'published', address: '192.168.71.21:9093' });
   });
 
   it('refuses a macvlan producer Incus places on a cluster for a bridge consumer', () => {

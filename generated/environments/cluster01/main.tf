@@ -91,7 +91,7 @@ module "prometheus01" {
   }
   external_labels = { environment = "cluster01" }
   # alertmanager01: same network (management on node1), Incus DNS answers alertmanager01.incus
-  # coredns01: by address, the host routes to its production bridge (whose DNS management does not share)
+  # coredns01: production is a bridge per member and prometheus01 runs on node1; published on port 9153 of cluster01's host node2 (192.168.71.6)
   # node-exporter01: same network (management on node1), Incus DNS answers node-exporter01.incus
   # node-exporter02: management is a bridge per member and prometheus01 runs on node1; published on port 9100 of cluster01's host node2 (192.168.71.6)
   # node-exporter03: management is a bridge per member and prometheus01 runs on node1; published on port 9100 of cluster01's host node3 (192.168.71.7)
@@ -102,7 +102,7 @@ module "prometheus01" {
     },
     {
       name    = "coredns"
-      targets = ["${module.coredns01.ipv4_address}:9153"]
+      targets = ["192.168.71.6:9153"]
     },
     {
       name    = "node"
@@ -169,15 +169,16 @@ module "coredns01" {
   cpu_limit     = 1
   memory_limit  = "128MB"
   storage_pool  = "remote"
-  target_node   = "node1"
-  # alloy01: by address, the host routes to its management bridge (whose DNS production does not share)
-  journal_upload_url = "http://${module.alloy01.ipv4_address}:19532"
+  target_node   = "node2"
+  # alloy01: management is a bridge per member and coredns01 runs on node2; published on port 19532 of cluster01's host node1 (192.168.71.5)
+  journal_upload_url = "http://192.168.71.5:19532"
   proxy_devices = {
-    dns-udp = { listen = "udp:192.168.71.5:53", connect = "udp:127.0.0.1:53" }
-    dns-tcp = { listen = "tcp:192.168.71.5:53", connect = "tcp:127.0.0.1:53" }
+    dns-udp       = { listen = "udp:192.168.71.6:53", connect = "udp:127.0.0.1:53" }
+    dns-tcp       = { listen = "tcp:192.168.71.6:53", connect = "tcp:127.0.0.1:53" }
+    link-9153-tcp = { listen = "tcp:0.0.0.0:9153", connect = "tcp:127.0.0.1:9153" }
   }
   zone = "accuser.dev"
-  # alertmanager01: management is a NAT bridge; published on port 9093 of cluster01's host node1 (192.168.71.5)
+  # alertmanager01: its management bridge is NAT-ed; published on port 9093 of cluster01's host node1 (192.168.71.5)
   records = [
     { name = "alertmanager", type = "A", value = "192.168.71.5" },
   ]

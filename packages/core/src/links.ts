@@ -346,6 +346,16 @@ function resolve(consumer: LinkConsumer, target: Reachable, arg: string): Resolv
           `${why} and the environment declares no host address`,
           'declare the site of the environment (defineSite) so the port can be published',
         );
+      // A macvlan instance cannot reach its own host either: only another member's address.
+      const host = hostOf(site, at.targetNode);
+      if (consumer.network?.mode === 'physical' && host)
+        if (!otherMembers(site, consumer.targetNode, host.name))
+          return fail(
+            `${why}, and ${consumer.name} is on the ${consumer.network.role} macvlan, which cannot reach its own host's address (${host.name}, ${host.lanAddress})${site.hosts.length > 1 && consumer.targetNode === undefined ? ' and Incus may place it there' : ''}`,
+            site.hosts.length > 1
+              ? `pin ${consumer.name} with targetNode to a member other than ${host.name}`
+              : `attach ${consumer.name} to a bridge network, or leave out this link`,
+          );
       return published(site, why);
     };
 
@@ -384,13 +394,8 @@ function resolve(consumer: LinkConsumer, target: Reachable, arg: string): Resolv
       return publishedHere(
         `${at.network.role} is a bridge per member and ${consumer.name} ${consumerWhere}`,
       );
-    // A LAN or OVN consumer has no route into the host's NAT bridge.
-    if (!producerSite)
-      return fail(
-        `its ${at.network.role} bridge is NAT-ed and the environment declares no host address`,
-        'declare the site of the environment (defineSite) so the port can be published',
-      );
-    return published(producerSite, `${at.network.role} is a NAT bridge`);
+    // A LAN consumer has no route into the host's NAT bridge.
+    return publishedHere(`its ${at.network.role} bridge is NAT-ed`);
   }
 
   if (at.network.mode === 'physical') {

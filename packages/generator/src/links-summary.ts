@@ -8,14 +8,14 @@ interface PlacedLink extends Link {
 
 /** How a link is reached, naming the cluster member where that matters (bridges are per member). */
 function how(l: Link): string {
-  const on = l.producer.member ? ` of ${l.producer.member}` : '';
+  const member = l.producer.member;
   switch (l.kind) {
     case 'incus-dns':
-      return `Incus DNS on the same network${l.producer.mode === 'ovn' ? '' : on}`;
+      return `Incus DNS on the same network${member && l.producer.mode !== 'ovn' ? ` (both on ${member})` : ''}`;
     case 'routed':
-      return `instance address, routed by the host${on}`;
+      return `instance address, routed by the host${member ? ` (${member})` : ''}`;
     case 'published':
-      return `port published on the producer host${on} (proxy device)`;
+      return `port published on the producer's host${member ? ` ${member}` : ''} (proxy device)`;
     case 'lan':
       return 'instance LAN address';
     case 'forward':
