@@ -244,8 +244,7 @@ export const baseModule = defineModule({
             object({ role: get(ref('pair'), 0), member: get(ref('pair'), 1) }),
             { cond: binary('!=', get(v.networks, get(ref('pair'), 0), 'type'), str('ovn')) },
           ),
-          comment:
-            'Incus creates a cluster network once it is pending on every member (not OVN).',
+          comment: 'Incus creates a cluster network once it is pending on every member (not OVN).',
         },
         network_config: {
           value: forMap(
