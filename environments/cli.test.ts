@@ -143,6 +143,7 @@ const hubSite = defineSite({ environment: 'hub', hosts: [{ name: 'hub', lanAddre
 const edgeSite = defineSite({
   environment: 'edge',
   hosts: [{ name: 'm1', lanAddress: '192.168.71.21' }, { name: 'm2', lanAddress: '192.168.71.22' }],
+  storage: { pool: 'remote', driver: 'ceph' },
 });
 const hub = baseInfrastructure({ networks, site: hubSite });
 const edge = baseInfrastructure({ networks, site: edgeSite });

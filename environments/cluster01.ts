@@ -33,6 +33,13 @@ export const CLUSTER01_HOSTS = [
   { name: 'node3', lanAddress: '192.168.71.7' },
 ] as const;
 
+/**
+ * The seeds put cluster01's storage on Ceph: one pool every member shares, so an instance and
+ * its data volume may run on any member and move between them. It exists before the first
+ * apply (README: bring-up of a 3-node cluster).
+ */
+export const CLUSTER01_STORAGE = { pool: 'remote', driver: 'ceph' } as const;
+
 /** LAN addresses the OVN uplink routes to cluster01, for network forwards (OVN mode). */
 export const CLUSTER01_FORWARD_ADDRESSES = [
   '192.168.68.30',
@@ -52,7 +59,13 @@ export const CLUSTER01_VIPS = { mosquitto: '192.168.68.10', coredns: '192.168.68
 
 /** What cluster01 offers other environments; built before them so they can refer to it. */
 export function cluster01Shared(network: NetworkChoice, iapetus: IapetusShared) {
-  const site = siteFor('cluster01', network, CLUSTER01_HOSTS, CLUSTER01_FORWARD_ADDRESSES);
+  const site = siteFor(
+    'cluster01',
+    network,
+    CLUSTER01_HOSTS,
+    CLUSTER01_FORWARD_ADDRESSES,
+    CLUSTER01_STORAGE,
+  );
   const base = baseInfrastructure({
     ...networkSettings(network),
     site,
@@ -113,11 +126,14 @@ export function cluster01Shared(network: NetworkChoice, iapetus: IapetusShared) 
     ),
     address: incusApiAddress(ownHost(site, management, base.gateway('management'), 'node1')),
   });
+  const production = base.attach('production');
   const coredns01 = coredns({
     name: 'coredns01',
-    network: base.attach('production'),
-    // Bridge mode publishes DNS on its member's LAN address (Incus's DNS holds port 53 on the bridges).
-    targetNode: 'node1',
+    network: production,
+    // Bridge mode publishes DNS on its member's LAN address (Incus's DNS holds port 53 on the
+    // bridges). Not node1: in physical mode its macvlan cannot reach node1's own address, where
+    // Alloy takes its journal.
+    targetNode: 'node2',
     journalTo,
     zone: 'accuser.dev',
     incusDns: base.gateway('production'),
@@ -163,6 +179,8 @@ export function cluster01(shared: Cluster01Shared, iapetus: IapetusShared): Envi
   const mosquitto01 = mosquitto({
     name: 'mosquitto01',
     network: production,
+    // A macvlan instance reaches Alloy's published port only from another member than node1.
+    ...(production.mode === 'physical' ? { targetNode: 'node2' } : {}),
     journalTo,
     tls: { ca: fromEnvironment('iapetus', iapetus.stepCa01) },
   });

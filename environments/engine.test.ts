@@ -15,6 +15,7 @@ import {
   pem,
   selfSignedCertificate,
   type EngineWorkspace,
+  type SimulatedCluster,
 } from '@atlas/sim-provider';
 import {
   checkCloudInit,
@@ -30,6 +31,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { CLUSTER01_NODES, CLUSTER01_STORAGE } from './cluster01.js';
 import { atlasEstate, type NetworkChoice } from './index.js';
 
 // The real engine (OpenTofu when on PATH, else Terraform) over what Atlas generates, with the
@@ -72,8 +74,8 @@ async function scratchDir(prefix: string): Promise<string> {
   return dir;
 }
 
-async function workspace(): Promise<EngineWorkspace> {
-  const ws = await createEngineWorkspace(await scratchDir('atlas-engine-'), engine!);
+async function workspace(cluster?: SimulatedCluster): Promise<EngineWorkspace> {
+  const ws = await createEngineWorkspace(await scratchDir('atlas-engine-'), engine!, cluster);
   workspaces.push(ws);
   return ws;
 }
@@ -490,8 +492,15 @@ describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over gener
       else
         await writeFiles(tree, renderEstate(atlasEstate({ iapetus: network, cluster01: network })));
       await overrideBackends(tree);
-      // Each environment has its own Incus: its own simulated daemon.
-      const ws = { iapetus: await workspace(), cluster01: await workspace() };
+      // Each environment has its own Incus: its own simulated daemon, cluster01's a 3-member
+      // cluster whose Ceph pool exists before the first apply.
+      const ws = {
+        iapetus: await workspace(),
+        cluster01: await workspace({
+          members: CLUSTER01_NODES,
+          sharedPools: [CLUSTER01_STORAGE.pool],
+        }),
+      };
       // Each starts as IncusOS leaves it: the estate creates its own objects beside those and
       // needs none of them imported (any name it shared with them would fail as "already exists").
       for (const daemon of Object.values(ws)) daemon.seed(INCUS_OS_DEFAULTS);

@@ -7,6 +7,8 @@ import {
   type Environment,
   type ModuleCall,
 } from '@atlas/core';
+import { incusLoki } from '@atlas/incus-loki';
+import { loki } from '@atlas/loki';
 import { nodeExporters } from '@atlas/node-exporter';
 import { federationJob, prometheus, scrapeJob } from '@atlas/prometheus';
 import { evaluate, previewModule, UNKNOWN, type Scope, type Value } from '@atlas/preview';
@@ -35,6 +37,9 @@ const MODES: Record<string, NetworkChoice> = {
   physical: { mode: 'physical', parent: 'eno1' },
   ovn: { mode: 'ovn', parent: 'uplink' },
 };
+
+/** Network types whose instances have an address on the LAN (macvlan: physical mode). */
+const onLan = (type: string | undefined) => type === 'macvlan' || type === 'physical';
 
 /** One service (or the Incus daemon) of an environment, after evaluation. */
 interface Evaluated {
@@ -101,9 +106,11 @@ function evaluateEnvironment(
     env.modules.find((m) => m.definition.name === 'base')!.args.get('networks')!,
     scope,
   ) as Record<string, { type?: string }>;
+  // One LAN address per instance, the same in both passes (a consumer may read it in the first).
+  const lanAddresses = new Map<number, string>();
   const addressOf = (role: string | undefined, index: number) =>
-    networks[role ?? '']?.type === 'physical'
-      ? `192.168.99.${lan.next++}`
+    onLan(networks[role ?? '']?.type)
+      ? (lanAddresses.get(index) ?? lanAddresses.set(index, `192.168.99.${lan.next++}`).get(index)!)
       : `10.${role === 'production' ? 10 : role === 'gitops' ? 30 : 20}.0.${100 + index}`;
   // Two passes: a module may use an output of one declared after it (Grafana → Prometheus).
   for (let pass = 0; pass < 2; pass++) {
@@ -204,11 +211,25 @@ function reachable(
 ): string | undefined {
   const mode = (env: string, role?: string) => (role ? estate.modes[env]?.[role] : undefined);
   const own = estate.services.filter((s) => s.env === consumer.env);
+  const single = (env: string) => (estate.sites[env]?.hosts.length ?? 1) <= 1;
+  const memberOf = (s: Evaluated | undefined) =>
+    typeof s?.inputs.target_node === 'string' ? s.inputs.target_node : undefined;
+  // A cluster's bridges are one per member: known to share one only when pinned to one member.
+  const sameHost = (producer: Evaluated) =>
+    single(producer.env) ||
+    (memberOf(consumer.self) !== undefined && memberOf(consumer.self) === memberOf(producer));
+  const otherHost = (producer: Evaluated) =>
+    !single(producer.env) &&
+    memberOf(consumer.self) !== undefined &&
+    memberOf(producer) !== undefined &&
+    memberOf(consumer.self) !== memberOf(producer);
   if (host === 'localhost' || host === '127.0.0.1') return consumer.self ? 'itself' : undefined;
   if (host.endsWith('.incus')) {
     const producer = own.find((s) => `${s.instance}.incus` === host);
-    if (!producer || consumer.lan) return undefined;
-    return producer.role === consumer.role ? 'Incus DNS, same network' : undefined;
+    if (!producer || consumer.lan || producer.role !== consumer.role) return undefined;
+    if (mode(producer.env, producer.role) === 'ovn') return 'Incus DNS, same OVN network';
+    if (onLan(mode(producer.env, producer.role))) return undefined; // no Incus DNS on the LAN
+    return sameHost(producer) ? 'Incus DNS, same network and member' : undefined;
   }
   const lanHost = Object.entries(estate.sites).flatMap(([env, site]) =>
     (site?.hosts ?? []).map((h) => ({ env, ...h })),
@@ -223,6 +244,13 @@ function reachable(
       const onHost = single || s.inputs.target_node === hostMatch.name;
       return onHost && Object.values(devices).some((d) => d.listen === `tcp:0.0.0.0:${port}`);
     });
+    // A macvlan instance cannot reach its own host's address.
+    const ownHost =
+      hostMatch.env === consumer.env &&
+      (single ||
+        memberOf(consumer.self) === undefined ||
+        memberOf(consumer.self) === hostMatch.name);
+    if (published && onLan(mode(consumer.env, consumer.role)) && ownHost) return undefined;
     if (published) return `published on ${hostMatch.name}`;
     // The Incus API of the consumer's own host, or of another environment's (Atlantis's remotes),
     // which listens on its LAN address.
@@ -235,11 +263,21 @@ function reachable(
     return f?.listen_address === host && f.ports.some((p) => p.port === port);
   });
   if (forward) return `forward of ${forward.env}/${forward.instance}`;
-  if (host.startsWith('192.168.99.')) return 'LAN address';
+  if (host.startsWith('192.168.99.')) {
+    // A macvlan instance: the LAN and its macvlan neighbours reach it, its own host does not.
+    const producer = estate.services.find((s) => s.address === host);
+    if (!producer) return undefined;
+    if (consumer.lan || onLan(mode(consumer.env, consumer.role))) return 'LAN address';
+    if (producer.env !== consumer.env || otherHost(producer))
+      return 'LAN address, from another host';
+    return undefined;
+  }
   const producer = own.find((s) => s.address === host);
+  // The Incus daemon (no role) routes to its own bridges as an instance on one of them does.
+  const consumerMode = consumer.role ? mode(consumer.env, consumer.role) : 'bridge';
   if (producer) {
-    if (consumer.lan || mode(consumer.env, consumer.role) === 'ovn') return undefined;
-    return mode(producer.env, producer.role) === 'bridge' ? 'routed by the host' : undefined;
+    if (consumer.lan || consumerMode !== 'bridge' || !sameHost(producer)) return undefined;
+    return mode(producer.env, producer.role) === 'bridge' ? 'routed by its host' : undefined;
   }
   // A bridge gateway is the host itself (Incus API, Incus DNS).
   const gateway = /^10\.(\d+)\.0\.1$/.exec(host);
@@ -324,10 +362,15 @@ function pair(
   options: { pin?: boolean; routed?: string[]; site?: boolean } = {},
 ) {
   const parent = mode === 'ovn' ? 'uplink' : 'eno1';
-  const siteOf = (environment: string, hosts: Array<{ name: string; lanAddress: string }>) =>
+  const siteOf = (
+    environment: string,
+    hosts: Array<{ name: string; lanAddress: string }>,
+    storage?: { pool: string; driver: 'ceph' },
+  ) =>
     defineSite({
       environment,
       hosts,
+      ...(storage ? { storage } : {}),
       ...(mode === 'ovn'
         ? { ovn: { network: parent, vips: options.routed ?? ['192.168.68.40'] } }
         : {}),
@@ -339,10 +382,15 @@ function pair(
     networks,
     site: siteOf('hub', [{ name: 'hub', lanAddress: '192.168.71.10' }]),
   });
-  const edgeSite = siteOf('edge-01', [
-    { name: 'm1', lanAddress: '192.168.71.21' },
-    { name: 'm2', lanAddress: '192.168.71.22' },
-  ]);
+  // A cluster whose data lives on Ceph, so only links decide where its instances must run.
+  const edgeSite = siteOf(
+    'edge-01',
+    [
+      { name: 'm1', lanAddress: '192.168.71.21' },
+      { name: 'm2', lanAddress: '192.168.71.22' },
+    ],
+    { pool: 'remote', driver: 'ceph' },
+  );
   const edge = baseInfrastructure({
     ...settings,
     networks,
@@ -407,6 +455,188 @@ describe('a link with no reachable form is refused, naming both ends and the fix
       }),
     ).toThrow(
       /prometheus01 \(hub\) cannot reach alertmanager02 \(edge-01, management network, ovn\): another environment, and edge-01 has no free routed uplink address .*; declare the OVN uplink and its routed addresses \(site\.ovn\.vips\) of edge-01/,
+    );
+  });
+});
+
+describe('on a cluster, a bridge is one segment per member', () => {
+  /** The first link of a Prometheus (pinned to `at`) to a node-exporter on `exporterAt`, or to an Alertmanager Incus places. */
+  const scraping = (
+    edge: ReturnType<typeof pair>['edge'],
+    at: string | undefined,
+    exporterAt?: string,
+  ) => {
+    const management = edge.attach('management');
+    const consumer = {
+      name: 'prometheus01',
+      network: management,
+      ...(at ? { targetNode: at } : {}),
+    };
+    if (exporterAt === undefined) {
+      const placed = alertmanager({ name: 'alertmanager01', network: management });
+      return prometheus({ ...consumer, alertmanagers: [placed] }).options.links?.[0];
+    }
+    const [exporter] = nodeExporters({ nodes: [exporterAt], network: management });
+    return prometheus({ ...consumer, scrapeJobs: [scrapeJob('node', exporter!)] }).options
+      .links?.[0];
+  };
+
+  it('uses Incus DNS only between instances pinned to one member', () => {
+    const { edge } = pair('bridge');
+    expect(scraping(edge, 'm1', 'm1')).toMatchObject({
+      kind: 'incus-dns',
+      address: 'node-exporter01.incus:9100',
+    });
+  });
+
+  it("publishes the producer's port on its member for a consumer on another member, or one Incus places", () => {
+    const { edge } = pair('bridge');
+    for (const at of ['m1', undefined])
+      expect(scraping(edge, at, 'm2')).toMatchObject({
+        kind: 'published',
+        address: '192.168.71.22:9100',
+        publication: { kind: 'proxy', listen: '192.168.71.22', port: 9100 },
+      });
+  });
+
+  it('refuses a producer Incus places, naming the members to pin it to', () => {
+    const { edge } = pair('bridge');
+    expect(() => scraping(edge, 'm1')).toThrow(
+      /edge-01\.prometheus01\.alertmanagers: prometheus01 \(edge-01\) cannot reach alertmanager01 \(edge-01, management network, bridge\): edge-01 is a cluster and alertmanager01 may run on any member, .*\(management is a bridge per member and prometheus01 runs on m1\); pin it with targetNode to one of m1, m2/,
+    );
+  });
+
+  it('an OVN network spans the members: Incus DNS wherever either runs', () => {
+    const { edge } = pair('ovn');
+    expect(scraping(edge, 'm1', 'm2')).toMatchObject({ kind: 'incus-dns' });
+  });
+});
+
+describe('a data volume on a member-local pool is placed with its instance', () => {
+  const localEdge = baseInfrastructure({
+    networks: { management: { ipv4: '10.20.0.1/24' } },
+    site: defineSite({
+      environment: 'edge-01',
+      hosts: [
+        { name: 'm1', lanAddress: '192.168.71.21' },
+        { name: 'm2', lanAddress: '192.168.71.22' },
+      ],
+    }),
+  });
+
+  it('refuses an unpinned instance with a volume on "local" of a cluster (exit 2 through the CLI)', () => {
+    expect(() =>
+      alertmanager({ name: 'alertmanager01', network: localEdge.attach('management') }),
+    ).toThrow(
+      /^edge-01\.alertmanager01\.targetNode: alertmanager01 keeps its data volume on "local", a pool of each member's own disks, and edge-01 is a cluster: pin it with targetNode to one of m1, m2/,
+    );
+  });
+
+  it('takes a pinned one, or one without a volume, or one on a shared pool', () => {
+    const management = localEdge.attach('management');
+    expect(
+      alertmanager({ name: 'alertmanager01', network: management, targetNode: 'm2' }).args.get(
+        'target_node',
+      ),
+    ).toMatchObject({ kind: 'string', value: 'm2' });
+    expect(() =>
+      alertmanager({ name: 'alertmanager01', network: management, data: { enabled: false } }),
+    ).not.toThrow();
+    const { edge } = pair('bridge');
+    const shared = alertmanager({ name: 'alertmanager01', network: edge.attach('management') });
+    expect(shared.args.get('storage_pool')).toMatchObject({ kind: 'string', value: 'remote' });
+  });
+});
+
+describe('physical mode is a macvlan: the LAN reaches its instances, their own host does not', () => {
+  it('a bridge instance of the same host reaches a macvlan instance through its published port', () => {
+    const { hub } = pair('physical');
+    const lanService = alertmanager({ name: 'alertmanager01', network: hub.attach('production') });
+    const link = prometheus({
+      name: 'prometheus01',
+      network: hub.attach('management'),
+      alertmanagers: [lanService],
+    }).options.links?.[0];
+    expect(link).toMatchObject({ kind: 'published', address: '192.168.71.10:9093' });
+    expect(link?.reason).toMatch(
+      /production is a macvlan, which the host routing management cannot reach/,
+    );
+  });
+
+  it('so does the Incus daemon itself (its Loki logging)', () => {
+    const { hub } = pair('physical');
+    const logs = loki({ name: 'loki01', network: hub.attach('production') });
+    const daemon = incusLoki({ name: 'incus_loki', loki: logs });
+    expect(daemon.options.links?.[0]).toMatchObject({
+      kind: 'published',
+      address: '192.168.71.10:3100',
+    });
+  });
+
+  it('another macvlan instance, or one on another member, uses its LAN address', () => {
+    const { hub, edge } = pair('physical');
+    const lanService = alertmanager({ name: 'alertmanager01', network: hub.attach('production') });
+    expect(
+      prometheus({
+        name: 'prometheus01',
+        network: hub.attach('production'),
+        alertmanagers: [lanService],
+      }).options.links?.[0],
+    ).toMatchObject({ kind: 'lan', address: '<alertmanager01 address>:9093' });
+    const pinned = alertmanager({
+      name: 'alertmanager01',
+      network: edge.attach('production'),
+      targetNode: 'm2',
+    });
+    expect(
+      prometheus({
+        name: 'prometheus01',
+        network: edge.attach('management'),
+        targetNode: 'm1',
+        alertmanagers: [pinned],
+      }).options.links?.[0],
+    ).toMatchObject({ kind: 'lan' });
+  });
+
+  it("refuses a macvlan consumer a port on its own host's address, and takes one from another member", () => {
+    const { hub, edge } = pair('physical');
+    const hubLogs = alertmanager({ name: 'alertmanager01', network: hub.attach('management') });
+    expect(() =>
+      prometheus({
+        name: 'prometheus01',
+        network: hub.attach('production'),
+        alertmanagers: [hubLogs],
+      }),
+    ).toThrow(
+      /prometheus01 \(hub\) cannot reach alertmanager01 .*, and prometheus01 is on the production macvlan, which cannot reach its own host's address \(hub, 192\.168\.71\.10\); attach prometheus01 to a bridge network, or leave out this link/,
+    );
+    const onM1 = alertmanager({
+      name: 'alertmanager01',
+      network: edge.attach('management'),
+      targetNode: 'm1',
+    });
+    const consumer = { name: 'prometheus01', network: edge.attach('production') };
+    for (const at of [undefined, 'm1'])
+      expect(() =>
+        prometheus({ ...consumer, ...(at ? { targetNode: at } : {}), alertmanagers: [onM1] }),
+      ).toThrow(/pin prometheus01 with targetNode to a member other than m1/);
+    expect(
+      prometheus({ ...consumer, targetNode: 'm2', alertmanagers: [onM1] }).options.links?.[0],
+    ).toMatchObject({ kind: 'published', address: '192.168.71.21:9093' });
+  });
+
+  it('refuses a macvlan producer Incus places on a cluster for a bridge consumer', () => {
+    const { edge } = pair('physical');
+    const placed = alertmanager({ name: 'alertmanager01', network: edge.attach('production') });
+    expect(() =>
+      prometheus({
+        name: 'prometheus01',
+        network: edge.attach('management'),
+        targetNode: 'm1',
+        alertmanagers: [placed],
+      }),
+    ).toThrow(
+      /cannot reach alertmanager01 .*\(production is a macvlan, which the host routing management cannot reach on its own member\); pin it with targetNode/,
     );
   });
 });
@@ -558,6 +788,139 @@ describe.skipIf(!canUseNamespaces)(
         value: [number, string];
       }>;
       expect(federated[0]?.value[1]).toBe('1');
+    }, 120_000);
+  },
+);
+
+/**
+ * The real programs on a model of cluster01's LAN: one network namespace per member at its
+ * LAN address, joined by a bridge in a namespace of its own (the LAN switch). Debian's
+ * Prometheus runs on node1 with the configuration the estate renders for prometheus01 (file
+ * paths, the scrape interval and the mTLS Incus job changed); on node2 and node3 a
+ * Prometheus answers /metrics on port 9100, where each exporter's proxy device publishes it.
+ * The exporters of the other members must be up: on their own member's bridge, which node1
+ * has no route to, they are reachable only so.
+ */
+describe.skipIf(!canUseNamespaces)(
+  "cluster01's Prometheus scrapes the node-exporters of every member",
+  () => {
+    const tag = `${process.pid}`;
+    const members = CLUSTER01_HOSTS.map((h, i) => ({ ...h, ns: `atlas-m${i + 1}-${tag}` }));
+    const lan = `atlas-lan-${tag}`;
+    const dir = mkdtempSync(join(tmpdir(), 'atlas-members-'));
+    const children: ChildProcess[] = [];
+    const ip = (...args: string[]) => {
+      const r = spawnSync('ip', args, { encoding: 'utf8', timeout: 10_000 });
+      if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);
+    };
+    const prometheusIn = (ns: string, home: string, listen: string) => {
+      const child = spawn(
+        'ip',
+        [
+          'netns',
+          'exec',
+          ns,
+          'prometheus',
+          `--config.file=${join(home, 'prometheus.yml')}`,
+          `--storage.tsdb.path=${join(home, 'data')}`,
+          `--web.listen-address=${listen}`,
+        ],
+        { stdio: 'ignore' },
+      );
+      children.push(child);
+    };
+    afterAll(() => {
+      for (const child of children) child.kill('SIGTERM');
+      for (const ns of [lan, ...members.map((m) => m.ns)])
+        spawnSync('ip', ['netns', 'del', ns], { timeout: 10_000 });
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('reaches node2 and node3 at the ports published on their members', async () => {
+      const estate = evaluateEstate(MODES.bridge!);
+      ip('netns', 'add', lan);
+      ip('-n', lan, 'link', 'add', 'br0', 'type', 'bridge');
+      ip('-n', lan, 'link', 'set', 'br0', 'up');
+      members.forEach((m, i) => {
+        ip('netns', 'add', m.ns);
+        const [inside, outside] = [`m${i}${tag}`, `l${i}${tag}`];
+        ip(
+          'link',
+          'add',
+          inside,
+          'netns',
+          m.ns,
+          'type',
+          'veth',
+          'peer',
+          'name',
+          outside,
+          'netns',
+          lan,
+        );
+        ip('-n', lan, 'link', 'set', outside, 'master', 'br0');
+        ip('-n', lan, 'link', 'set', outside, 'up');
+        ip('-n', m.ns, 'addr', 'add', `${m.lanAddress}/24`, 'dev', inside);
+        ip('-n', m.ns, 'link', 'set', inside, 'up');
+        ip('-n', m.ns, 'link', 'set', 'lo', 'up');
+      });
+
+      const service = estate.services.find(
+        (s) => s.env === 'cluster01' && s.instance === 'prometheus01',
+      )!;
+      expect(service.inputs.target_node).toBe('node1');
+      const config = parse(service.written.get('/etc/prometheus/prometheus.yml')!) as {
+        global: Record<string, unknown>;
+        rule_files?: string[];
+        scrape_configs: Array<{ job_name: string; static_configs?: Array<{ targets: string[] }> }>;
+      };
+      config.global.scrape_interval = '1s';
+      delete config.rule_files;
+      config.scrape_configs = config.scrape_configs.filter((j) => j.job_name === 'node');
+      const targets = config.scrape_configs[0]!.static_configs![0]!.targets;
+      // node1's own exporter shares its bridge (Incus DNS); the others are on other members.
+      expect(targets[0]).toBe('node-exporter01.incus:9100');
+      const remote = targets.filter((t) => !t.endsWith('.incus:9100'));
+      expect(remote).toEqual(members.slice(1).map((m) => `${m.lanAddress}:9100`));
+      config.scrape_configs[0]!.static_configs![0]!.targets = remote;
+      const scraper = join(dir, 'node1');
+      mkdirSync(scraper, { recursive: true });
+      writeFileSync(join(scraper, 'prometheus.yml'), stringify(config));
+      prometheusIn(members[0]!.ns, scraper, '127.0.0.1:9090');
+      // Each exporter's proxy device listens on all of its member's addresses.
+      for (const m of members.slice(1)) {
+        const home = join(dir, m.name);
+        mkdirSync(home, { recursive: true });
+        writeFileSync(join(home, 'prometheus.yml'), stringify({ scrape_configs: [] }));
+        prometheusIn(m.ns, home, '0.0.0.0:9100');
+      }
+
+      const deadline = Date.now() + 60_000;
+      let up: Array<{ metric: Record<string, string>; value: [number, string] }> = [];
+      while (Date.now() < deadline) {
+        const r = spawnSync(
+          'ip',
+          [
+            'netns',
+            'exec',
+            members[0]!.ns,
+            'promtool',
+            'query',
+            'instant',
+            '-o',
+            'json',
+            'http://127.0.0.1:9090',
+            'up{job="node"} == 1',
+          ],
+          { encoding: 'utf8', timeout: 10_000 },
+        );
+        if (r.status === 0 && r.stdout.trim().startsWith('[')) {
+          up = JSON.parse(r.stdout) as typeof up;
+          if (up.length === remote.length) break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      expect(up.map((s) => s.metric.instance).sort()).toEqual(remote);
     }, 120_000);
   },
 );

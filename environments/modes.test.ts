@@ -30,8 +30,8 @@ describe.each(Object.entries(MODES))('the estate in %s mode', (mode, network) =>
     if (mode === 'bridge') {
       expect(cluster01).toMatch(proxyDevices);
       expect(cluster01).toMatch(/mqtt-tcp\s+= \{ listen = "tcp:0\.0\.0\.0:1883"/);
-      // DNS on node1's LAN address only: Incus's own DNS holds port 53 on the host's bridges.
-      expect(cluster01).toMatch(/dns-udp\s+= \{ listen = "udp:192\.168\.71\.5:53"/);
+      // DNS on its member node2's LAN address only: Incus's own DNS holds port 53 on the bridges.
+      expect(cluster01).toMatch(/dns-udp\s+= \{ listen = "udp:192\.168\.71\.6:53"/);
     } else {
       // A physical network gives containers LAN addresses; OVN uses load balancers instead.
       expect(cluster01).not.toMatch(/(mqtt-tcp|dns-udp)\s+= \{ listen/);

@@ -1,5 +1,12 @@
 import type { Expr } from '@atlas/hcl';
-import { defineSite, hostOf, type HostDeclaration, type NetworkMode, type Site } from '@atlas/core';
+import {
+  defineSite,
+  hostOf,
+  type HostDeclaration,
+  type NetworkMode,
+  type Site,
+  type StorageDeclaration,
+} from '@atlas/core';
 
 /** How an environment attaches its networks: the one field that switches bridge, physical and OVN (C5). */
 export interface NetworkChoice {
@@ -34,11 +41,13 @@ export function siteFor(
   choice: NetworkChoice,
   hosts: readonly HostDeclaration[],
   forwardAddresses: readonly string[],
+  storage?: StorageDeclaration,
 ): Site {
   const uplink = networkSettings(choice).parent;
   return defineSite({
     environment,
     hosts: [...hosts],
+    ...(storage ? { storage } : {}),
     ...(choice.mode === 'ovn' && uplink
       ? { ovn: { network: uplink, vips: [...forwardAddresses] } }
       : {}),

@@ -7,9 +7,9 @@ set -euo pipefail
 
 # pool volume instance
 volumes=(
-  'local' 'alertmanager01-data' 'alertmanager01'
-  'local' 'prometheus01-data' 'prometheus01'
-  'local' 'mosquitto01-data' 'mosquitto01'
+  'remote' 'alertmanager01-data' 'alertmanager01'
+  'remote' 'prometheus01-data' 'prometheus01'
+  'remote' 'mosquitto01-data' 'mosquitto01'
 )
 
 remote="${INCUS_REMOTE:+${INCUS_REMOTE}:}"

@@ -7,6 +7,7 @@ module "base" {
     production = { ipv4_address = "10.10.0.1/24" }
     management = { ipv4_address = "10.20.0.1/24" }
   }
+  cluster_members = { node1 = {}, node2 = {}, node3 = {} }
 }
 
 # Created only when var.enable_incus_metrics is true.
@@ -24,8 +25,9 @@ module "alertmanager01" {
   profiles      = [module.base.container_base_profile, module.base.network_profiles.management]
   cpu_limit     = 1
   memory_limit  = "256MB"
+  storage_pool  = "remote"
   target_node   = "node1"
-  # alloy01: same network (management), Incus DNS answers alloy01.incus
+  # alloy01: same network (management on node1), Incus DNS answers alloy01.incus
   journal_upload_url = module.alloy01.journal_upload_url
   proxy_devices = {
     link-9093-tcp = { listen = "tcp:0.0.0.0:9093", connect = "tcp:127.0.0.1:9093" }
@@ -82,18 +84,19 @@ module "prometheus01" {
   profiles      = [module.base.container_base_profile, module.base.network_profiles.management]
   cpu_limit     = 2
   memory_limit  = "2GB"
+  storage_pool  = "remote"
   target_node   = "node1"
-  # alloy01: same network (management), Incus DNS answers alloy01.incus
+  # alloy01: same network (management on node1), Incus DNS answers alloy01.incus
   journal_upload_url = module.alloy01.journal_upload_url
   proxy_devices = {
     link-9090-tcp = { listen = "tcp:0.0.0.0:9090", connect = "tcp:127.0.0.1:9090" }
   }
   external_labels = { environment = "cluster01" }
-  # alertmanager01: same network (management), Incus DNS answers alertmanager01.incus
-  # coredns01: by address, the host routes to its production bridge (whose DNS management does not share)
-  # node-exporter01: same network (management), Incus DNS answers node-exporter01.incus
-  # node-exporter02: same network (management), Incus DNS answers node-exporter02.incus
-  # node-exporter03: same network (management), Incus DNS answers node-exporter03.incus
+  # alertmanager01: same network (management on node1), Incus DNS answers alertmanager01.incus
+  # coredns01: production is a bridge per member and prometheus01 runs on node1; published on port 9153 of cluster01's host node2 (192.168.71.6)
+  # node-exporter01: same network (management on node1), Incus DNS answers node-exporter01.incus
+  # node-exporter02: management is a bridge per member and prometheus01 runs on node1; published on port 9100 of cluster01's host node2 (192.168.71.6)
+  # node-exporter03: management is a bridge per member and prometheus01 runs on node1; published on port 9100 of cluster01's host node3 (192.168.71.7)
   scrape_jobs = [
     {
       name    = "alertmanager"
@@ -101,18 +104,14 @@ module "prometheus01" {
     },
     {
       name    = "coredns"
-      targets = ["${module.coredns01.ipv4_address}:9153"]
+      targets = ["192.168.71.6:9153"]
     },
     {
-      name = "node"
-      targets = [
-        module.node-exporter01.metrics_target,
-        module.node-exporter02.metrics_target,
-        module.node-exporter03.metrics_target,
-      ]
+      name    = "node"
+      targets = [module.node-exporter01.metrics_target, "192.168.71.6:9100", "192.168.71.7:9100"]
     },
   ]
-  # alertmanager01: same network (management), Incus DNS answers alertmanager01.incus
+  # alertmanager01: same network (management on node1), Incus DNS answers alertmanager01.incus
   alertmanagers = [module.alertmanager01.alerting_target]
   incus_metrics = one(module.incus_metrics[*].prometheus)
 }
@@ -124,8 +123,9 @@ module "node-exporter01" {
   profiles      = [module.base.container_base_profile, module.base.network_profiles.management]
   cpu_limit     = 1
   memory_limit  = "128MB"
+  storage_pool  = "remote"
   target_node   = "node1"
-  # alloy01: same network (management), Incus DNS answers alloy01.incus
+  # alloy01: same network (management on node1), Incus DNS answers alloy01.incus
   journal_upload_url = module.alloy01.journal_upload_url
 }
 
@@ -137,9 +137,13 @@ module "node-exporter02" {
   profiles      = [module.base.container_base_profile, module.base.network_profiles.management]
   cpu_limit     = 1
   memory_limit  = "128MB"
+  storage_pool  = "remote"
   target_node   = "node2"
-  # alloy01: same network (management), Incus DNS answers alloy01.incus
-  journal_upload_url = module.alloy01.journal_upload_url
+  # alloy01: management is a bridge per member and node-exporter02 runs on node2; published on port 19532 of cluster01's host node1 (192.168.71.5)
+  journal_upload_url = "http://192.168.71.5:19532"
+  proxy_devices = {
+    link-9100-tcp = { listen = "tcp:0.0.0.0:9100", connect = "tcp:127.0.0.1:9100" }
+  }
 }
 
 module "node-exporter03" {
@@ -150,9 +154,13 @@ module "node-exporter03" {
   profiles      = [module.base.container_base_profile, module.base.network_profiles.management]
   cpu_limit     = 1
   memory_limit  = "128MB"
+  storage_pool  = "remote"
   target_node   = "node3"
-  # alloy01: same network (management), Incus DNS answers alloy01.incus
-  journal_upload_url = module.alloy01.journal_upload_url
+  # alloy01: management is a bridge per member and node-exporter03 runs on node3; published on port 19532 of cluster01's host node1 (192.168.71.5)
+  journal_upload_url = "http://192.168.71.5:19532"
+  proxy_devices = {
+    link-9100-tcp = { listen = "tcp:0.0.0.0:9100", connect = "tcp:127.0.0.1:9100" }
+  }
 }
 
 module "coredns01" {
@@ -162,15 +170,17 @@ module "coredns01" {
   profiles      = [module.base.container_base_profile, module.base.network_profiles.production]
   cpu_limit     = 1
   memory_limit  = "128MB"
-  target_node   = "node1"
-  # alloy01: by address, the host routes to its management bridge (whose DNS production does not share)
-  journal_upload_url = "http://${module.alloy01.ipv4_address}:19532"
+  storage_pool  = "remote"
+  target_node   = "node2"
+  # alloy01: management is a bridge per member and coredns01 runs on node2; published on port 19532 of cluster01's host node1 (192.168.71.5)
+  journal_upload_url = "http://192.168.71.5:19532"
   proxy_devices = {
-    dns-udp = { listen = "udp:192.168.71.5:53", connect = "udp:127.0.0.1:53" }
-    dns-tcp = { listen = "tcp:192.168.71.5:53", connect = "tcp:127.0.0.1:53" }
+    dns-udp       = { listen = "udp:192.168.71.6:53", connect = "udp:127.0.0.1:53" }
+    dns-tcp       = { listen = "tcp:192.168.71.6:53", connect = "tcp:127.0.0.1:53" }
+    link-9153-tcp = { listen = "tcp:0.0.0.0:9153", connect = "tcp:127.0.0.1:9153" }
   }
   zone = "accuser.dev"
-  # alertmanager01: management is a NAT bridge; published on port 9093 of cluster01's host node1 (192.168.71.5)
+  # alertmanager01: its management bridge is NAT-ed; published on port 9093 of cluster01's host node1 (192.168.71.5)
   records = [
     { name = "alertmanager", type = "A", value = "192.168.71.5" },
   ]
@@ -184,8 +194,9 @@ module "mosquitto01" {
   profiles      = [module.base.container_base_profile, module.base.network_profiles.production]
   cpu_limit     = 1
   memory_limit  = "256MB"
-  # alloy01: by address, the host routes to its management bridge (whose DNS production does not share)
-  journal_upload_url = "http://${module.alloy01.ipv4_address}:19532"
+  storage_pool  = "remote"
+  # alloy01: management is a bridge per member and mosquitto01 may run on any member; published on port 19532 of cluster01's host node1 (192.168.71.5)
+  journal_upload_url = "http://192.168.71.5:19532"
   proxy_devices = {
     mqtt-tcp  = { listen = "tcp:0.0.0.0:1883", connect = "tcp:127.0.0.1:1883" }
     mqtts-tcp = { listen = "tcp:0.0.0.0:8883", connect = "tcp:127.0.0.1:8883" }
@@ -207,7 +218,11 @@ module "alloy01" {
   profiles      = [module.base.container_base_profile, module.base.network_profiles.management]
   cpu_limit     = 1
   memory_limit  = "512MB"
+  storage_pool  = "remote"
   target_node   = "node1"
+  proxy_devices = {
+    link-19532-tcp = { listen = "tcp:0.0.0.0:19532", connect = "tcp:127.0.0.1:19532" }
+  }
   # loki01 of iapetus: another environment; published on port 3100 of iapetus's host iapetus (192.168.71.10)
   loki_push_url = "http://192.168.71.10:3100/loki/api/v1/push"
   labels        = { environment = "cluster01" }
@@ -229,8 +244,9 @@ module "forgejo-runner01" {
   profiles      = [module.base.container_base_profile, module.base.network_profiles.management]
   cpu_limit     = 2
   memory_limit  = "2GB"
-  # alloy01: same network (management), Incus DNS answers alloy01.incus
-  journal_upload_url = module.alloy01.journal_upload_url
+  storage_pool  = "remote"
+  # alloy01: management is a bridge per member and forgejo-runner01 may run on any member; published on port 19532 of cluster01's host node1 (192.168.71.5)
+  journal_upload_url = "http://192.168.71.5:19532"
   forgejo_url        = "https://git.accuser.dev"
   runner_labels      = ["debian-trixie:docker://debian:trixie", "self-hosted:host"]
 }

@@ -58,8 +58,9 @@ locals {
 resource "incus_storage_volume" "data" {
   count = var.enable_data_persistence ? 1 : 0
 
-  name = local.data_volume_name
-  pool = var.storage_pool
+  name   = local.data_volume_name
+  pool   = var.storage_pool
+  target = var.target_node
   config = merge(
     { size = var.data_volume_size },
     var.enable_snapshots ? {

@@ -16,7 +16,7 @@ output "networks" {
 }
 
 output "gateways" {
-  description = "IPv4 gateway address (without prefix length) by network role; null for physical networks."
+  description = "IPv4 gateway address (without prefix length) by network role; null for LAN (macvlan, physical) networks."
   value = {
     for role, net in var.networks : role => net.ipv4_address == null ? null : split(
       "/",

@@ -28,6 +28,16 @@ resource "incus_profile" "service" {
     properties = { path = "/", pool = var.storage_pool, size = var.root_disk_size }
   }
 
+  dynamic "device" {
+    for_each = var.proxy_devices
+
+    content {
+      name       = device.key
+      type       = "proxy"
+      properties = { listen = device.value.listen, connect = device.value.connect }
+    }
+  }
+
   device {
     name       = "host-proc"
     type       = "disk"
@@ -60,4 +70,20 @@ resource "incus_instance" "this" {
     })
     "cloud-init.vendor-data" = local.journal_upload
   }
+}
+
+# OVN networks publish through a forward on a routed LAN address instead of proxy devices.
+resource "incus_network_forward" "this" {
+  count = var.network_forward == null ? 0 : 1
+
+  network        = var.network_forward.network
+  listen_address = var.network_forward.listen_address
+  ports = [
+    for p in var.network_forward.ports : {
+      protocol       = p.protocol
+      listen_port    = tostring(p.port)
+      target_port    = tostring(p.port)
+      target_address = incus_instance.this.ipv4_address
+    }
+  ]
 }

@@ -96,6 +96,31 @@ variable "journal_upload_url" {
   }
 }
 
+variable "proxy_devices" {
+  description = "Incus proxy devices by name, for bridge mode: host \"listen\" (e.g. \"tcp:0.0.0.0:1883\") forwarded to \"connect\" in the container (e.g. \"tcp:127.0.0.1:1883\")."
+  type        = map(object({ listen = string, connect = string }))
+  default     = {}
+
+  validation {
+    condition = alltrue([
+      for device in values(var.proxy_devices) : can(
+        regex("^(tcp|udp):[^:]+:[0-9]+$", device.listen),
+      ) && can(regex("^(tcp|udp):[^:]+:[0-9]+$", device.connect))
+    ])
+    error_message = "Each proxy device needs \"listen\" and \"connect\" of the form \"tcp:ADDRESS:PORT\" or \"udp:ADDRESS:PORT\"."
+  }
+}
+
+variable "network_forward" {
+  description = "OVN mode: publish these ports on \"listen_address\" (an address the uplink routes to \"network\") through an Incus network forward; null for none."
+  type = object({
+    network        = string
+    listen_address = string
+    ports          = list(object({ protocol = string, port = number }))
+  })
+  default = null
+}
+
 variable "package_versions" {
   description = "Exact apt versions installed on first boot (prometheus-node-exporter), so a rebuilt instance gets what was tested, not whatever is newest; set one to move it (e.g. to what `apt-cache policy` offers)."
   type        = object({ prometheus-node-exporter = optional(string, "1.9.0-1+b4") })

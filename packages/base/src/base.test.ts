@@ -4,7 +4,7 @@ import { verifyTree } from '@atlas/verify';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '@atlas/core';
+import { ConfigError, defineSite } from '@atlas/core';
 import { describe, expect, it } from 'vitest';
 import { baseInfrastructure, baseModule } from './index.js';
 
@@ -79,17 +79,94 @@ describe('base infrastructure', () => {
     });
   });
 
-  it('physical mode attaches production to the LAN and keeps the others as bridges', () => {
+  it('physical mode puts production on the LAN as a macvlan (many instances) and keeps the others as bridges', () => {
     const base = baseInfrastructure({ mode: 'physical', parent: 'eno1', networks });
     const preview = previewModuleCall(base.call);
     expect(configOf(preview, 'production')).toEqual({ parent: 'eno1' });
+    // A managed "physical" network would pass eno1 to the first instance only.
     expect(preview.resources['incus_network.this["production"]']).toMatchObject({
-      name: 'eno1',
-      type: 'physical',
+      name: 'production',
+      type: 'macvlan',
     });
     expect(preview.resources['incus_network.this["management"]']).toMatchObject({ type: 'bridge' });
     expect(base.attach('production').mode).toBe('physical');
     expect(base.attach('management').mode).toBe('bridge');
+    const named = baseInfrastructure({
+      mode: 'physical',
+      parent: 'eno1',
+      productionNetworkName: 'lan',
+      networks,
+    });
+    expect(
+      previewModuleCall(named.call).resources['incus_network.this["production"]'],
+    ).toMatchObject({ name: 'lan' });
+  });
+
+  it('a single host creates each network once, with no per-member definitions', () => {
+    const site = defineSite({
+      environment: 'solo',
+      hosts: [{ name: 'solo', lanAddress: '192.168.71.10' }],
+    });
+    const preview = previewModuleCall(baseInfrastructure({ networks, site }).call);
+    expect(Object.keys(preview.resources).filter((a) => a.startsWith('incus_network.'))).toEqual([
+      'incus_network.this["gitops"]',
+      'incus_network.this["management"]',
+      'incus_network.this["production"]',
+    ]);
+  });
+
+  it('a cluster defines each network on every member (with its own LAN interface), then creates it once', () => {
+    const site = defineSite({
+      environment: 'cluster',
+      hosts: [
+        { name: 'node1', lanAddress: '192.168.71.5' },
+        { name: 'node2', lanAddress: '192.168.71.6', lanInterface: 'enp1s0' },
+      ],
+    });
+    const base = baseInfrastructure({ mode: 'physical', parent: 'eno1', networks, site });
+    const preview = previewModuleCall(base.call);
+    expect(preview.validationErrors).toEqual([]);
+    expect(preview.resources['incus_network.member["production/node1"]']).toEqual(
+      expect.objectContaining({
+        name: 'production',
+        type: 'macvlan',
+        target: 'node1',
+        config: { parent: 'eno1' },
+      }),
+    );
+    expect(preview.resources['incus_network.member["production/node2"]']).toMatchObject({
+      target: 'node2',
+      config: { parent: 'enp1s0' },
+    });
+    expect(preview.resources['incus_network.member["management/node2"]']).toMatchObject({
+      name: 'management',
+      type: 'bridge',
+      target: 'node2',
+      config: {},
+    });
+    // Incus refuses the member-specific parent on the cluster-wide network.
+    expect(configOf(preview, 'production')).toEqual({});
+    expect(configOf(preview, 'management')).toMatchObject({ 'ipv4.address': '10.20.0.1/24' });
+    const main = renderModules([baseModule]).get('modules/base/main.tf')!;
+    expect(main).toMatch(
+      /resource "incus_network" "this" \{[^]*depends_on = \[incus_network\.member\]/,
+    );
+  });
+
+  it('a cluster with OVN networks creates them once: they span the members', () => {
+    const site = defineSite({
+      environment: 'cluster',
+      hosts: [
+        { name: 'node1', lanAddress: '192.168.71.5' },
+        { name: 'node2', lanAddress: '192.168.71.6' },
+      ],
+      ovn: { network: 'uplink', vips: ['192.168.68.30'] },
+    });
+    const base = baseInfrastructure({ mode: 'ovn', parent: 'uplink', networks, site });
+    const preview = previewModuleCall(base.call);
+    expect(
+      Object.keys(preview.resources).filter((a) => a.startsWith('incus_network.member')),
+    ).toEqual([]);
   });
 
   it('OVN mode makes every network an overlay on the uplink', () => {
@@ -129,7 +206,7 @@ describe('base infrastructure', () => {
     const bad = previewModule(baseModule, {
       networks: { management: { type: 'vlan', ipv4_address: '10.20.0.1' } },
     });
-    expect(bad.validationErrors.join('\n')).toMatch(/bridge, physical or ovn/);
+    expect(bad.validationErrors.join('\n')).toMatch(/bridge, macvlan, physical or ovn/);
     expect(bad.validationErrors.join('\n')).toMatch(/10\.10\.0\.1\/24/);
     const noParent = previewModule(baseModule, { networks: { production: { type: 'physical' } } });
     expect(noParent.validationErrors.join('\n')).toMatch(/need "parent"/);

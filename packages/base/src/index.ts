@@ -25,6 +25,7 @@ import {
   forMap,
   get,
   nil,
+  num,
   object,
   ref,
   str,
@@ -36,7 +37,17 @@ import { resource } from '@atlas/providers';
 import { z } from 'zod';
 
 export const NETWORK_TYPES = ['bridge', 'physical', 'ovn'] as const;
+/** How the base attaches the networks: NAT bridges, production on the LAN, or OVN overlays. */
 export type NetworkType = (typeof NETWORK_TYPES)[number];
+
+/**
+ * The Incus network types the module creates. Physical mode's production network is a
+ * `macvlan` on the LAN interface: any number of instances share it, where a managed
+ * `physical` network hands the whole NIC to the first instance attached (kept for that use).
+ */
+export const INCUS_NETWORK_TYPES = ['bridge', 'macvlan', 'physical', 'ovn'] as const;
+/** Network types whose "parent" names a LAN interface of each host. */
+const LAN_TYPES = ['macvlan', 'physical'] as const;
 
 /** The three networks of the architecture, and the order their profiles are documented in. */
 export const NETWORK_ROLES = ['production', 'management', 'gitops'] as const;
@@ -66,15 +77,20 @@ const networksVariable = variable({
     }),
   ),
   description: [
-    'Networks by role (production, management, gitops). "type" is bridge (NAT, the default), physical',
-    '(attached to the LAN interface named by "parent") or ovn (overlay whose uplink network is "parent").',
+    'Networks by role (production, management, gitops). "type" is bridge (NAT, the default), macvlan',
+    '(instances on the LAN through the interface named by "parent"; the host cannot reach its own',
+    'macvlan instances), physical (the whole interface "parent" passed to one instance) or ovn',
+    '(overlay whose uplink network is "parent").',
     '"ipv4_address"/"ipv6_address" are the gateway with prefix length; leave ipv6_address null to disable IPv6.',
   ].join(' '),
   validations: (self): Validation[] => [
     {
-      condition: allNetworks(self, call('contains', [toExpr([...NETWORK_TYPES]), net('type')])),
-      errorMessage: 'Each network "type" must be one of bridge, physical or ovn.',
-      rejects: { management: { type: 'macvlan' } },
+      condition: allNetworks(
+        self,
+        call('contains', [toExpr([...INCUS_NETWORK_TYPES]), net('type')]),
+      ),
+      errorMessage: 'Each network "type" must be one of bridge, macvlan, physical or ovn.',
+      rejects: { management: { type: 'sriov' } },
     },
     {
       condition: allNetworks(
@@ -82,8 +98,8 @@ const networksVariable = variable({
         binary('||', binary('==', net('type'), str('bridge')), binary('!=', net('parent'), nil)),
       ),
       errorMessage:
-        'Physical and OVN networks need "parent": the LAN interface or the OVN uplink network.',
-      rejects: { lan: { type: 'physical' } },
+        'Macvlan, physical and OVN networks need "parent": the LAN interface or the OVN uplink network.',
+      rejects: { lan: { type: 'macvlan' } },
     },
     {
       condition: allNetworks(
@@ -121,6 +137,17 @@ const networksVariable = variable({
   ),
 });
 
+const membersVariable = variable({
+  type: T.map(T.object({ parent: T.optional(T.string) })),
+  description: [
+    'Cluster members by name, for an Incus cluster: each network but an OVN one is first defined on',
+    'every member (pending), then created once, as Incus requires. "parent" is the LAN interface of',
+    "that member when it differs from the network's. Empty for a single host.",
+  ].join(' '),
+  default: {},
+  example: object({ node1: object({}), node2: object({ parent: str('enp1s0') }) }),
+});
+
 /** S1: networks, one NIC profile per network, and the container base profile every instance starts from. */
 export const baseModule = defineModule({
   name: 'base',
@@ -130,6 +157,7 @@ export const baseModule = defineModule({
   providers: ['incus'],
   variables: {
     networks: networksVariable,
+    cluster_members: membersVariable,
     container_base_profile_name: variable({
       type: T.string,
       description: 'Name of the profile with the boot settings every container shares.',
@@ -137,6 +165,28 @@ export const baseModule = defineModule({
     }),
   },
   build: (v) => {
+    const lanType = (type: Expr) => call('contains', [toExpr([...LAN_TYPES]), type]);
+    const memberNet = get(v.networks, ref('each.value.role'));
+    const member = resource(
+      'incus_network',
+      'member',
+      {
+        name: call('coalesce', [get(memberNet, 'name'), ref('each.value.role')]),
+        type: get(memberNet, 'type'),
+        target: ref('each.value.member'),
+        config: cond(
+          lanType(get(memberNet, 'type')),
+          object({
+            parent: call('coalesce', [
+              get(v.cluster_members, ref('each.value.member'), 'parent'),
+              get(memberNet, 'parent'),
+            ]),
+          }),
+          object({}),
+        ),
+      },
+      { for_each: ref('local.member_networks') },
+    );
     const network = resource(
       'incus_network',
       'this',
@@ -145,7 +195,7 @@ export const baseModule = defineModule({
         type: ref('each.value.type'),
         config: ref('local.network_config', ref('each.key')),
       },
-      { for_each: v.networks },
+      { for_each: v.networks, depends_on: [member] },
     );
     const baseProfile = resource('incus_profile', 'container_base', {
       name: v.container_base_profile_name,
@@ -182,22 +232,38 @@ export const baseModule = defineModule({
     ]);
     return {
       locals: {
+        on_cluster: {
+          value: binary('>', call('length', [v.cluster_members]), num(0)),
+          comment: 'Whether the networks are defined per member first (an Incus cluster).',
+        },
+        member_networks: {
+          value: forMap(
+            'pair',
+            call('setproduct', [call('keys', [v.networks]), call('keys', [v.cluster_members])]),
+            tpl`${get(ref('pair'), 0)}/${get(ref('pair'), 1)}`,
+            object({ role: get(ref('pair'), 0), member: get(ref('pair'), 1) }),
+            { cond: binary('!=', get(v.networks, get(ref('pair'), 0), 'type'), str('ovn')) },
+          ),
+          comment: 'Incus creates a cluster network once it is pending on every member (not OVN).',
+        },
         network_config: {
           value: forMap(
             ['role', 'net'],
             v.networks,
             ref('role'),
             cond(
-              binary('==', net('type'), str('physical')),
-              call('tomap', [object({ parent: net('parent') })]),
+              lanType(net('type')),
+              call('tomap', [
+                cond(ref('local.on_cluster'), object({}), object({ parent: net('parent') })),
+              ]),
               call('tomap', [addressConfig]),
             ),
           ),
           comment:
-            'A physical network only names its parent interface; addressing comes from the LAN.',
+            'A LAN network names only its parent interface (per member on a cluster); the LAN addresses.',
         },
       },
-      resources: [network.block, baseProfile.block, networkProfile.block],
+      resources: [member.block, network.block, baseProfile.block, networkProfile.block],
       outputs: {
         container_base_profile: output({
           description:
@@ -217,7 +283,7 @@ export const baseModule = defineModule({
         }),
         gateways: output({
           description:
-            'IPv4 gateway address (without prefix length) by network role; null for physical networks.',
+            'IPv4 gateway address (without prefix length) by network role; null for LAN (macvlan, physical) networks.',
           value: forMap(
             ['role', 'net'],
             v.networks,
@@ -259,7 +325,7 @@ export const baseConfigSchema = z
         gitops: networkSchema.optional(),
       })
       .strict(),
-    /** Name of the production network in physical mode; match the interface name to avoid ghost networks. */
+    /** Name of the production (macvlan) network in physical mode; defaults to "production". */
     productionNetworkName: z.string().optional(),
     /** ovn mode: the uplink's `ipv4.ovn.ranges`, where OVN load balancer VIPs must lie. */
     uplinkOvnRanges: z.array(ipv4RangeSchema).min(1).optional(),
@@ -341,8 +407,9 @@ export function baseInfrastructure<const C extends BaseConfig>(
     networkTypes[role] = type;
     const entry: Record<string, unknown> = {};
     if (type === 'physical') {
-      entry.name = c.productionNetworkName ?? c.parent;
-      entry.type = type;
+      // A macvlan: every production instance on the LAN, where a physical network takes one.
+      if (c.productionNetworkName) entry.name = c.productionNetworkName;
+      entry.type = 'macvlan';
       entry.parent = c.parent;
     } else {
       if (type !== 'bridge') entry.type = type;
@@ -356,7 +423,17 @@ export function baseInfrastructure<const C extends BaseConfig>(
     }
     networks[role] = entry;
   }
-  const moduleCall = baseModule.call(c.name, { networks: toExpr(networks) as never });
+  // A cluster defines its networks on each member first; a member's own LAN interface overrides parent.
+  const members =
+    c.site && c.site.hosts.length > 1
+      ? Object.fromEntries(
+          c.site.hosts.map((h) => [h.name, h.lanInterface ? { parent: h.lanInterface } : {}]),
+        )
+      : undefined;
+  const moduleCall = baseModule.call(c.name, {
+    networks: toExpr(networks) as never,
+    ...(members ? { cluster_members: toExpr(members) as never } : {}),
+  });
   const out = moduleCall.outputs;
   return {
     call: moduleCall,

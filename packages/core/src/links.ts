@@ -105,6 +105,8 @@ export interface Link {
     readonly instance: string;
     /** Network role, or undefined for the Incus host itself. */
     readonly network?: string;
+    /** The cluster member it is pinned to. */
+    readonly member?: string;
   };
   readonly producer: {
     readonly environment?: string;
@@ -112,6 +114,8 @@ export interface Link {
     readonly call: string;
     readonly network: string;
     readonly mode: NetworkAttachment['mode'];
+    /** The cluster member it is pinned to. */
+    readonly member?: string;
   };
   readonly port: number;
   readonly protocol: 'tcp' | 'udp';
@@ -132,6 +136,22 @@ export interface LinkConsumer {
   readonly site?: Site;
   /** Clients on the LAN (e.g. of a split-horizon DNS), not on any Incus network. */
   readonly onLan?: boolean;
+  /** The cluster member it is pinned to; undefined when Incus places it (or it is the host itself). */
+  readonly targetNode?: string;
+}
+
+/**
+ * Whether two instances of `site` are known to share a host: always on a single host (or an
+ * environment that declares none), on a cluster only when both are pinned to the same member.
+ */
+function sameMember(site: Site | undefined, a: string | undefined, b: string | undefined) {
+  if (!site || site.hosts.length <= 1) return true;
+  return a !== undefined && a === b;
+}
+
+/** Whether two instances of `site` are known to run on different members of its cluster. */
+function otherMembers(site: Site | undefined, a: string | undefined, b: string | undefined) {
+  return !sameMember(site, a, b) && a !== undefined && b !== undefined;
 }
 
 /** `target`, resolved to its host only (an A record), with `local` as the same-network value. */
@@ -209,6 +229,7 @@ function resolve(consumer: LinkConsumer, target: Reachable, arg: string): Resolv
       ...(consumerEnv ? { environment: consumerEnv } : {}),
       instance: consumer.name,
       ...(consumer.network ? { network: consumer.network.role } : {}),
+      ...(consumer.targetNode ? { member: consumer.targetNode } : {}),
     },
     producer: {
       ...(producerEnv ? { environment: producerEnv } : {}),
@@ -216,6 +237,7 @@ function resolve(consumer: LinkConsumer, target: Reachable, arg: string): Resolv
       call: at.call,
       network: at.network.role,
       mode: at.network.mode,
+      ...(at.targetNode ? { member: at.targetNode } : {}),
     },
     port,
     protocol: target.protocol,
@@ -229,18 +251,16 @@ function resolve(consumer: LinkConsumer, target: Reachable, arg: string): Resolv
     ]);
   };
 
-  // Same network of the same environment: Incus's DNS on that network answers <instance>.incus.
-  if (sameEnvironment && consumer.network && consumer.network.role === at.network.role) {
-    return {
-      value: target.local,
-      link: {
-        ...base,
-        kind: 'incus-dns',
-        address: `${at.instance}.incus:${port}`,
-        reason: `${at.instance}: same network (${at.network.role}), Incus DNS answers ${at.instance}.incus`,
-      },
-    };
-  }
+  // Same network: the DNS of that network answers <instance>.incus.
+  const incusDns = (where: string): ResolvedLink => ({
+    value: target.local,
+    link: {
+      ...base,
+      kind: 'incus-dns',
+      address: `${at.instance}.incus:${port}`,
+      reason: `${at.instance}: same network (${at.network.role}${where}), Incus DNS answers ${at.instance}.incus`,
+    },
+  });
 
   const published = (site: Site, whyHost: string): ResolvedLink => {
     const host = hostOf(site, at.targetNode);
@@ -252,7 +272,7 @@ function resolve(consumer: LinkConsumer, target: Reachable, arg: string): Resolv
     }
     if (!host) {
       return fail(
-        `${site.environment} is a cluster and ${at.instance} may run on any member, so no host address reaches its published port`,
+        `${site.environment} is a cluster and ${at.instance} may run on any member, so no host address reaches its published port (${whyHost})`,
         `pin it with targetNode to one of ${site.hosts.map((h) => h.name).join(', ')}`,
       );
     }
@@ -302,33 +322,80 @@ function resolve(consumer: LinkConsumer, target: Reachable, arg: string): Resolv
   };
 
   if (at.network.mode === 'ovn') {
+    // An OVN network spans the cluster's members, and so does the DNS of its router.
+    if (sameEnvironment && consumer.network?.role === at.network.role) return incusDns('');
     return forwarded(producerSite, sameEnvironment ? 'another OVN network' : 'another environment');
   }
 
   if (sameEnvironment) {
-    // The host routes between its own bridges, and a physical network's instance has a LAN address.
-    const onHost = consumer.network ? consumer.network.mode === 'bridge' : !consumer.onLan;
-    if (at.network.mode === 'physical' || onHost) {
-      return {
-        value: target.via(tpl`${at.address}:${port}`, at.address),
-        link: {
-          ...base,
-          kind: at.network.mode === 'physical' ? 'lan' : 'routed',
-          address: `<${at.instance} address>:${port}`,
-          reason:
-            at.network.mode === 'physical'
-              ? `${at.instance}: its LAN address (${at.network.role} is on the LAN)`
-              : `${at.instance}: by address, the host routes to its ${at.network.role} bridge (whose DNS ${consumer.network ? `${consumer.network.role} does not share` : 'the host does not use'})`,
-        },
-      };
-    }
-    // A LAN or OVN consumer has no route into the host's NAT bridge.
-    if (!producerSite)
-      return fail(
-        `its ${at.network.role} bridge is NAT-ed and the environment declares no host address`,
-        'declare the site of the environment (defineSite) so the port can be published',
+    const site = producerSite ?? consumerSite;
+    const together = sameMember(site, consumer.targetNode, at.targetNode);
+    const consumerWhere =
+      consumer.targetNode !== undefined
+        ? `runs on ${consumer.targetNode}`
+        : consumer.network
+          ? 'may run on any member'
+          : 'is every member of the cluster';
+    const byAddress = (kind: 'routed' | 'lan', reason: string): ResolvedLink => ({
+      value: target.via(tpl`${at.address}:${port}`, at.address),
+      link: { ...base, kind, address: `<${at.instance} address>:${port}`, reason },
+    });
+    const publishedHere = (why: string): ResolvedLink => {
+      if (!site)
+        return fail(
+          `${why} and the environment declares no host address`,
+          'declare the site of the environment (defineSite) so the port can be published',
+        );
+      // A macvlan instance cannot reach its own host either: only another member's address.
+      const host = hostOf(site, at.targetNode);
+      if (consumer.network?.mode === 'physical' && host)
+        if (!otherMembers(site, consumer.targetNode, host.name))
+          return fail(
+            `${why}, and ${consumer.name} is on the ${consumer.network.role} macvlan, which cannot reach its own host's address (${host.name}, ${host.lanAddress})${site.hosts.length > 1 && consumer.targetNode === undefined ? ' and Incus may place it there' : ''}`,
+            site.hosts.length > 1
+              ? `pin ${consumer.name} with targetNode to a member other than ${host.name}`
+              : `attach ${consumer.name} to a bridge network, or leave out this link`,
+          );
+      return published(site, why);
+    };
+
+    if (at.network.mode === 'physical') {
+      // A macvlan instance is on the LAN, and so are the others on that parent, but the host
+      // it runs on cannot reach it: not itself, nor the bridges it routes for.
+      const fromLan =
+        consumer.onLan ||
+        consumer.network?.mode === 'physical' ||
+        otherMembers(site, consumer.targetNode, at.targetNode);
+      if (fromLan)
+        return byAddress(
+          'lan',
+          `${at.instance}: its LAN address (${at.network.role} is a macvlan on the LAN${consumer.network?.mode === 'physical' || consumer.onLan ? '' : `, and ${consumer.name} runs on another member`})`,
+        );
+      return publishedHere(
+        `${at.network.role} is a macvlan, which the host ${consumer.network ? `routing ${consumer.network.role}` : `(${consumer.name})`} cannot reach on its own member`,
       );
-    return published(producerSite, `${at.network.role} is a NAT bridge`);
+    }
+
+    // A bridge exists on every member as a segment of its own, with its own DNS and addresses.
+    if (consumer.network?.role === at.network.role) {
+      if (together) return incusDns(site && site.hosts.length > 1 ? ` on ${at.targetNode}` : '');
+      return publishedHere(
+        `${at.network.role} is a bridge per member and ${consumer.name} ${consumerWhere}`,
+      );
+    }
+    // The host routes between its own bridges.
+    const onHost = consumer.network ? consumer.network.mode === 'bridge' : !consumer.onLan;
+    if (onHost && together)
+      return byAddress(
+        'routed',
+        `${at.instance}: by address, the host routes to its ${at.network.role} bridge (whose DNS ${consumer.network ? `${consumer.network.role} does not share` : 'the host does not use'})`,
+      );
+    if (onHost)
+      return publishedHere(
+        `${at.network.role} is a bridge per member and ${consumer.name} ${consumerWhere}`,
+      );
+    // A LAN consumer has no route into the host's NAT bridge.
+    return publishedHere(`its ${at.network.role} bridge is NAT-ed`);
   }
 
   if (at.network.mode === 'physical') {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { EnvVariable } from './environment.js';
 import { RENAMED_FROM, SERVICE_LINKS } from './module.js';
 import { linkedValue, type Link, type Reachable } from './links.js';
-import type { Site } from './site.js';
+import { requirePlacedVolume, storagePoolOf, type Site } from './site.js';
 import {
   byteSize,
   cpuCount,
@@ -94,7 +94,8 @@ export function serviceOptionsSchema(d: ServiceDefaults) {
     cpu: cpuCount.schema.default(d.cpu),
     memory: byteSize.schema.default(d.memory),
     rootDiskSize: byteSize.schema.default(d.rootDiskSize),
-    storagePool: z.string().min(1).default('local'),
+    /** The pool for its disks; defaults to the site's (`storage`), else `local`. */
+    storagePool: z.string().min(1).optional(),
     /** Cluster member to pin the instance to. */
     targetNode: z.string().min(1).optional(),
     /** Upload this instance's systemd journal to a receiver (systemd-journal-upload), which ships it to Loki. */
@@ -112,6 +113,9 @@ export type ServiceOptions = z.output<ReturnType<typeof serviceOptionsSchema>>;
  */
 export function serviceArgs(o: ServiceOptions, d: ServiceDefaults): Record<string, unknown> {
   const differs = <T>(value: T, dflt: T): T | undefined => (value === dflt ? undefined : value);
+  const pool = storagePoolOf(o.network.site, o.storagePool);
+  if (d.dataVolume && o.data?.enabled)
+    requirePlacedVolume(o.network.site, o.name, pool, o.targetNode);
   const args: Record<string, unknown> = {
     instance_name: o.renamedFrom ?? o.name,
     profile_name: differs(o.profileName, d.profileName),
@@ -120,7 +124,7 @@ export function serviceArgs(o: ServiceOptions, d: ServiceDefaults): Record<strin
     cpu_limit: o.cpu,
     memory_limit: o.memory,
     root_disk_size: differs(o.rootDiskSize, d.rootDiskSize),
-    storage_pool: differs(o.storagePool, 'local'),
+    storage_pool: differs(pool, 'local'),
     target_node: o.targetNode,
   };
   const moved = Object.entries(o.packageVersions ?? {}).filter(

@@ -210,6 +210,8 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
             {
               name: ref('local.data_volume_name'),
               pool: vars.storage_pool,
+              // On a cluster, a member-local pool holds the volume on its instance's member.
+              target: vars.target_node,
               config: call('merge', [
                 object({ size: vars['data_volume_size']! }),
                 cond(

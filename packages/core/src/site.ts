@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseConfig } from './errors.js';
+import { ConfigError, parseConfig } from './errors.js';
 import { ipv4Address } from './rules.js';
 
 /**
@@ -14,6 +14,8 @@ export interface HostDeclaration {
   readonly name: string;
   /** Its address on the LAN every environment can route to. */
   readonly lanAddress: string;
+  /** Its LAN interface, when it differs from the one the base names (physical mode's macvlan parent). */
+  readonly lanInterface?: string;
 }
 
 export interface OvnUplink {
@@ -23,25 +25,53 @@ export interface OvnUplink {
   readonly vips: readonly string[];
 }
 
+/** Storage drivers of Incus pools, and the ones whose pool every cluster member shares. */
+export const STORAGE_DRIVERS = ['ceph', 'lvmcluster', 'zfs', 'btrfs', 'lvm', 'dir'] as const;
+const SHARED_DRIVERS: readonly string[] = ['ceph', 'lvmcluster'];
+
+/**
+ * The pool an environment's instances and data volumes use unless they name another. Atlas
+ * does not create it: it exists before the first apply (IncusOS's `local`, or a Ceph pool the
+ * operator adds at cluster bring-up, see the README), like the cluster itself.
+ */
+export interface StorageDeclaration {
+  readonly pool: string;
+  /** ceph (and lvmcluster): one pool every member shares; the others hold each member's own disks. */
+  readonly driver: (typeof STORAGE_DRIVERS)[number];
+}
+
 export interface Site {
   readonly kind: 'site';
   /** The environment this site belongs to. */
   readonly environment: string;
   readonly hosts: readonly HostDeclaration[];
   readonly ovn?: OvnUplink;
+  readonly storage?: StorageDeclaration;
 }
 
 const siteSchema = z
   .object({
     environment: z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected an environment name'),
     hosts: z
-      .array(z.object({ name: z.string().min(1), lanAddress: ipv4Address.schema }).strict())
+      .array(
+        z
+          .object({
+            name: z.string().min(1),
+            lanAddress: ipv4Address.schema,
+            lanInterface: z.string().min(1).optional(),
+          })
+          .strict(),
+      )
       .min(1, 'expected at least one host'),
     ovn: z
       .object({
         network: z.string().min(1),
         vips: z.array(ipv4Address.schema).min(1, 'expected at least one routed address'),
       })
+      .strict()
+      .optional(),
+    storage: z
+      .object({ pool: z.string().min(1), driver: z.enum(STORAGE_DRIVERS) })
       .strict()
       .optional(),
   })
@@ -71,4 +101,32 @@ export function defineSite(spec: SiteSpec): Site {
 export function hostOf(site: Site, targetNode: string | undefined): HostDeclaration | undefined {
   if (targetNode !== undefined) return site.hosts.find((h) => h.name === targetNode);
   return site.hosts.length === 1 ? site.hosts[0] : undefined;
+}
+
+/** The pool a service uses: the one it names, else its site's, else Incus's default `local`. */
+export function storagePoolOf(site: Site | undefined, chosen: string | undefined): string {
+  return chosen ?? site?.storage?.pool ?? 'local';
+}
+
+/**
+ * A data volume on a pool of each member's own disks lives on one member, and its instance
+ * must run there: on a cluster such an instance is pinned (its volume is created on that
+ * member), else it is refused rather than placed by Atlas, which would pick failure domains
+ * silently. A shared pool (Ceph) needs neither.
+ */
+export function requirePlacedVolume(
+  site: Site | undefined,
+  instance: string,
+  pool: string,
+  targetNode: string | undefined,
+): void {
+  if (!site || site.hosts.length <= 1 || targetNode !== undefined) return;
+  const declared = site.storage?.pool === pool ? site.storage : undefined;
+  if (declared && SHARED_DRIVERS.includes(declared.driver)) return;
+  throw new ConfigError([
+    {
+      path: [site.environment, instance, 'targetNode'],
+      message: `${instance} keeps its data volume on "${pool}", ${declared ? `a ${declared.driver} pool` : 'a pool'} of each member's own disks, and ${site.environment} is a cluster: pin it with targetNode to one of ${site.hosts.map((h) => h.name).join(', ')} (its volume is created there), or keep its data on a shared pool (storagePool, or the site's storage, e.g. Ceph)`,
+    },
+  ]);
 }

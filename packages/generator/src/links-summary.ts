@@ -6,13 +6,22 @@ interface PlacedLink extends Link {
   readonly producerEnv: string;
 }
 
-const HOW: Readonly<Record<Link['kind'], string>> = {
-  'incus-dns': 'Incus DNS on the same network',
-  routed: 'instance address, routed by the host',
-  published: 'port published on the producer host (proxy device)',
-  lan: 'instance LAN address',
-  forward: 'OVN network forward on a routed LAN address',
-};
+/** How a link is reached, naming the cluster member where that matters (bridges are per member). */
+function how(l: Link): string {
+  const member = l.producer.member;
+  switch (l.kind) {
+    case 'incus-dns':
+      return `Incus DNS on the same network${member && l.producer.mode !== 'ovn' ? ` (both on ${member})` : ''}`;
+    case 'routed':
+      return `instance address, routed by the host${member ? ` (${member})` : ''}`;
+    case 'published':
+      return `port published on the producer's host${member ? ` ${member}` : ''} (proxy device)`;
+    case 'lan':
+      return 'instance LAN address';
+    case 'forward':
+      return 'OVN network forward on a routed LAN address';
+  }
+}
 
 /** Every link of the estate, with the environment on each side. */
 export function estateLinks(environments: readonly Environment[]): PlacedLink[] {
@@ -43,7 +52,7 @@ export function linkSummary(env: Environment, environments: readonly Environment
   const rows = [
     ...new Map(
       links.map((l) => {
-        const row = `| ${end(l.consumerEnv, l.consumer.instance, l.consumer.network)} | ${end(l.producerEnv, l.producer.instance, l.producer.network)} | \`${cell(l.address)}\` | ${HOW[l.kind]}${l.remote ? ' (null until applied)' : ''} |`;
+        const row = `| ${end(l.consumerEnv, l.consumer.instance, l.consumer.network)} | ${end(l.producerEnv, l.producer.instance, l.producer.network)} | \`${cell(l.address)}\` | ${how(l)}${l.remote ? ' (null until applied)' : ''} |`;
         return [row, row] as const;
       }),
     ).values(),
@@ -53,7 +62,8 @@ export function linkSummary(env: Environment, environments: readonly Environment
     '## Links',
     '',
     'Every address one service is given for another, and how it reaches its producer from where the',
-    'consumer runs (Incus DNS answers `<instance>.incus` only on its own network of its own host).',
+    'consumer runs (Incus DNS answers `<instance>.incus` only on its own network of its own host;',
+    "a cluster's bridges are one per member, so there only between instances pinned to one member).",
     '',
     '| Consumer | Producer | Address | How it is reached |',
     '|----------|----------|---------|-------------------|',

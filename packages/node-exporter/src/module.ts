@@ -42,6 +42,8 @@ export const nodeExporterModule = incusServiceModule({
   description:
     "Prometheus node-exporter in an Incus system container, pinned to one cluster member with target_node, reading that host's /proc, /sys and / through read-only disk devices.",
   defaults: NODE_EXPORTER_DEFAULTS,
+  // On a cluster, Prometheus on another member scrapes it through a port published on its member.
+  proxyDevices: true,
   variables: {
     listen_port: variable({
       type: T.number,

@@ -179,7 +179,12 @@ describe('node-exporter module', () => {
       await writeTree(join(dir, 'generated'), renderModules([nodeExporterModule]));
       expect(await verifyTree(dir)).toEqual([]);
       const summary = await summarizeModule(join(dir, 'generated/modules/node-exporter'));
-      expect(summary.resources).toEqual(['incus_instance.this', 'incus_profile.service']);
+      // The forward publishes it in OVN mode, as proxy devices do on bridges (a cluster's other members).
+      expect(summary.resources).toEqual([
+        'incus_instance.this',
+        'incus_network_forward.this',
+        'incus_profile.service',
+      ]);
       expect(summary.outputs).toEqual(expect.arrayContaining(['endpoint', 'metrics_target']));
       expect(summary.variables.target_node).toMatchObject({ required: false });
     });

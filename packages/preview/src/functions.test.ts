@@ -64,6 +64,13 @@ describe('collection functions', () => {
   it('compact, flatten, keys, values, lookup, one, element, sort, range', () => {
     expect(fn('compact', ['a', '', nil, 'b'])).toEqual(['a', 'b']);
     expect(fn('flatten', [['a', ['b']], [], 'c'])).toEqual(['a', 'b', 'c']);
+    expect(fn('setproduct', ['a', 'b'], ['x', 'y'])).toEqual([
+      ['a', 'x'],
+      ['a', 'y'],
+      ['b', 'x'],
+      ['b', 'y'],
+    ]);
+    expect(fn('setproduct', ['a'], [])).toEqual([]);
     expect(fn('keys', { b: 1, a: 2, '10': 3, '9': 4 })).toEqual(['10', '9', 'a', 'b']);
     expect(fn('values', { b: 1, a: 2 })).toEqual([2, 1]);
     expect(fn('lookup', { a: 1 }, 'a', 0)).toBe(1);

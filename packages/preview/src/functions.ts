@@ -246,6 +246,17 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDefinition> = new Map([
     ),
   ],
   ['flatten', fn([1, 1], ([v]) => flatten(list(v!)))],
+  [
+    'setproduct',
+    fn([1, ANY], (args) =>
+      args
+        .map((a) => list(a))
+        .reduce<Value[][]>(
+          (rows, items) => rows.flatMap((row) => items.map((i) => [...row, i])),
+          [[]],
+        ),
+    ),
+  ],
   ['keys', fn([1, 1], ([v]) => sortedKeys(object(v!)), { unknowns: 'nested' })],
   [
     'values',

@@ -211,6 +211,7 @@ describe('previewModule: resources and outputs', () => {
     expect(preview.resources['incus_storage_volume.data[0]']).toEqual({
       name: 'echo01-data',
       pool: 'local',
+      target: null,
       config: { size: '1GB' },
     });
     expect(preview.resources['incus_profile.service']!.device).toEqual([

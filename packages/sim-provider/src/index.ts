@@ -1,6 +1,7 @@
 export type { ExistingObject } from './provider.js';
 export { INCUS_OS_DEFAULTS } from './incus.js';
 export { SIMULATED_PROVIDERS, simulatedProvider, type SimulatedProvider } from './schema.js';
+export type { SimulatedCluster } from './provider.js';
 export { serveAsPlugin, serveForReattach, type RunningProvider } from './server.js';
 export {
   createEngineWorkspace,

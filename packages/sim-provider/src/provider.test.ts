@@ -233,3 +233,76 @@ import {
     }
   });
 });
+
+const CLUSTER_NETWORKS = (perMember: boolean) => `${PROVIDERS}
+${
+  perMember
+    ? `resource "incus_network" "member" {
+  for_each = toset(["node1", "node2"])
+
+  name   = "lan"
+  type   = "macvlan"
+  target = each.key
+  config = { parent = "eno1" }
+}
+`
+    : ''
+}
+resource "incus_network" "lan" {
+  name   = "lan"
+  type   = "macvlan"
+  config = ${perMember ? '{}' : '{ parent = "eno1" }'}
+  ${perMember ? 'depends_on = [incus_network.member]' : ''}
+}
+`;
+
+describe.skipIf(!engine)(`the simulated Incus as a cluster, under ${engine?.name}`, () => {
+  let dir: string;
+  let ws: EngineWorkspace;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sim-cluster-'));
+    ws = await createEngineWorkspace(join(dir, 'workspace'), engine!, {
+      members: ['node1', 'node2'],
+      sharedPools: ['remote'],
+    });
+  });
+  afterAll(async () => {
+    await ws.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const applied = async (name: string, hcl: string) => {
+    const cwd = join(dir, name);
+    await mkdir(cwd, { recursive: true });
+    await writeFile(join(cwd, 'main.tf'), hcl);
+    const init = await ws.run(cwd, ['init', '-no-color']);
+    expect(init.code, init.stderr).toBe(0);
+    return ws.run(cwd, ['apply', '-auto-approve', '-no-color']);
+  };
+
+  it('refuses a network that is not pending on every member first, as Incus does', async () => {
+    const result = await applied('no-members', CLUSTER_NETWORKS(false));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'Network not pending on any member (use --target <member> first)',
+    );
+  });
+
+  it('creates it once it is pending on every member, without the member-specific parent', async () => {
+    const result = await applied('members', CLUSTER_NETWORKS(true));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('Apply complete! Resources: 3 added');
+  });
+
+  it('places a volume on a member-local pool only with its member; a shared pool needs none', async () => {
+    const volume = (pool: string, target?: string) =>
+      `${PROVIDERS}\nresource "incus_storage_volume" "data" {\n  name = "data"\n  pool = "${pool}"\n${target ? `  target = "${target}"\n` : ''}}\n`;
+    const local = await applied('local', volume('local'));
+    expect(local.code).toBe(1);
+    expect(local.stderr).toContain('it is local to each member and no target was given');
+    expect((await applied('placed', volume('local', 'node2'))).code).toBe(0);
+    expect((await applied('shared', volume('remote'))).code).toBe(0);
+    const stray = await applied('stray', volume('local', 'node9'));
+    expect(stray.stderr).toContain('cluster member "node9" not found');
+  });
+});

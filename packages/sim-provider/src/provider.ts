@@ -23,6 +23,28 @@ export interface Diagnostic {
 }
 
 /**
+ * A remote that is an Incus cluster, in the few ways generated code must respect: a network
+ * (but OVN) or storage pool is created only once it is pending on every member (`target`),
+ * and the cluster-wide create refuses the keys that differ per member; a volume on a pool of
+ * the members' own disks names its member; a `target` names a member.
+ */
+export interface SimulatedCluster {
+  readonly members: readonly string[];
+  /** Pools that exist before the first apply and every member shares (Ceph), by name. */
+  readonly sharedPools?: readonly string[];
+}
+
+/** Incus refusing a request, reported to the engine as the provider's error. */
+export class IncusRefusal extends Error {}
+
+// Keys Incus refuses on the cluster-wide create of a network or pool (set them per member).
+const MEMBER_KEYS: Record<string, readonly string[]> = {
+  incus_network: ['parent', 'bridge.external_interfaces'],
+  incus_storage_pool: ['source', 'size', 'zfs.pool_name', 'lvm.vg_name'],
+};
+const SHARED_DRIVERS = ['ceph', 'cephfs', 'lvmcluster'];
+
+/**
  * What the simulated Incus daemon knows between calls: the networks and profiles it "created",
  * so an instance gets an address inside the CIDR of the network its profiles attach it to.
  * One per server; it never outlives the process.
@@ -41,6 +63,48 @@ export class SimulatedDaemon {
       this.preexisting.set(objectKey(type, values), values);
       this.remember(type, values);
     }
+  }
+
+  /** Members a network or pool is pending on, by `type/name`. */
+  readonly pending = new Map<string, Set<string>>();
+
+  constructor(readonly cluster?: SimulatedCluster) {}
+
+  /** What a cluster refuses to create, as Incus words it; nothing on a single server. */
+  refusal(type: string, planned: ObjectValue): string | undefined {
+    const cluster = this.cluster;
+    if (!cluster) return undefined;
+    const target = typeof planned.target === 'string' && planned.target ? planned.target : '';
+    if (target && !cluster.members.includes(target))
+      return `Failed to create ${type}: cluster member "${target}" not found`;
+    if (type === 'incus_network' || type === 'incus_storage_pool') {
+      if (type === 'incus_network' && planned.type === 'ovn') return undefined;
+      const key = `${type}/${String(planned.name)}`;
+      if (target) {
+        this.pending.set(key, (this.pending.get(key) ?? new Set()).add(target));
+        return undefined;
+      }
+      const what = type === 'incus_network' ? 'Network' : 'Pool';
+      const pending = this.pending.get(key) ?? new Set();
+      if (pending.size === 0)
+        return `${what} not pending on any member (use --target <member> first)`;
+      const missing = cluster.members.filter((m) => !pending.has(m));
+      if (missing.length) return `${what} not pending on member "${missing[0]}" (use --target)`;
+      const config = isObject(planned.config ?? null) ? (planned.config as ObjectValue) : {};
+      const specific = MEMBER_KEYS[type]!.find((k) => k in config);
+      if (specific) return `Config key "${specific}" is cluster member specific`;
+      return undefined;
+    }
+    if (type === 'incus_storage_volume' && !target) {
+      const pool = String(planned.pool);
+      const created = this.objects.get(`incus_storage_pool/${pool}`);
+      const shared =
+        cluster.sharedPools?.includes(pool) ||
+        (created !== undefined && SHARED_DRIVERS.includes(String(created.driver)));
+      if (!shared)
+        return `Failed to create volume on pool "${pool}": it is local to each member and no target was given (use --target <member>)`;
+    }
+    return undefined;
   }
 
   remember(type: string, state: ObjectValue | null): void {
@@ -203,7 +267,10 @@ export class ProviderBehaviour {
     }
     // As Incus: creating what is already there fails; such an object has to be imported.
     if (!isObject(prior) && this.daemon.preexisting.has(objectKey(type, planned)))
-      throw new Error(`${type} "${String(planned.name)}" already exists`);
+      throw new IncusRefusal(`${type} "${String(planned.name)}" already exists`);
+    // What Incus refuses is refused when the object is created, as the real daemon does.
+    const refused = isObject(prior) ? undefined : this.daemon.refusal(type, planned);
+    if (refused) throw new IncusRefusal(refused);
     const block = this.block(type, 'resource');
     const state = this.complete(type, block, planned);
     this.daemon.remember(type, state);

@@ -2,7 +2,13 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { ProviderBehaviour, type Diagnostic, type SimulatedDaemon } from './provider.js';
+import {
+  IncusRefusal,
+  ProviderBehaviour,
+  SimulatedDaemon,
+  type Diagnostic,
+  type SimulatedCluster,
+} from './provider.js';
 import { schemaMessage, type SimulatedProvider } from './schema.js';
 import { decodeValue, encodeValue, type Value } from './values.js';
 import { pem, selfSignedCertificate } from './x509.js';
@@ -82,13 +88,23 @@ function providerHandlers(behaviour: ProviderBehaviour): Record<string, Handler>
         diagnostics: behaviour.planDiagnostics(String(r.type_name), read(r.proposed_new_state)),
       };
     },
-    ApplyResourceChange: (r) => ({
-      new_state: dynamic(
-        behaviour.apply(String(r.type_name), read(r.planned_state), read(r.prior_state)),
-      ),
-      private: r.planned_private,
-      diagnostics: [],
-    }),
+    ApplyResourceChange: (r) => {
+      try {
+        return {
+          new_state: dynamic(
+            behaviour.apply(String(r.type_name), read(r.planned_state), read(r.prior_state)),
+          ),
+          private: r.planned_private,
+          diagnostics: [],
+        };
+      } catch (error) {
+        if (!(error instanceof IncusRefusal)) throw error;
+        return {
+          new_state: dynamic(read(r.prior_state)),
+          diagnostics: [{ severity: 'ERROR', summary: error.message }],
+        };
+      }
+    },
     ImportResourceState: (r) => ({
       imported_resources: [
         {
@@ -168,8 +184,9 @@ const bind = (server: grpc.Server, address: string, credentials: grpc.ServerCred
 export async function serveForReattach(
   provider: SimulatedProvider,
   socket: string,
+  cluster?: SimulatedCluster,
 ): Promise<RunningProvider> {
-  const behaviour = new ProviderBehaviour(provider);
+  const behaviour = new ProviderBehaviour(provider, new SimulatedDaemon(cluster));
   const server = newServer(behaviour, () => {});
   await bind(server, `unix:${socket}`, grpc.ServerCredentials.createInsecure());
   return {

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SIMULATED_PROVIDERS } from './schema.js';
-import type { ExistingObject } from './provider.js';
+import type { ExistingObject, SimulatedCluster } from './provider.js';
 import { serveForReattach, type RunningProvider } from './server.js';
 
 /** The engine that runs: OpenTofu when it is on PATH, Terraform otherwise. */
@@ -70,7 +70,12 @@ const COMMAND_TIMEOUT_MS = 180_000;
  * a CLI configuration that installs from it and nowhere else for those providers, and one
  * long-lived server per provider in this process for the commands after `init`.
  */
-export async function createEngineWorkspace(dir: string, engine: Engine): Promise<EngineWorkspace> {
+export async function createEngineWorkspace(
+  dir: string,
+  engine: Engine,
+  /** The simulated Incus is this cluster's (one server otherwise). */
+  cluster?: SimulatedCluster,
+): Promise<EngineWorkspace> {
   const mirror = join(dir, 'mirror');
   const addresses: string[] = [];
   for (const provider of SIMULATED_PROVIDERS) {
@@ -95,7 +100,13 @@ export async function createEngineWorkspace(dir: string, engine: Engine): Promis
 
   const servers: RunningProvider[] = [];
   for (const provider of SIMULATED_PROVIDERS)
-    servers.push(await serveForReattach(provider, join(dir, `${provider.name}.sock`)));
+    servers.push(
+      await serveForReattach(
+        provider,
+        join(dir, `${provider.name}.sock`),
+        provider.name === 'incus' ? cluster : undefined,
+      ),
+    );
   const reattach = JSON.stringify(
     Object.fromEntries(
       servers.map((server) => [`${engine.registry}/${server.provider.source}`, server.reattach]),

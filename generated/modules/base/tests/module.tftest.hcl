@@ -20,7 +20,7 @@ run "rejects_networks" {
 
   variables {
     networks = {
-      management = { type = "macvlan" }
+      management = { type = "sriov" }
     }
   }
 
@@ -32,7 +32,7 @@ run "rejects_networks_2" {
 
   variables {
     networks = {
-      lan = { type = "physical" }
+      lan = { type = "macvlan" }
     }
   }
 

@@ -91,6 +91,18 @@ run "rejects_journal_upload_url" {
   expect_failures = [var.journal_upload_url]
 }
 
+run "rejects_proxy_devices" {
+  command = plan
+
+  variables {
+    proxy_devices = {
+      web = { listen = "0.0.0.0:80", connect = "tcp:127.0.0.1:80" }
+    }
+  }
+
+  expect_failures = [var.proxy_devices]
+}
+
 run "rejects_package_versions" {
   command = plan
 
