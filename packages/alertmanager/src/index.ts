@@ -371,7 +371,7 @@ export function alertmanager(config: AlertmanagerConfig): AlertmanagerInstance {
       slack_api_url: secrets.slackApiUrl?.ref,
       data_retention: unlessEqual(c.dataRetention, DATA_RETENTION_DEFAULT),
       external_url: c.externalUrl,
-    } as never,
+    },
     { inputs: [secrets.smtpPassword, secrets.slackApiUrl].filter((v) => v !== undefined) },
   );
   const at = placement(c);

@@ -51,7 +51,7 @@ export function alloy(config: AlloyConfig): AlloyInstance {
     {
       ...serviceArgs(c, ALLOY_DEFAULTS),
       ...logShippingArgs(c, ALLOY_PORT, links),
-    } as Parameters<typeof alloyModule.call>[1],
+    },
     { links },
   );
   const at = placement(c);

@@ -164,7 +164,7 @@ export function atlantis(config: AtlantisConfig): AtlantisInstance {
       incus_remotes: tuple(c.incusRemotes.map(remote), { multiline: true }),
       incus_client_certificate: inputs.incusClientCertificate.ref,
       incus_client_key: inputs.incusClientKey.ref,
-    } as never,
+    },
     { inputs: Object.values(inputs) },
   );
   return Object.assign(call, {

@@ -356,7 +356,7 @@ export function baseInfrastructure<const C extends BaseConfig>(
     }
     networks[role] = entry;
   }
-  const moduleCall = baseModule.call(c.name, { networks: toExpr(networks) as never });
+  const moduleCall = baseModule.call(c.name, { networks: toExpr(networks) });
   const out = moduleCall.outputs;
   return {
     call: moduleCall,

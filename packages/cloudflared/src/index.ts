@@ -62,7 +62,7 @@ export function cloudflared(config: CloudflaredConfig): CloudflaredInstance {
       ...serviceArgs(c, CLOUDFLARED_DEFAULTS),
       tunnel_token: token.ref,
       metrics_port: c.metricsPort === CLOUDFLARED_METRICS_PORT ? undefined : c.metricsPort,
-    } as never,
+    },
     {
       // count cannot depend on a sensitive value; whether the token is empty is all this
       // reveals, and the plan shows that anyway by creating the instance or not.

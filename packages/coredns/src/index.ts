@@ -355,7 +355,7 @@ export function coredns(config: CorednsConfig): CorednsInstance {
           ...(listen ? { hostAddress: listen } : {}),
         })),
       ),
-    } as never,
+    },
     { links },
   );
   return Object.assign(call, {

@@ -64,7 +64,7 @@ export function forgejoRunner(config: ForgejoRunnerConfig): ForgejoRunnerInstanc
     runner_labels: c.labels,
     runner_version: c.version === DEFAULT_RUNNER_VERSION ? undefined : c.version,
     runner_name: c.runnerName,
-  } as never);
+  });
   return Object.assign(call, {
     service: 'forgejo-runner' as const,
     ansible: {

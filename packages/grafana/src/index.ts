@@ -114,7 +114,7 @@ export function grafana(config: GrafanaConfig): GrafanaInstance {
             { multiline: true },
           )
         : undefined,
-    } as never,
+    },
     { inputs: [password], links },
   );
   return Object.assign(call, {

@@ -71,7 +71,7 @@ export function loki(config: LokiConfig): LokiInstance {
           { name: 'http', protocol: 'tcp', port: LOKI_PORT, hostPort: c.externalAccess.hostPort },
         ])
       : undefined,
-  } as never);
+  });
   const at = placement(c);
   const http = (local: Expr, path = '') =>
     reachable(at, LOKI_PORT, local, (hostPort) => tpl`http://${hostPort}${path}`);

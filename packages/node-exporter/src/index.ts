@@ -54,7 +54,7 @@ export function nodeExporter(config: NodeExporterConfig): NodeExporterInstance {
   const call = nodeExporterModule.call(c.name, {
     ...serviceArgs({ ...c, profileName }, NODE_EXPORTER_DEFAULTS),
     listen_port: c.port === NODE_EXPORTER_PORT ? undefined : c.port,
-  } as never);
+  });
   return Object.assign(call, {
     service: 'node-exporter' as const,
     metrics: {

@@ -69,7 +69,7 @@ export function ovnCentral(config: OvnCentralConfig): OvnCentralInstance {
     host_address: c.hostAddress,
     bridge_network: c.bridge === DEFAULT_BRIDGE ? undefined : (c.bridge ?? nil),
     set_northbound_connection: c.setNorthboundConnection || undefined,
-  } as never);
+  });
   return Object.assign(call, {
     service: 'ovn-central' as const,
     northboundConnection: call.outputs.northbound_connection,

@@ -171,7 +171,7 @@ export function ovnLoadBalancer(config: OvnLoadBalancerConfig): OvnLoadBalancerI
     health_check:
       healthCheck !== null && Object.keys(healthCheck).length === 0
         ? undefined
-        : (toExpr(healthCheck) as never),
+        : toExpr(healthCheck),
   });
   return Object.assign(call, {
     service: 'ovn-lb' as const,

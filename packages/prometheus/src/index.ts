@@ -194,7 +194,7 @@ export function prometheus(config: PrometheusConfig): PrometheusInstance {
   const call = prometheusModule.call(
     c.name,
     {
-      ...(serviceArgs(c, PROMETHEUS_DEFAULTS) as object),
+      ...serviceArgs(c, PROMETHEUS_DEFAULTS),
       retention_time: c.retention.time === '30d' ? undefined : c.retention.time,
       retention_size: c.retention.size,
       scrape_interval: c.scrapeInterval === '15s' ? undefined : c.scrapeInterval,
@@ -226,7 +226,7 @@ export function prometheus(config: PrometheusConfig): PrometheusInstance {
         c.incusMetrics && !isExpr(c.incusMetrics)
           ? c.incusMetrics.incusMetrics.prometheus
           : c.incusMetrics,
-    } as never,
+    },
     { links },
   );
   const at = placement(c);

@@ -46,7 +46,7 @@ export function promtail(config: PromtailConfig): PromtailInstance {
     {
       ...serviceArgs(c, PROMTAIL_DEFAULTS),
       ...logShippingArgs(c, PROMTAIL_PORT, links),
-    } as Parameters<typeof promtailModule.call>[1],
+    },
     { links },
   );
   return Object.assign(call, {

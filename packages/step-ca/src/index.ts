@@ -138,7 +138,7 @@ export function stepCa(config: StepCaConfig): StepCaInstance {
       ca_password: caPassword.ref,
       service_provisioner: provisioner?.name,
       service_provisioner_password: provisioner?.password.ref,
-    } as never,
+    },
     { inputs: [caPassword, ...(provisioner ? [provisioner.password] : [])] },
   );
   return Object.assign(call, {
