@@ -98,3 +98,8 @@ export function variablesOf<
     ]),
   ) as { readonly [K in keyof R]: VariableOf<R[K]> };
 }
+
+/** The rule, with the value its module test should be rejected with (a bound, say, rather than any bad value). */
+export function rejecting<S extends z.ZodType>(rule: Rule<S>, rejects: unknown): Rule<S> {
+  return { ...rule, validation: (self) => ({ ...rule.validation(self), rejects }) };
+}
