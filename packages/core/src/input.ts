@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from 'node:util';
 import type { Expr } from '@atlas/hcl';
 import { z } from 'zod';
 import type { HclType } from './hcl-type.js';
@@ -47,9 +46,32 @@ export interface Input<S extends z.ZodType = z.ZodType, Sp = InputSpec<unknown>>
   arg<A extends z.output<S> | undefined>(value: A): A | undefined;
 }
 
+/**
+ * Whether two argument values are the same HCL value: lists item by item, objects key by
+ * key, where an undefined field is a missing one (a call leaves both out).
+ */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b))
+    return (
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((item, i) => sameValue(item, b[i]))
+    );
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  const fields = (o: object) => Object.entries(o).filter(([, v]) => v !== undefined);
+  const [left, right] = [fields(a), fields(b)];
+  const other = new Map(right);
+  return (
+    left.length === right.length &&
+    left.every(([k, v]) => other.has(k) && sameValue(v, other.get(k)))
+  );
+}
+
 /** The one "omit when default" rule: a value equal to the module's default is not passed. */
 export function unlessDefault<A>(value: A, dflt: unknown): A | undefined {
-  return value === undefined || isDeepStrictEqual(value, dflt) ? undefined : value;
+  return value === undefined || sameValue(value, dflt) ? undefined : value;
 }
 
 const isRule = (check: z.ZodType | Rule): check is Rule => 'validation' in check;
@@ -59,7 +81,7 @@ const isRule = (check: z.ZodType | Rule): check is Rule => 'validation' in check
  * and by a `validation` block in the module) or a zod schema alone (the module's type is the
  * HCL side's check); `spec` holds the rest.
  */
-export function input<S extends z.ZodType, const Sp extends InputSpec<z.output<S>>>(
+export function input<S extends z.ZodType, Sp extends InputSpec<z.output<S>>>(
   check: S | Rule<S>,
   spec: Sp,
 ): Input<S, Sp> {
