@@ -9,9 +9,20 @@ export type DefaultedVariable<V> = VariableSpec<V> & { readonly default: V | nul
 /** A module variable every call must pass. */
 export type RequiredVariable<V> = Omit<VariableSpec<V>, 'default'>;
 
+/** The HCL type of a value: an enum of strings is a string there, a list of them a list of strings. */
+type Widened<V> = V extends string
+  ? string
+  : V extends number
+    ? number
+    : V extends boolean
+      ? boolean
+      : V extends readonly (infer E)[]
+        ? Widened<E>[]
+        : V;
+
 /** What a service input says once: everything but its checks, which come from a rule or a schema. */
 export interface InputSpec<V> {
-  readonly type: HclType<V>;
+  readonly type: HclType<Widened<V>>;
   readonly description: string;
   /**
    * The seeds' default: the builder option's default and the variable's. `null` makes the
