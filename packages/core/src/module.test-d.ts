@@ -2,7 +2,9 @@
 // target of `pnpm test`), never run. An `@ts-expect-error` line that stops erroring fails the check.
 import { ref, str, tpl } from '@atlas/hcl';
 import { expectTypeOf } from 'vitest';
+import { z } from 'zod';
 import { T } from './hcl-type.js';
+import { input, variablesOf } from './input.js';
 import { defineModule, output, variable, type Ref } from './module.js';
 import { incusServiceModule } from './service.js';
 
@@ -131,3 +133,31 @@ stateless.call('st', { profiles, proxy_devices: {} });
 stateless.call('st', { profiles, journal_upload_url: 'http://alloy01.incus:19532' });
 // @ts-expect-error -- no data volume, so no data_volume_name output
 void stateless.call('st', { profiles }).outputs.data_volume_name;
+
+// An input's default has its option's type; the option's schema is optional exactly when the
+// input has a default.
+input(z.string(), {
+  type: T.string,
+  description: 'Zone.',
+  // @ts-expect-error -- a string input cannot default to a number
+  default: 5,
+});
+// @ts-expect-error -- a number input has a number type in HCL
+input(z.number(), { type: T.string, description: 'Port.', default: 80 });
+const zone = input(z.string(), { type: T.string, description: 'Zone.' });
+const ttl = input(z.number(), { type: T.number, description: 'TTL.', default: 300 });
+expectTypeOf(zone.schema).toEqualTypeOf<z.ZodString>();
+expectTypeOf(ttl.schema).toEqualTypeOf<z.ZodDefault<z.ZodNumber>>();
+const fromInputs = defineModule({
+  name: 'from_inputs',
+  package: info,
+  description: 'A module whose variables come from inputs.',
+  providers: [],
+  variables: variablesOf({ zone, ttl }),
+  build: () => ({ resources: [], outputs: {} }),
+});
+fromInputs.call('f', { zone: 'example.org' });
+// @ts-expect-error -- `zone` has no default, so a call must pass it
+fromInputs.call('f', { ttl: 60 });
+// @ts-expect-error -- `ttl` is a number
+fromInputs.call('f', { zone: 'example.org', ttl: '60' });
