@@ -276,7 +276,7 @@ export function coredns(config: CorednsConfig): CorednsInstance {
   const soaArgs = Object.fromEntries(
     Object.entries(c.soa).filter(
       ([key, value]) =>
-        value !== undefined && value !== (SOA_DEFAULTS as Record<string, unknown>)[key],
+        unlessDefault(value, (SOA_DEFAULTS as Record<string, unknown>)[key]) !== undefined,
     ),
   );
   // The zone answers LAN clients: an A record names an address they reach, resolved like any link.
