@@ -166,6 +166,17 @@ const allOf = (iterator: string, collection: Expr, condition: Expr) =>
 
 /** The shipping inputs both shippers declare once, in README order: builder options and module variables. */
 export function logShippingInputs(http: ShipperHttp) {
+  // Builders ask for them on every call: build them once per shipper.
+  const cached = shippingInputs.get(http);
+  if (cached) return cached;
+  const inputs = declareShippingInputs(http);
+  shippingInputs.set(http, inputs);
+  return inputs;
+}
+
+const shippingInputs = new WeakMap<ShipperHttp, ReturnType<typeof declareShippingInputs>>();
+
+function declareShippingInputs(http: ShipperHttp) {
   return {
     labels: input(labelsSchema, {
       type: T.map(T.string),

@@ -592,6 +592,20 @@ const JOURNAL_UPLOAD_SCRIPT = [
  * argument a call passes (serviceArgs).
  */
 export function standardInputs(d: ServiceDefaults, vm = false) {
+  // Builders ask for them on every call: build them once per service (and kind of instance).
+  const cache = vm ? vmInputs : containerInputs;
+  const cached = cache.get(d);
+  if (cached) return cached;
+  const inputs = declareStandardInputs(d, vm);
+  cache.set(d, inputs);
+  return inputs;
+}
+
+type StandardInputs = ReturnType<typeof declareStandardInputs>;
+const containerInputs = new WeakMap<ServiceDefaults, StandardInputs>();
+const vmInputs = new WeakMap<ServiceDefaults, StandardInputs>();
+
+function declareStandardInputs(d: ServiceDefaults, vm: boolean) {
   const volume = d.dataVolume;
   return {
     instance_name: input(instanceName, {
