@@ -5,6 +5,8 @@ import {
   parseConfig,
   serviceArgs,
   serviceOptionsSchema,
+  sameValue,
+  unlessDefault,
   type AlertReceiver,
   type DatasourceSource,
   type EnvVariable,
@@ -17,11 +19,10 @@ import { isExpr, object, toExpr, tuple, type Expr, tpl } from '@atlas/hcl';
 import { z } from 'zod';
 import {
   ALERTMANAGER_DEFAULTS,
-  DATA_RETENTION_DEFAULT,
+  ALERTMANAGER_INPUTS,
   DEFAULT_INHIBIT_RULES,
   ALERTMANAGER_PORT,
   DEFAULT_RECEIVER,
-  RESOLVE_TIMEOUT_DEFAULT,
   ROUTE_DEFAULTS,
   SEND_RESOLVED_DEFAULTS,
   alertmanagerModule,
@@ -29,7 +30,6 @@ import {
 } from './module.js';
 import {
   emailAddress,
-  goDuration,
   groupByLabel,
   httpUrl,
   labelName,
@@ -42,6 +42,7 @@ import {
 
 export {
   ALERTMANAGER_DEFAULTS,
+  ALERTMANAGER_INPUTS,
   ALERTMANAGER_PORT,
   DATA_RETENTION_DEFAULT,
   DEFAULT_INHIBIT_RULES,
@@ -153,11 +154,11 @@ export const alertmanagerConfigSchema = serviceOptionsSchema(ALERTMANAGER_DEFAUL
       })),
     ),
     smtp: smtpSchema.prefault({}),
-    resolveTimeout: duration.schema.default(RESOLVE_TIMEOUT_DEFAULT),
+    resolveTimeout: ALERTMANAGER_INPUTS.resolve_timeout.schema,
     /** How long silences and the notification log are kept. */
-    dataRetention: goDuration.schema.default(DATA_RETENTION_DEFAULT),
+    dataRetention: ALERTMANAGER_INPUTS.data_retention.schema,
     /** URL used in links inside notifications; the instance's .incus address when unset. */
-    externalUrl: httpUrl.schema.optional(),
+    externalUrl: ALERTMANAGER_INPUTS.external_url.schema,
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -222,9 +223,9 @@ function defined<T extends Record<string, unknown>>(fields: T): Partial<T> {
   ) as Partial<T>;
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-const unlessEqual = <T>(value: T, dflt: unknown): T | undefined =>
-  same(value, dflt) ? undefined : value;
+/** The module's default as it is, or the value in HCL. */
+const unlessDefaultHcl = (value: unknown, dflt: unknown): Expr | undefined =>
+  sameValue(value, dflt) ? undefined : hclValue(value);
 
 /** Lists of objects and objects of several attributes over several lines, so main.tf reads like the YAML it becomes. */
 function hclValue(value: unknown): Expr {
@@ -245,10 +246,10 @@ function hclValue(value: unknown): Expr {
 function routeValue(r: Parsed['route']) {
   return defined({
     receiver: r.receiver,
-    group_by: unlessEqual(r.groupBy, ROUTE_DEFAULTS.groupBy),
-    group_wait: unlessEqual(r.groupWait, ROUTE_DEFAULTS.groupWait),
-    group_interval: unlessEqual(r.groupInterval, ROUTE_DEFAULTS.groupInterval),
-    repeat_interval: unlessEqual(r.repeatInterval, ROUTE_DEFAULTS.repeatInterval),
+    group_by: unlessDefault(r.groupBy, ROUTE_DEFAULTS.groupBy),
+    group_wait: unlessDefault(r.groupWait, ROUTE_DEFAULTS.groupWait),
+    group_interval: unlessDefault(r.groupInterval, ROUTE_DEFAULTS.groupInterval),
+    repeat_interval: unlessDefault(r.repeatInterval, ROUTE_DEFAULTS.repeatInterval),
     routes: r.routes.length
       ? r.routes.map((child) =>
           defined({
@@ -272,7 +273,7 @@ function receiverValue(r: Parsed['receivers'][number]) {
       ? r.webhookConfigs.map((w) =>
           defined({
             url: w.url,
-            send_resolved: unlessEqual(w.sendResolved, SEND_RESOLVED_DEFAULTS.webhook),
+            send_resolved: unlessDefault(w.sendResolved, SEND_RESOLVED_DEFAULTS.webhook),
           }),
         )
       : undefined,
@@ -284,7 +285,7 @@ function receiverValue(r: Parsed['receivers'][number]) {
             smarthost: e.smarthost,
             auth_username: e.authUsername,
             require_tls: e.requireTls,
-            send_resolved: unlessEqual(e.sendResolved, SEND_RESOLVED_DEFAULTS.email),
+            send_resolved: unlessDefault(e.sendResolved, SEND_RESOLVED_DEFAULTS.email),
           }),
         )
       : undefined,
@@ -294,7 +295,7 @@ function receiverValue(r: Parsed['receivers'][number]) {
             channel: s.channel,
             title: s.title,
             text: s.text,
-            send_resolved: unlessEqual(s.sendResolved, SEND_RESOLVED_DEFAULTS.slack),
+            send_resolved: unlessDefault(s.sendResolved, SEND_RESOLVED_DEFAULTS.slack),
           }),
         )
       : undefined,
@@ -360,18 +361,16 @@ export function alertmanager(config: AlertmanagerConfig): AlertmanagerInstance {
     c.name,
     {
       ...serviceArgs(c, ALERTMANAGER_DEFAULTS),
-      route: same(route, { receiver: DEFAULT_RECEIVER }) ? undefined : hclValue(route),
-      receivers: same(receivers, [{ name: DEFAULT_RECEIVER }]) ? undefined : hclValue(receivers),
-      inhibit_rules: same(inhibitRules, DEFAULT_INHIBIT_RULES.map(inhibitRuleValue))
-        ? undefined
-        : hclValue(inhibitRules),
-      resolve_timeout: unlessEqual(c.resolveTimeout, RESOLVE_TIMEOUT_DEFAULT),
+      route: unlessDefaultHcl(route, { receiver: DEFAULT_RECEIVER }),
+      receivers: unlessDefaultHcl(receivers, [{ name: DEFAULT_RECEIVER }]),
+      inhibit_rules: unlessDefaultHcl(inhibitRules, DEFAULT_INHIBIT_RULES.map(inhibitRuleValue)),
+      resolve_timeout: ALERTMANAGER_INPUTS.resolve_timeout.arg(c.resolveTimeout),
       smtp: Object.keys(smtp).length ? hclValue(smtp) : undefined,
       smtp_auth_password: secrets.smtpPassword?.ref,
       slack_api_url: secrets.slackApiUrl?.ref,
-      data_retention: unlessEqual(c.dataRetention, DATA_RETENTION_DEFAULT),
+      data_retention: ALERTMANAGER_INPUTS.data_retention.arg(c.dataRetention),
       external_url: c.externalUrl,
-    } as never,
+    },
     { inputs: [secrets.smtpPassword, secrets.slackApiUrl].filter((v) => v !== undefined) },
   );
   const at = placement(c);

@@ -2,6 +2,7 @@ import {
   T,
   duration,
   incusServiceModule,
+  input,
   nullable,
   output,
   packageInfo,
@@ -212,6 +213,28 @@ const withoutNulls = (obj: Expr): Expr =>
 const whenNotEmpty = (list: Expr, key: string, value: Expr): Expr =>
   cond(binary('==', call('length', [list]), num(0)), object({}), object({ [key]: value }));
 
+/** Alertmanager's inputs that are builder options as they are, declared once: the option and the variable. */
+export const ALERTMANAGER_INPUTS = {
+  resolve_timeout: input(duration, {
+    type: T.string,
+    description:
+      'How long an alert without an end time stays firing after it was last received (global.resolve_timeout).',
+    default: RESOLVE_TIMEOUT_DEFAULT,
+  }),
+  data_retention: input(goDuration, {
+    type: T.string,
+    description:
+      'How long silences and the notification log are kept (--data.retention), as a Go duration such as 120h.',
+    default: DATA_RETENTION_DEFAULT,
+  }),
+  external_url: input(httpUrl, {
+    type: T.string,
+    description:
+      'URL Alertmanager is reached at, used in links inside notifications (--web.external-url); null means its .incus address.',
+    default: null,
+  }),
+};
+
 /** S5: Alertmanager with typed routes, receivers (webhook, email, Slack), inhibition and silences storage. */
 export const alertmanagerModule = incusServiceModule({
   name: 'alertmanager',
@@ -379,13 +402,7 @@ export const alertmanagerModule = incusServiceModule({
         },
       ],
     }),
-    resolve_timeout: variable({
-      type: T.string,
-      description:
-        'How long an alert without an end time stays firing after it was last received (global.resolve_timeout).',
-      default: RESOLVE_TIMEOUT_DEFAULT,
-      rules: [duration],
-    }),
+    resolve_timeout: ALERTMANAGER_INPUTS.resolve_timeout.variable,
     smtp: variable({
       type: smtpType,
       description:
@@ -430,20 +447,8 @@ export const alertmanagerModule = incusServiceModule({
       sensitive: true,
       rules: [nullable(slackApiUrl)],
     }),
-    data_retention: variable({
-      type: T.string,
-      description:
-        'How long silences and the notification log are kept (--data.retention), as a Go duration such as 120h.',
-      default: DATA_RETENTION_DEFAULT,
-      rules: [goDuration],
-    }),
-    external_url: variable({
-      type: T.string,
-      description:
-        'URL Alertmanager is reached at, used in links inside notifications (--web.external-url); null means its .incus address.',
-      default: null,
-      rules: [nullable(httpUrl)],
-    }),
+    data_retention: ALERTMANAGER_INPUTS.data_retention.variable,
+    external_url: ALERTMANAGER_INPUTS.external_url.variable,
   },
   build: (v) => {
     // Whether a config logs in is read from the usernames, not the password, so the config stays non-sensitive.

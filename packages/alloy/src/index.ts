@@ -11,7 +11,7 @@ import {
 import { z } from 'zod';
 import { logShippingArgs, logShippingOptions, type Link } from '@atlas/core';
 import { tpl } from '@atlas/hcl';
-import { ALLOY_DEFAULTS, ALLOY_PORT, JOURNAL_REMOTE_PORT, alloyModule } from './module.js';
+import { ALLOY_DEFAULTS, ALLOY_HTTP, JOURNAL_REMOTE_PORT, alloyModule } from './module.js';
 
 export {
   ALLOY_DEFAULTS,
@@ -30,7 +30,7 @@ export {
 } from '@atlas/core';
 
 export const alloyConfigSchema = serviceOptionsSchema(ALLOY_DEFAULTS)
-  .extend(logShippingOptions(ALLOY_PORT))
+  .extend(logShippingOptions(ALLOY_HTTP))
   .strict();
 
 export type AlloyConfig = z.input<typeof alloyConfigSchema>;
@@ -50,8 +50,8 @@ export function alloy(config: AlloyConfig): AlloyInstance {
     c.name,
     {
       ...serviceArgs(c, ALLOY_DEFAULTS),
-      ...logShippingArgs(c, ALLOY_PORT, links),
-    } as Parameters<typeof alloyModule.call>[1],
+      ...logShippingArgs(c, ALLOY_HTTP, links),
+    },
     { links },
   );
   const at = placement(c);

@@ -31,6 +31,12 @@ import {
 
 export const ALLOY_PORT = 12345;
 
+/** Alloy's HTTP server, for the shared shipping inputs. */
+export const ALLOY_HTTP = {
+  port: ALLOY_PORT,
+  description: "Port of Alloy's HTTP server (UI, /metrics), listening on all interfaces.",
+};
+
 /**
  * Alloy takes Promtail's place on cluster01 (the architecture document), so
  * it gets Promtail's row of the operator's guide (1 CPU), but twice the
@@ -68,10 +74,7 @@ export const alloyModule = incusServiceModule({
   defaults: ALLOY_DEFAULTS,
   // Published when instances on other networks of a cluster upload their journals to it.
   proxyDevices: true,
-  variables: logShippingVariables({
-    port: ALLOY_PORT,
-    description: "Port of Alloy's HTTP server (UI, /metrics), listening on all interfaces.",
-  }),
+  variables: logShippingVariables(ALLOY_HTTP),
   build: (v) => {
     const unitSource = list([JOURNAL_UNIT_LABEL]);
     const journalSource = (label: string, path: string[]) =>

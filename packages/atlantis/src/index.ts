@@ -203,7 +203,7 @@ export function atlantis(config: AtlantisConfig): AtlantisInstance {
       incus_remotes: tuple(c.incusRemotes.map(remote), { multiline: true }),
       incus_client_certificate: inputs.incusClientCertificate.ref,
       incus_client_key: inputs.incusClientKey.ref,
-    } as never,
+    },
     {
       inputs: [...Object.values(inputs), ...serverCertificates.values()],
       // The ghcr remote goes with the image it serves; any other remote is the operator's to set up.

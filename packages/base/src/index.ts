@@ -431,8 +431,8 @@ export function baseInfrastructure<const C extends BaseConfig>(
         )
       : undefined;
   const moduleCall = baseModule.call(c.name, {
-    networks: toExpr(networks) as never,
-    ...(members ? { cluster_members: toExpr(members) as never } : {}),
+    networks: toExpr(networks),
+    ...(members ? { cluster_members: toExpr(members) } : {}),
   });
   const out = moduleCall.outputs;
   return {

@@ -41,14 +41,7 @@ describe('cloudflared defaults', () => {
       rootDiskSize: '1GB',
       metricsPort: 2000,
     });
-    const v = cloudflaredModule.variables;
-    expect([
-      v.cpu_limit?.default,
-      v.memory_limit?.default,
-      v.root_disk_size?.default,
-      v.metrics_port.default,
-    ]).toEqual([1, '256MB', '1GB', 2000]);
-    expect(v).not.toHaveProperty('enable_data_persistence');
+    expect(cloudflaredModule.variables).not.toHaveProperty('enable_data_persistence');
   });
 });
 

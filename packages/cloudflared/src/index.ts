@@ -2,7 +2,6 @@ import {
   T,
   instanceVariable,
   parseConfig,
-  port,
   serviceArgs,
   serviceOptionsSchema,
   type EnvVariable,
@@ -13,7 +12,7 @@ import {
 } from '@atlas/core';
 import { binary, call, cond, num, str } from '@atlas/hcl';
 import { z } from 'zod';
-import { CLOUDFLARED_DEFAULTS, CLOUDFLARED_METRICS_PORT, cloudflaredModule } from './module.js';
+import { CLOUDFLARED_DEFAULTS, CLOUDFLARED_INPUTS, cloudflaredModule } from './module.js';
 
 export {
   CLOUDFLARE_APT_REPOSITORY,
@@ -24,7 +23,7 @@ export {
 } from './module.js';
 
 export const cloudflaredConfigSchema = serviceOptionsSchema(CLOUDFLARED_DEFAULTS)
-  .extend({ metricsPort: port.schema.default(CLOUDFLARED_METRICS_PORT) })
+  .extend({ metricsPort: CLOUDFLARED_INPUTS.metrics_port.schema })
   .strict();
 
 export type CloudflaredConfig = z.input<typeof cloudflaredConfigSchema>;
@@ -61,8 +60,8 @@ export function cloudflared(config: CloudflaredConfig): CloudflaredInstance {
     {
       ...serviceArgs(c, CLOUDFLARED_DEFAULTS),
       tunnel_token: token.ref,
-      metrics_port: c.metricsPort === CLOUDFLARED_METRICS_PORT ? undefined : c.metricsPort,
-    } as never,
+      metrics_port: CLOUDFLARED_INPUTS.metrics_port.arg(c.metricsPort),
+    },
     {
       // count cannot depend on a sensitive value; whether the token is empty is all this
       // reveals, and the plan shows that anyway by creating the instance or not.

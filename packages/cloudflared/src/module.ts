@@ -2,6 +2,7 @@ import {
   T,
   aptRepositoryInstall,
   incusServiceModule,
+  input,
   output,
   packageInfo,
   port,
@@ -36,6 +37,15 @@ export const CLOUDFLARE_APT_REPOSITORY = {
 /** A tunnel token is base64 of a JSON object, so it always starts with `eyJ` (`{"`). */
 export const TUNNEL_TOKEN_PATTERN = '^eyJ[A-Za-z0-9+/_-]+={0,2}$';
 
+/** cloudflared's own inputs, declared once: the builder's options and the module's variables. */
+export const CLOUDFLARED_INPUTS = {
+  metrics_port: input(port, {
+    type: T.number,
+    description: 'TCP port of the metrics and readiness server (--metrics 0.0.0.0:PORT).',
+    default: CLOUDFLARED_METRICS_PORT,
+  }),
+};
+
 const TOKEN_FILE = '/etc/cloudflared/tunnel.env';
 const SERVICE_USER = 'cloudflared';
 
@@ -62,12 +72,7 @@ export const cloudflaredModule = incusServiceModule({
       ],
       example: ref('var.cloudflared01_tunnel_token'),
     }),
-    metrics_port: variable({
-      type: T.number,
-      description: 'TCP port of the metrics and readiness server (--metrics 0.0.0.0:PORT).',
-      default: CLOUDFLARED_METRICS_PORT,
-      rules: [port],
-    }),
+    metrics_port: CLOUDFLARED_INPUTS.metrics_port.variable,
   },
   build: (v) => {
     const instance = ref('var.instance_name');

@@ -2,6 +2,7 @@ export * from './cloud-init.js';
 export * from './environment.js';
 export * from './errors.js';
 export * from './hcl-type.js';
+export * from './input.js';
 export * from './module.js';
 export * from './references.js';
 export * from './render.js';

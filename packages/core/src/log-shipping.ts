@@ -1,6 +1,7 @@
 // What log shippers (Alloy, Promtail) share: the inputs of a journald/log-file shipper,
 // validated once for zod and once for the generated `validation` blocks.
 import { T } from './hcl-type.js';
+import { input, variablesOf } from './input.js';
 import { variable } from './module.js';
 import { goDuration, port, type Validation } from './rules.js';
 import { exprSchema, logSinkSchema, type LogSink } from './service-options.js';
@@ -112,18 +113,25 @@ export const pushUrlFor = (consumer: LinkConsumer, target: LogSink | Expr, links
     ? target
     : linkedValue(consumer, target.logs.link, target.logs.pushUrl, 'loki_push_url', links);
 
+/** The HTTP server of a shipper: its default port and what the port variable says. */
+export interface ShipperHttp {
+  readonly port: number;
+  readonly description: string;
+}
+
 /** The builder options both shippers add to the standard service options. */
-export function logShippingOptions(httpPort: number) {
+export function logShippingOptions(http: ShipperHttp) {
+  const inputs = logShippingInputs(http);
   return {
     /** The Loki to push to: `loki01` (renders as `module.loki01.push_url`). */
     loki: lokiTargetSchema,
-    labels: labelsSchema.default({}),
-    services: servicesSchema.default([]),
+    labels: inputs.labels.schema,
+    services: inputs.units.schema,
     /** How far back to read the journal when no position is stored yet. */
-    journalMaxAge: goDuration.schema.default(DEFAULT_JOURNAL_MAX_AGE),
+    journalMaxAge: inputs.journal_max_age.schema,
     /** Files to ship besides the journal; empty ships the journal only. */
-    logFiles: logFilesSchema.default([...DEFAULT_LOG_FILES]),
-    httpPort: port.schema.default(httpPort),
+    logFiles: inputs.log_files.schema,
+    httpPort: inputs.http_port.schema,
   };
 }
 
@@ -139,42 +147,38 @@ export interface LogShippingOptions {
 /** Module arguments for the shipping variables; defaults are left out to keep the call short. */
 export function logShippingArgs(
   o: LogShippingOptions & LinkConsumer,
-  httpPort: number,
+  http: ShipperHttp,
   links: Link[],
 ) {
-  const sameFiles =
-    o.logFiles.length === DEFAULT_LOG_FILES.length &&
-    o.logFiles.every((f, i) => f === DEFAULT_LOG_FILES[i]);
+  const inputs = logShippingInputs(http);
   return {
     loki_push_url: pushUrlFor(o, o.loki, links),
-    labels: Object.keys(o.labels).length ? { ...o.labels } : undefined,
-    units: o.services.length ? o.services.map((s) => ({ ...s })) : undefined,
-    journal_max_age: o.journalMaxAge === DEFAULT_JOURNAL_MAX_AGE ? undefined : o.journalMaxAge,
-    log_files: sameFiles ? undefined : [...o.logFiles],
-    http_port: o.httpPort === httpPort ? undefined : o.httpPort,
+    labels: inputs.labels.arg({ ...o.labels }),
+    units: inputs.units.arg(o.services.map((s) => ({ ...s }))),
+    journal_max_age: inputs.journal_max_age.arg(o.journalMaxAge),
+    log_files: inputs.log_files.arg([...o.logFiles]),
+    http_port: inputs.http_port.arg(o.httpPort),
   };
 }
 
 const allOf = (iterator: string, collection: Expr, condition: Expr) =>
   call('alltrue', [forList(iterator, collection, condition)]);
 
-/** The module variables both shippers declare, in README order. */
-export function logShippingVariables(http: { port: number; description: string }) {
+/** The shipping inputs both shippers declare once, in README order: builder options and module variables. */
+export function logShippingInputs(http: ShipperHttp) {
+  // Builders ask for them on every call: build them once per shipper.
+  const cached = shippingInputs.get(http);
+  if (cached) return cached;
+  const inputs = declareShippingInputs(http);
+  shippingInputs.set(http, inputs);
+  return inputs;
+}
+
+const shippingInputs = new WeakMap<ShipperHttp, ReturnType<typeof declareShippingInputs>>();
+
+function declareShippingInputs(http: ShipperHttp) {
   return {
-    loki_push_url: variable({
-      type: T.string,
-      description: 'Loki push URL to ship to, such as http://loki01.incus:3100/loki/api/v1/push.',
-      example: 'http://loki01.incus:3100/loki/api/v1/push',
-      validations: (self): Validation[] => [
-        {
-          condition: can(PUSH_URL, self),
-          errorMessage:
-            'Must be an http:// or https:// URL such as http://loki01.incus:3100/loki/api/v1/push.',
-          rejects: 'loki01.incus:3100/loki/api/v1/push',
-        },
-      ],
-    }),
-    labels: variable({
+    labels: input(labelsSchema, {
       type: T.map(T.string),
       description:
         'Static labels on every line shipped, e.g. { environment = "cluster01", host = "node1" }.',
@@ -200,13 +204,12 @@ export function logShippingVariables(http: { port: number; description: string }
         },
       ],
     }),
-    journal_max_age: variable({
+    journal_max_age: input(goDuration, {
       type: T.string,
       description: 'How far back to read the journal when no position is stored yet (Go duration).',
       default: DEFAULT_JOURNAL_MAX_AGE,
-      rules: [goDuration],
     }),
-    units: variable({
+    units: input(servicesSchema, {
       type: T.list(T.object({ unit: T.string, service: T.string })),
       description:
         'systemd units to ship, each with the "service" label its lines get; empty ships the whole journal, labelled by unit name without ".service".',
@@ -236,7 +239,7 @@ export function logShippingVariables(http: { port: number; description: string }
         },
       ],
     }),
-    log_files: variable({
+    log_files: input(logFilesSchema, {
       type: T.list(T.string),
       description:
         'Files to ship besides the journal (absolute paths or globs), labelled job = "varlogs"; empty ships the journal only.',
@@ -249,12 +252,31 @@ export function logShippingVariables(http: { port: number; description: string }
         },
       ],
     }),
-    http_port: variable({
+    http_port: input(port, {
       type: T.number,
       description: http.description,
       default: http.port,
-      rules: [port],
     }),
+  };
+}
+
+/** The module variables both shippers declare, in README order. */
+export function logShippingVariables(http: ShipperHttp) {
+  return {
+    loki_push_url: variable({
+      type: T.string,
+      description: 'Loki push URL to ship to, such as http://loki01.incus:3100/loki/api/v1/push.',
+      example: 'http://loki01.incus:3100/loki/api/v1/push',
+      validations: (self): Validation[] => [
+        {
+          condition: can(PUSH_URL, self),
+          errorMessage:
+            'Must be an http:// or https:// URL such as http://loki01.incus:3100/loki/api/v1/push.',
+          rejects: 'loki01.incus:3100/loki/api/v1/push',
+        },
+      ],
+    }),
+    ...variablesOf(logShippingInputs(http)),
   };
 }
 

@@ -67,6 +67,11 @@ export type CallArgs<Vs extends VariableSpecs> = {
 /** An expression known to produce a value of type `V` (e.g. `module.prometheus01.endpoint`). */
 export type Ref<V> = Expr & { readonly __ref?: V };
 
+/** `var.<name>` for each variable, typed by its declaration. */
+export type VariableRefs<Vs extends VariableSpecs> = {
+  readonly [K in keyof Vs]: Ref<ValueOf<Vs[K]>>;
+};
+
 export type OutputRefs<Os extends OutputSpecs> = { readonly [K in keyof Os]: Ref<ValueOf<Os[K]>> };
 
 export interface Local {

@@ -4,20 +4,8 @@ import type { EnvVariable } from './environment.js';
 import { RENAMED_FROM, SERVICE_LINKS } from './module.js';
 import { linkedValue, type Link, type Reachable } from './links.js';
 import { requirePlacedVolume, storagePoolOf, type Site } from './site.js';
-import {
-  byteSize,
-  cpuCount,
-  instanceName,
-  snapshotExpiry,
-  snapshotPattern,
-  snapshotSchedule,
-} from './rules.js';
-import {
-  DEBIAN_VERSION_PATTERN,
-  DEFAULT_IMAGE,
-  DEFAULT_SNAPSHOT_PATTERN,
-  type ServiceDefaults,
-} from './service.js';
+import { instanceName } from './rules.js';
+import { DEBIAN_VERSION_PATTERN, standardInputs, type ServiceDefaults } from './service.js';
 
 /** Any HCL expression, e.g. a typed reference to another module's output. */
 export const exprSchema = z.custom<Expr>((v) => isExpr(v), {
@@ -30,20 +18,19 @@ export const exprSchema = z.custom<Expr>((v) => isExpr(v), {
  * volume and its snapshot policy.
  */
 export function serviceOptionsSchema(d: ServiceDefaults) {
-  const data = d.dataVolume
+  const std = standardInputs(d);
+  const data = std.data
     ? z
         .object({
-          enabled: z.boolean().default(d.dataVolume.enabled ?? true),
-          name: instanceName.schema.optional(),
-          size: byteSize.schema.default(d.dataVolume.size),
+          enabled: std.data.enable_data_persistence.schema,
+          name: std.data.data_volume_name.schema,
+          size: std.data.data_volume_size.schema,
           snapshots: z
             .object({
-              enabled: z.boolean().default(false),
-              schedule: snapshotSchedule.schema.default(d.dataVolume.snapshots.schedule),
-              expiry: snapshotExpiry.schema.default(d.dataVolume.snapshots.expiry),
-              pattern: snapshotPattern.schema.default(
-                d.dataVolume.snapshots.pattern ?? DEFAULT_SNAPSHOT_PATTERN,
-              ),
+              enabled: std.data.enable_snapshots.schema,
+              schedule: std.data.snapshot_schedule.schema,
+              expiry: std.data.snapshot_expiry.schema,
+              pattern: std.data.snapshot_pattern.schema,
             })
             .strict()
             .prefault({}),
@@ -77,27 +64,24 @@ export function serviceOptionsSchema(d: ServiceDefaults) {
      */
     packageVersions: versions,
     /** Module and instance name, e.g. `grafana01`. */
-    name: instanceName.schema.default(d.instanceName),
+    name: std.instance_name.schema,
     /**
      * The name this service had before a rename. Its state moves to the new name (a `moved`
      * block) and its Incus instance and data volume keep their names, so nothing is rebuilt
      * and no data is lost; only the Atlas names (module, outputs, variables) change.
      */
     renamedFrom: instanceName.schema.optional(),
-    profileName: instanceName.schema.default(d.profileName),
+    profileName: std.profile_name.schema,
     /** The network to join: `base.attach('management')` (profiles, and the mode that decides how ports are published). */
     network: networkAttachmentSchema,
-    image: z
-      .string()
-      .min(1)
-      .default(d.image ?? DEFAULT_IMAGE),
-    cpu: cpuCount.schema.default(d.cpu),
-    memory: byteSize.schema.default(d.memory),
-    rootDiskSize: byteSize.schema.default(d.rootDiskSize),
+    image: std.image.schema,
+    cpu: std.cpu_limit.schema,
+    memory: std.memory_limit.schema,
+    rootDiskSize: std.root_disk_size.schema,
     /** The pool for its disks; defaults to the site's (`storage`), else `local`. */
     storagePool: z.string().min(1).optional(),
     /** Cluster member to pin the instance to. */
-    targetNode: z.string().min(1).optional(),
+    targetNode: std.target_node.schema,
     /** Upload this instance's systemd journal to a receiver (systemd-journal-upload), which ships it to Loki. */
     journalTo: z.lazy(() => journalReceiverSchema).optional(),
     data,
@@ -106,61 +90,85 @@ export function serviceOptionsSchema(d: ServiceDefaults) {
 
 export type ServiceOptions = z.output<ReturnType<typeof serviceOptionsSchema>>;
 
+/** The standard arguments {@link serviceArgs} passes: spread them into a service module's call. */
+export interface ServiceArgs {
+  readonly instance_name: string;
+  readonly profiles: readonly Expr[];
+  readonly cpu_limit: number;
+  readonly memory_limit: string;
+  readonly profile_name?: string;
+  readonly image?: string;
+  readonly root_disk_size?: string;
+  readonly storage_pool?: string;
+  readonly target_node?: string;
+  readonly package_versions?: Readonly<Record<string, string>>;
+  readonly journal_upload_url?: Expr;
+  readonly enable_data_persistence?: boolean;
+  readonly data_volume_name?: string;
+  readonly data_volume_size?: string;
+  readonly enable_snapshots?: boolean;
+  readonly snapshot_schedule?: string;
+  readonly snapshot_expiry?: string;
+  readonly snapshot_pattern?: string;
+  readonly [RENAMED_FROM]?: string;
+  readonly [SERVICE_LINKS]?: readonly Link[];
+}
+
 /**
  * Module arguments for the standard variables. Name, profiles and limits are
  * always written (reviewers read sizes in the environment); everything else
  * only when it differs from the module default, to keep main.tf short.
  */
-export function serviceArgs(o: ServiceOptions, d: ServiceDefaults): Record<string, unknown> {
-  const differs = <T>(value: T, dflt: T): T | undefined => (value === dflt ? undefined : value);
+export function serviceArgs(o: ServiceOptions, d: ServiceDefaults): ServiceArgs {
+  const std = standardInputs(d);
   const pool = storagePoolOf(o.network.site, o.storagePool);
   if (d.dataVolume && o.data?.enabled)
     requirePlacedVolume(o.network.site, o.name, pool, o.targetNode);
-  const args: Record<string, unknown> = {
+  const links: Link[] = [];
+  const moved = Object.entries(o.packageVersions ?? {}).filter(
+    (pin): pin is [string, string] =>
+      pin[1] !== undefined && pin[1] !== d.packageVersions?.[pin[0]],
+  );
+  const s = o.data?.snapshots;
+  const args: ServiceArgs = {
     instance_name: o.renamedFrom ?? o.name,
-    profile_name: differs(o.profileName, d.profileName),
-    image: differs(o.image, d.image ?? DEFAULT_IMAGE),
+    profile_name: std.profile_name.arg(o.profileName),
+    image: std.image.arg(o.image),
     profiles: o.network.profiles,
     cpu_limit: o.cpu,
     memory_limit: o.memory,
-    root_disk_size: differs(o.rootDiskSize, d.rootDiskSize),
-    storage_pool: differs(pool, 'local'),
+    root_disk_size: std.root_disk_size.arg(o.rootDiskSize),
+    storage_pool: std.storage_pool.arg(pool),
     target_node: o.targetNode,
+    package_versions: moved.length ? Object.fromEntries(moved) : undefined,
+    journal_upload_url: o.journalTo
+      ? linkedValue(
+          o,
+          o.journalTo.journals.link,
+          o.journalTo.journals.url,
+          'journal_upload_url',
+          links,
+        )
+      : undefined,
+    ...(o.data && std.data
+      ? {
+          enable_data_persistence: std.data.enable_data_persistence.arg(o.data.enabled),
+          data_volume_name: o.data.name,
+          data_volume_size: std.data.data_volume_size.arg(o.data.size),
+          enable_snapshots: std.data.enable_snapshots.arg(s?.enabled),
+          snapshot_schedule: std.data.snapshot_schedule.arg(s?.schedule),
+          snapshot_expiry: std.data.snapshot_expiry.arg(s?.expiry),
+          snapshot_pattern: std.data.snapshot_pattern.arg(s?.pattern),
+        }
+      : {}),
+    ...(o.renamedFrom === undefined ? {} : { [RENAMED_FROM]: o.renamedFrom }),
+    ...(links.length ? { [SERVICE_LINKS]: links } : {}),
   };
-  const moved = Object.entries(o.packageVersions ?? {}).filter(
-    ([name, version]) => version !== undefined && version !== d.packageVersions?.[name],
-  );
-  if (moved.length) args.package_versions = Object.fromEntries(moved);
-  const links: Link[] = [];
-  if (o.journalTo)
-    args.journal_upload_url = linkedValue(
-      o,
-      o.journalTo.journals.link,
-      o.journalTo.journals.url,
-      'journal_upload_url',
-      links,
-    );
-  if (o.data && d.dataVolume) {
-    const s = o.data.snapshots;
-    Object.assign(args, {
-      enable_data_persistence: differs(o.data.enabled, d.dataVolume.enabled ?? true),
-      data_volume_name: o.data.name,
-      data_volume_size: differs(o.data.size, d.dataVolume.size),
-      enable_snapshots: differs(s.enabled, false),
-      snapshot_schedule: differs(s.schedule, d.dataVolume.snapshots.schedule),
-      snapshot_expiry: differs(s.expiry, d.dataVolume.snapshots.expiry),
-      snapshot_pattern: differs(
-        s.pattern,
-        d.dataVolume.snapshots.pattern ?? DEFAULT_SNAPSHOT_PATTERN,
-      ),
-    });
-  }
-  const present: Record<string | symbol, unknown> = Object.fromEntries(
-    Object.entries(args).filter(([, v]) => v !== undefined),
-  );
-  if (o.renamedFrom !== undefined) present[RENAMED_FROM] = o.renamedFrom;
-  if (links.length) present[SERVICE_LINKS] = links;
-  return present;
+  // Left out, not undefined: a module without a data volume or journal upload has no such variable.
+  const present: Partial<Record<keyof ServiceArgs, unknown>> = {};
+  for (const key of Reflect.ownKeys(args) as (keyof ServiceArgs)[])
+    if (args[key] !== undefined) present[key] = args[key];
+  return present as ServiceArgs;
 }
 
 /** How an environment attaches its networks (C5): NAT bridge, the physical LAN, or an OVN overlay. */

@@ -29,6 +29,7 @@ import {
 } from '@atlas/providers';
 import { cloudInitTemplate, type CloudInitConfig, type CloudInitFile } from './cloud-init.js';
 import { T } from './hcl-type.js';
+import { input, type DefaultedVariable, type RequiredVariable } from './input.js';
 import {
   defineModule,
   output,
@@ -39,8 +40,10 @@ import {
   type OutputSpecs,
   type PackageInfo,
   type Ref,
+  type VariableRefs,
   type VariableSpecs,
 } from './module.js';
+import { z } from 'zod';
 import {
   byteSize,
   cpuCount,
@@ -134,15 +137,21 @@ export interface ServiceParts<Os extends OutputSpecs> {
   readonly templates?: Readonly<Record<string, readonly TemplatePart[]>>;
 }
 
-export interface ServiceModuleSpec<Vs extends VariableSpecs, Os extends OutputSpecs> {
+export interface ServiceModuleSpec<
+  D extends ServiceDefaults,
+  Vs extends VariableSpecs,
+  Os extends OutputSpecs,
+  P extends boolean,
+  J extends boolean,
+> {
   readonly name: string;
   readonly package: PackageInfo;
   readonly description: string;
-  readonly defaults: ServiceDefaults;
+  readonly defaults: D;
   /** Service-specific variables, declared after the standard ones. */
   readonly variables: Vs;
   /** Whether the service can publish ports through Incus proxy devices (bridge mode). */
-  readonly proxyDevices?: boolean;
+  readonly proxyDevices?: P;
   /** `container` (default) or `virtual-machine`. */
   readonly instanceType?: 'container' | 'virtual-machine';
   /**
@@ -154,8 +163,8 @@ export interface ServiceModuleSpec<Vs extends VariableSpecs, Os extends OutputSp
    */
   readonly dataOwner?: { readonly unit: string; readonly user: string; readonly group: string };
   /** Whether the instance boots systemd and cloud-init, so it can upload its journal (not an OCI application container). */
-  readonly journalUpload?: boolean;
-  readonly build: (v: { readonly [K in keyof Vs]: Ref<unknown> } & ServiceVars) => ServiceParts<Os>;
+  readonly journalUpload?: J;
+  readonly build: (v: VariableRefs<Vs> & ServiceVars) => ServiceParts<Os>;
 }
 
 /** The block with comment lines printed above it. */
@@ -165,22 +174,89 @@ export function commented(block: Block, lines: string | readonly string[]): Bloc
 
 const CLOUD_INIT_PATH = 'templates/cloud-init.yaml.tftpl';
 
+/** Variables every service module has. */
+export type BaseServiceVariables = {
+  readonly instance_name: DefaultedVariable<string>;
+  readonly profile_name: DefaultedVariable<string>;
+  readonly image: DefaultedVariable<string>;
+  readonly profiles: RequiredVariable<string[]>;
+  readonly cpu_limit: DefaultedVariable<number>;
+  readonly memory_limit: DefaultedVariable<string>;
+  readonly root_disk_size: DefaultedVariable<string>;
+  readonly storage_pool: DefaultedVariable<string>;
+  readonly target_node: DefaultedVariable<string>;
+};
+
+/** Variables of a service with a data volume (`dataVolume` in its defaults). */
+export type DataVolumeVariables = {
+  readonly enable_data_persistence: DefaultedVariable<boolean>;
+  readonly data_volume_name: DefaultedVariable<string>;
+  readonly data_volume_size: DefaultedVariable<string>;
+  readonly enable_snapshots: DefaultedVariable<boolean>;
+  readonly snapshot_schedule: DefaultedVariable<string>;
+  readonly snapshot_expiry: DefaultedVariable<string>;
+  readonly snapshot_pattern: DefaultedVariable<string>;
+};
+
+/** Variables of a service that publishes ports (`proxyDevices: true`). */
+export type PublishingVariables = {
+  readonly proxy_devices: DefaultedVariable<Record<string, { listen: string; connect: string }>>;
+  readonly network_forward: DefaultedVariable<{
+    network: string;
+    listen_address: string;
+    ports: { protocol: string; port: number }[];
+  }>;
+};
+
+type Empty = Record<never, never>;
+
+/** The standard variables `incusServiceModule` declares, decided by the service's defaults and switches. */
+export type StandardVariables<
+  D extends ServiceDefaults,
+  P extends boolean,
+  J extends boolean,
+> = BaseServiceVariables &
+  (J extends true ? { readonly journal_upload_url: DefaultedVariable<string> } : Empty) &
+  (D extends { readonly dataVolume: DataVolumeDefaults } ? DataVolumeVariables : Empty) &
+  (P extends true ? PublishingVariables : Empty) &
+  (D extends { readonly packageVersions: infer Pins }
+    ? { readonly package_versions: DefaultedVariable<{ readonly [K in keyof Pins]?: string }> }
+    : Empty);
+
+/** Outputs every service module has. */
+export type BaseServiceOutputs = {
+  readonly instance_name: OutputSpec<string>;
+  readonly profile_name: OutputSpec<string>;
+  readonly ipv4_address: OutputSpec<string>;
+};
+
+export type ServiceOutputs<D extends ServiceDefaults> = BaseServiceOutputs &
+  (D extends { readonly dataVolume: DataVolumeDefaults }
+    ? { readonly data_volume_name: OutputSpec<string> }
+    : Empty);
+
+/** A module built by {@link incusServiceModule}: its standard variables and outputs, then its own. */
+export type ServiceModule<
+  D extends ServiceDefaults,
+  Vs extends VariableSpecs,
+  Os extends OutputSpecs,
+  P extends boolean = false,
+  J extends boolean = true,
+> = ModuleDefinition<StandardVariables<D, P, J> & Vs, ServiceOutputs<D> & Os>;
+
 /**
  * The shared shape of every Incus system-container service: an optional data
  * volume with Incus-native snapshots, a profile with hard limits and a sized
  * root disk, and an instance composed from the caller's base and network
  * profiles plus its own — never the `default` profile.
  */
-/** Outputs every service module has. */
-export interface ServiceOutputs extends OutputSpecs {
-  readonly instance_name: OutputSpec<string>;
-  readonly profile_name: OutputSpec<string>;
-  readonly ipv4_address: OutputSpec<string>;
-}
-
-export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSpecs>(
-  spec: ServiceModuleSpec<Vs, Os>,
-): ModuleDefinition<VariableSpecs & Vs, ServiceOutputs & Os> {
+export function incusServiceModule<
+  const D extends ServiceDefaults,
+  Vs extends VariableSpecs,
+  Os extends OutputSpecs,
+  P extends boolean = false,
+  J extends boolean = true,
+>(spec: ServiceModuleSpec<D, Vs, Os, P, J>): ServiceModule<D, Vs, Os, P, J> {
   const d = spec.defaults;
   const journalUpload = spec.journalUpload ?? true;
   const standard = {
@@ -192,15 +268,17 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
     ),
     ...(d.packageVersions ? packageVersionsVariable(d.packageVersions) : {}),
   };
-  return defineModule<VariableSpecs & Vs, ServiceOutputs & Os>({
+  // Which standard variables exist is decided at run time from `spec`, as StandardVariables
+  // decides it for the types: the one place the two are tied together.
+  const definition: ModuleDefinition = defineModule<VariableSpecs, OutputSpecs>({
     name: spec.name,
     package: spec.package,
     description: spec.description,
     providers: ['incus'],
     variables: { ...standard, ...spec.variables },
     build: (v) => {
-      const vars = v as unknown as ServiceVars & Record<string, Ref<unknown>>;
-      const parts = spec.build(vars as never);
+      const vars = v as ServiceVars & Record<string, Ref<unknown>>;
+      const parts = spec.build(vars as VariableRefs<Vs> & ServiceVars);
       const persistent = d.dataVolume !== undefined;
 
       const volume = persistent
@@ -429,11 +507,12 @@ export function incusServiceModule<Vs extends VariableSpecs, Os extends OutputSp
           ...(spec.proxyDevices ? [networkForward(instance.attr('ipv4_address'))] : []),
           ...(parts.resources ?? []),
         ],
-        outputs: outputs as unknown as ServiceOutputs & Os,
+        outputs,
         templates,
       };
     },
   });
+  return definition as ServiceModule<D, Vs, Os, P, J>;
 }
 
 /** A Debian version as apt compares them: `[epoch:]upstream[-revision]`, e.g. `2.53.3+ds1-2`, `1:2.47.3-0+deb13u1`. */
@@ -533,30 +612,127 @@ const JOURNAL_UPLOAD_SCRIPT = [
   ].join('\n'),
 ] as const;
 
+/**
+ * The standard inputs with a builder option of their own, declared once: each gives the
+ * option's schema and seeded default (serviceOptionsSchema), the module variable, and the
+ * argument a call passes (serviceArgs).
+ */
+export function standardInputs(d: ServiceDefaults, vm = false) {
+  // Builders ask for them on every call: build them once per service (and kind of instance).
+  const cache = vm ? vmInputs : containerInputs;
+  const cached = cache.get(d);
+  if (cached) return cached;
+  const inputs = declareStandardInputs(d, vm);
+  cache.set(d, inputs);
+  return inputs;
+}
+
+type StandardInputs = ReturnType<typeof declareStandardInputs>;
+const containerInputs = new WeakMap<ServiceDefaults, StandardInputs>();
+const vmInputs = new WeakMap<ServiceDefaults, StandardInputs>();
+
+function declareStandardInputs(d: ServiceDefaults, vm: boolean) {
+  const volume = d.dataVolume;
+  return {
+    instance_name: input(instanceName, {
+      type: T.string,
+      description: 'Name of the Incus instance.',
+      default: d.instanceName,
+    }),
+    profile_name: input(instanceName, {
+      type: T.string,
+      description: "Name of the profile that carries this service's limits and devices.",
+      default: d.profileName,
+    }),
+    image: input(z.string().min(1), {
+      type: T.string,
+      description: 'Image to create the instance from.',
+      default: d.image ?? DEFAULT_IMAGE,
+    }),
+    cpu_limit: input(cpuCount, {
+      type: T.number,
+      description: 'CPU cores the instance may use (limits.cpu).',
+      default: d.cpu,
+    }),
+    memory_limit: input(byteSize, {
+      type: T.string,
+      description: vm
+        ? 'Memory of the VM (limits.memory): what its kernel sees as RAM.'
+        : 'Memory limit (limits.memory), enforced hard: the instance is OOM-killed above it.',
+      default: d.memory,
+    }),
+    root_disk_size: input(byteSize, {
+      type: T.string,
+      description: 'Size of the root disk.',
+      default: d.rootDiskSize,
+    }),
+    storage_pool: input(z.string().min(1), {
+      type: T.string,
+      description: 'Storage pool for the root disk and the data volume.',
+      default: 'local',
+    }),
+    target_node: input(z.string().min(1), {
+      type: T.string,
+      description: 'Cluster member to place the instance on; null lets Incus choose.',
+      default: null,
+    }),
+    ...(volume ? { data: dataVolumeInputs(volume) } : {}),
+  };
+}
+
+function dataVolumeInputs(volume: DataVolumeDefaults) {
+  return {
+    enable_data_persistence: input(z.boolean(), {
+      type: T.bool,
+      description: `Keep service data on a separate storage volume mounted at ${volume.mountPath}.`,
+      default: volume.enabled ?? true,
+    }),
+    data_volume_name: input(instanceName, {
+      type: T.string,
+      description: 'Name of the data volume; null means "<instance_name>-data".',
+      default: null,
+    }),
+    data_volume_size: input(byteSize, {
+      type: T.string,
+      description: 'Size of the data volume.',
+      default: volume.size,
+    }),
+    enable_snapshots: input(z.boolean(), {
+      type: T.bool,
+      description: 'Let Incus snapshot the data volume on a schedule.',
+      default: false,
+    }),
+    snapshot_schedule: input(snapshotSchedule, {
+      type: T.string,
+      description:
+        'When Incus snapshots the data volume: cron syntax or @hourly, @daily, @weekly, @monthly.',
+      default: volume.snapshots.schedule,
+    }),
+    snapshot_expiry: input(snapshotExpiry, {
+      type: T.string,
+      description: 'How long Incus keeps each snapshot (e.g. 7d, 2w).',
+      default: volume.snapshots.expiry,
+    }),
+    snapshot_pattern: input(snapshotPattern, {
+      type: T.string,
+      description:
+        'Name pattern for snapshots: a Pongo2 template whose date is formatted, e.g. "auto-{{ creation_date|date:\'2006-01-02_15-04-05\' }}", or "%d" for a counter.',
+      default: volume.snapshots.pattern ?? DEFAULT_SNAPSHOT_PATTERN,
+    }),
+  };
+}
+
 function standardVariables(
   d: ServiceDefaults,
   proxyDevices: boolean,
   vm: boolean,
   journalUpload: boolean,
 ): VariableSpecs {
+  const { data: dataInputs, ...std } = standardInputs(d, vm);
   const base = {
-    instance_name: variable({
-      type: T.string,
-      description: 'Name of the Incus instance.',
-      default: d.instanceName,
-      rules: [instanceName],
-    }),
-    profile_name: variable({
-      type: T.string,
-      description: "Name of the profile that carries this service's limits and devices.",
-      default: d.profileName,
-      rules: [instanceName],
-    }),
-    image: variable({
-      type: T.string,
-      description: 'Image to create the instance from.',
-      default: d.image ?? DEFAULT_IMAGE,
-    }),
+    instance_name: std.instance_name.variable,
+    profile_name: std.profile_name.variable,
+    image: std.image.variable,
     profiles: variable({
       type: T.list(T.string),
       description:
@@ -570,36 +746,11 @@ function standardVariables(
         },
       ],
     }),
-    cpu_limit: variable({
-      type: T.number,
-      description: 'CPU cores the instance may use (limits.cpu).',
-      default: d.cpu,
-      rules: [cpuCount],
-    }),
-    memory_limit: variable({
-      type: T.string,
-      description: vm
-        ? 'Memory of the VM (limits.memory): what its kernel sees as RAM.'
-        : 'Memory limit (limits.memory), enforced hard: the instance is OOM-killed above it.',
-      default: d.memory,
-      rules: [byteSize],
-    }),
-    root_disk_size: variable({
-      type: T.string,
-      description: 'Size of the root disk.',
-      default: d.rootDiskSize,
-      rules: [byteSize],
-    }),
-    storage_pool: variable({
-      type: T.string,
-      description: 'Storage pool for the root disk and the data volume.',
-      default: 'local',
-    }),
-    target_node: variable({
-      type: T.string,
-      description: 'Cluster member to place the instance on; null lets Incus choose.',
-      default: null,
-    }),
+    cpu_limit: std.cpu_limit.variable,
+    memory_limit: std.memory_limit.variable,
+    root_disk_size: std.root_disk_size.variable,
+    storage_pool: std.storage_pool.variable,
+    target_node: std.target_node.variable,
   };
   const journal: VariableSpecs = journalUpload
     ? {
@@ -612,51 +763,8 @@ function standardVariables(
         }),
       }
     : {};
-  const data: VariableSpecs = d.dataVolume
-    ? {
-        enable_data_persistence: variable({
-          type: T.bool,
-          description: `Keep service data on a separate storage volume mounted at ${d.dataVolume.mountPath}.`,
-          default: d.dataVolume.enabled ?? true,
-        }),
-        data_volume_name: variable({
-          type: T.string,
-          description: 'Name of the data volume; null means "<instance_name>-data".',
-          default: null,
-          rules: [nullable(instanceName)],
-        }),
-        data_volume_size: variable({
-          type: T.string,
-          description: 'Size of the data volume.',
-          default: d.dataVolume.size,
-          rules: [byteSize],
-        }),
-        enable_snapshots: variable({
-          type: T.bool,
-          description: 'Let Incus snapshot the data volume on a schedule.',
-          default: false,
-        }),
-        snapshot_schedule: variable({
-          type: T.string,
-          description:
-            'When Incus snapshots the data volume: cron syntax or @hourly, @daily, @weekly, @monthly.',
-          default: d.dataVolume.snapshots.schedule,
-          rules: [snapshotSchedule],
-        }),
-        snapshot_expiry: variable({
-          type: T.string,
-          description: 'How long Incus keeps each snapshot (e.g. 7d, 2w).',
-          default: d.dataVolume.snapshots.expiry,
-          rules: [snapshotExpiry],
-        }),
-        snapshot_pattern: variable({
-          type: T.string,
-          description:
-            'Name pattern for snapshots: a Pongo2 template whose date is formatted, e.g. "auto-{{ creation_date|date:\'2006-01-02_15-04-05\' }}", or "%d" for a counter.',
-          default: d.dataVolume.snapshots.pattern ?? DEFAULT_SNAPSHOT_PATTERN,
-          rules: [snapshotPattern],
-        }),
-      }
+  const data: VariableSpecs = dataInputs
+    ? Object.fromEntries(Object.entries(dataInputs).map(([name, i]) => [name, i.variable]))
     : {};
   const proxy: VariableSpecs = proxyDevices
     ? {

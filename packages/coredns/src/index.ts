@@ -7,6 +7,7 @@ import {
   proxyDevicesFor,
   serviceArgs,
   serviceOptionsSchema,
+  unlessDefault,
   type MetricsSource,
   type ModuleCall,
   placement,
@@ -22,16 +23,13 @@ import { isExpr, nil, num, object, str, toExpr, tuple, type Expr } from '@atlas/
 import { z } from 'zod';
 import {
   COREDNS_DEFAULTS,
+  COREDNS_INPUTS,
+  pattern,
+  seconds,
   COREDNS_RELEASE,
-  DEFAULT_TTL,
-  DEFAULT_UPSTREAMS,
   DNS_PORT,
   DOMAIN_NAME_PATTERN,
-  HEALTH_PORT,
   IPV6_PATTERN,
-  MAX_SECONDS,
-  MAX_UPSTREAMS,
-  METRICS_PORT,
   QUALIFIED_NAME_PATTERN,
   RECORD_NAME_PATTERN,
   RECORD_TYPES,
@@ -39,7 +37,6 @@ import {
   SOA_DEFAULTS,
   TXT_PATTERN,
   VERSION_PATTERN,
-  ZONE_PATTERN,
   corednsModule,
   type RecordType,
 } from './module.js';
@@ -98,15 +95,6 @@ const addressSourceSchema = z.custom<AddressSource>(
 const stringOrExpr = z.custom<string | Expr>((v) => typeof v === 'string' || isExpr(v), {
   message: 'expected a string or an HCL expression',
 });
-
-const pattern = (source: string, message: string) => z.string().regex(new RegExp(source), message);
-
-const seconds = (min: number) =>
-  z
-    .number()
-    .int(`expected whole seconds from ${min} to ${MAX_SECONDS}`)
-    .min(min, `expected whole seconds from ${min} to ${MAX_SECONDS}`)
-    .max(MAX_SECONDS, `expected whole seconds from ${min} to ${MAX_SECONDS}`);
 
 const qualifiedName = pattern(
   QUALIFIED_NAME_PATTERN,
@@ -167,20 +155,13 @@ const ipv4OrExpr = z.custom<string | Expr>(
 export const corednsConfigSchema = serviceOptionsSchema(COREDNS_DEFAULTS)
   .extend({
     /** The internal zone, e.g. `accuser.dev`. */
-    zone: pattern(
-      ZONE_PATTERN,
-      'expected a lower-case domain of at least two labels without the trailing dot, such as accuser.dev',
-    ),
+    zone: COREDNS_INPUTS.zone.schema,
     records: z.array(recordSchema).default([]),
     /** The Incus resolver for `.incus`: `base.gateway('production')` or an address; null for none (physical network). */
     incusDns: ipv4OrExpr.nullable(),
-    upstreams: z
-      .array(ipv4Address.schema)
-      .min(1, 'expected at least one upstream resolver')
-      .max(MAX_UPSTREAMS, `expected at most ${MAX_UPSTREAMS} upstream resolvers`)
-      .default([...DEFAULT_UPSTREAMS]),
-    healthPort: port.schema.default(HEALTH_PORT),
-    metricsPort: port.schema.default(METRICS_PORT),
+    upstreams: COREDNS_INPUTS.upstream_servers.schema,
+    healthPort: COREDNS_INPUTS.health_port.schema,
+    metricsPort: COREDNS_INPUTS.metrics_port.schema,
     /** Host port DNS is published on in bridge mode. */
     dnsHostPort: port.schema.default(DNS_PORT),
     /**
@@ -194,8 +175,8 @@ export const corednsConfigSchema = serviceOptionsSchema(COREDNS_DEFAULTS)
      * "*" records are allowed. Default (split horizon): only the names the records have are
      * answered here, and the rest of the zone is forwarded upstream like any other name.
      */
-    completeZone: z.boolean().default(false),
-    defaultTtl: seconds(0).default(DEFAULT_TTL),
+    completeZone: COREDNS_INPUTS.complete_zone.schema,
+    defaultTtl: COREDNS_INPUTS.default_ttl.schema,
     soa: z
       .object({
         /** Primary name server; default `<name>.incus`. */
@@ -265,8 +246,6 @@ export type CorednsInstance = ModuleCall<
 > &
   MetricsSource & { readonly service: 'coredns' };
 
-const unlessDefault = <V>(value: V, dflt: V): V | undefined => (value === dflt ? undefined : value);
-
 /**
  * The host address bridge mode publishes DNS on. A ConfigError when none is known: the
  * wildcard address would collide with Incus's dnsmasq on the host's bridges.
@@ -297,10 +276,9 @@ export function coredns(config: CorednsConfig): CorednsInstance {
   const soaArgs = Object.fromEntries(
     Object.entries(c.soa).filter(
       ([key, value]) =>
-        value !== undefined && value !== (SOA_DEFAULTS as Record<string, unknown>)[key],
+        unlessDefault(value, (SOA_DEFAULTS as Record<string, unknown>)[key]) !== undefined,
     ),
   );
-  const upstreamsChanged = c.upstreams.join(' ') !== DEFAULT_UPSTREAMS.join(' ');
   // The zone answers LAN clients: an A record names an address they reach, resolved like any link.
   const links: Link[] = [];
   const lanClients = { name: `${c.name} clients`, onLan: true, ...siteOf(c.network) };
@@ -337,11 +315,11 @@ export function coredns(config: CorednsConfig): CorednsInstance {
           )
         : undefined,
       incus_dns_server: c.incusDns === null ? nil : c.incusDns,
-      complete_zone: c.completeZone || undefined,
-      upstream_servers: upstreamsChanged ? c.upstreams : undefined,
-      health_port: unlessDefault(c.healthPort, HEALTH_PORT),
-      metrics_port: unlessDefault(c.metricsPort, METRICS_PORT),
-      default_ttl: unlessDefault(c.defaultTtl, DEFAULT_TTL),
+      complete_zone: COREDNS_INPUTS.complete_zone.arg(c.completeZone),
+      upstream_servers: COREDNS_INPUTS.upstream_servers.arg(c.upstreams),
+      health_port: COREDNS_INPUTS.health_port.arg(c.healthPort),
+      metrics_port: COREDNS_INPUTS.metrics_port.arg(c.metricsPort),
+      default_ttl: COREDNS_INPUTS.default_ttl.arg(c.defaultTtl),
       soa: Object.keys(soaArgs).length ? soaArgs : undefined,
       coredns_version: c.release && unlessDefault(c.release.version, COREDNS_RELEASE.version),
       coredns_sha256: c.release && unlessDefault(c.release.sha256, COREDNS_RELEASE.sha256),
@@ -355,7 +333,7 @@ export function coredns(config: CorednsConfig): CorednsInstance {
           ...(listen ? { hostAddress: listen } : {}),
         })),
       ),
-    } as never,
+    },
     { links },
   );
   return Object.assign(call, {

@@ -63,11 +63,6 @@ describe('defaults', () => {
       memory: '128MB',
       rootDiskSize: '1GB',
     });
-    expect(dflt('instance_name')).toBe('coredns01');
-    expect(dflt('profile_name')).toBe('coredns');
-    expect(dflt('cpu_limit')).toBe(1);
-    expect(dflt('memory_limit')).toBe('128MB');
-    expect(dflt('root_disk_size')).toBe('1GB');
   });
 
   it('is stateless: no data volume or snapshot variables', () => {
@@ -75,10 +70,7 @@ describe('defaults', () => {
     expect(Object.keys(corednsModule.variables)).not.toContain('snapshot_schedule');
   });
 
-  it('uses the seeded ports, Cloudflare and Google upstreams, and the pinned release', () => {
-    expect(dflt('health_port')).toBe(8080);
-    expect(dflt('metrics_port')).toBe(9153);
-    expect(dflt('upstream_servers')).toEqual(['1.1.1.1', '8.8.8.8']);
+  it('installs the pinned release', () => {
     expect(dflt('coredns_version')).toBe(COREDNS_RELEASE.version);
     expect(dflt('coredns_sha256')).toBe(COREDNS_RELEASE.sha256);
   });

@@ -1,6 +1,7 @@
 import {
   T,
   incusServiceModule,
+  input,
   ipv4Address,
   nullable,
   output,
@@ -29,6 +30,7 @@ import {
   type Expr,
   type TemplatePart,
 } from '@atlas/hcl';
+import { z } from 'zod';
 
 /** Port CoreDNS answers DNS queries on, over UDP and TCP. */
 export const DNS_PORT = 53;
@@ -174,16 +176,26 @@ RestartSec=5s
 WantedBy=multi-user.target
 `;
 
-/** S9: CoreDNS, authoritative for an internal zone, forwarding `.incus` to Incus and the rest upstream. */
-export const corednsModule = incusServiceModule({
-  name: 'coredns',
-  package: packageInfo(import.meta.url),
-  description:
-    "CoreDNS in an Incus system container: split-horizon DNS authoritative for an internal zone built from other modules' addresses, `.incus` forwarded to the Incus resolver, everything else to upstream resolvers; DNS on port 53 over UDP and TCP, published through proxy devices in bridge mode.",
-  defaults: COREDNS_DEFAULTS,
-  proxyDevices: true,
-  variables: {
-    zone: variable({
+/** Builder option as written, with a message naming the expectation. */
+export const pattern = (source: string, message: string) =>
+  z.string().regex(new RegExp(source), message);
+
+/** Whole seconds from `min` to MAX_SECONDS. */
+export const seconds = (min: number) =>
+  z
+    .number()
+    .int(`expected whole seconds from ${min} to ${MAX_SECONDS}`)
+    .min(min, `expected whole seconds from ${min} to ${MAX_SECONDS}`)
+    .max(MAX_SECONDS, `expected whole seconds from ${min} to ${MAX_SECONDS}`);
+
+/** CoreDNS's inputs that are builder options as they are, declared once: the option and the variable. */
+export const COREDNS_INPUTS = {
+  zone: input(
+    pattern(
+      ZONE_PATTERN,
+      'expected a lower-case domain of at least two labels without the trailing dot, such as accuser.dev',
+    ),
+    {
       type: T.string,
       description:
         'Internal zone CoreDNS answers for authoritatively, without the trailing dot (e.g. accuser.dev).',
@@ -196,7 +208,79 @@ export const corednsModule = incusServiceModule({
         },
       ],
       example: 'accuser.dev',
-    }),
+    },
+  ),
+  complete_zone: input(z.boolean(), {
+    type: T.bool,
+    description:
+      'Whether the records are the whole zone: true answers NXDOMAIN for every other name in it (and allows "@" and "*" records); false (split horizon) answers only the names the records have and forwards the rest of the zone upstream, so public names keep resolving.',
+    default: false,
+    nullable: false,
+  }),
+  upstream_servers: input(
+    z
+      .array(ipv4Address.schema)
+      .min(1, 'expected at least one upstream resolver')
+      .max(MAX_UPSTREAMS, `expected at most ${MAX_UPSTREAMS} upstream resolvers`),
+    {
+      type: T.list(T.string),
+      description: 'IPv4 addresses of the resolvers every other name is forwarded to.',
+      default: [...DEFAULT_UPSTREAMS],
+      nullable: false,
+      validations: (self): Validation[] => [
+        {
+          condition: binary(
+            '&&',
+            binary('>=', call('length', [self]), num(1)),
+            binary('<=', call('length', [self]), num(MAX_UPSTREAMS)),
+          ),
+          errorMessage: `Must list from 1 to ${MAX_UPSTREAMS} upstream resolvers.`,
+          rejects: [],
+        },
+        {
+          condition: call('alltrue', [
+            forList('server', self, ipv4Address.validation(ref('server')).condition),
+          ]),
+          errorMessage: 'Each upstream resolver must be an IPv4 address such as 1.1.1.1.',
+          rejects: ['dns.google'],
+        },
+      ],
+    },
+  ),
+  health_port: input(port, {
+    type: T.number,
+    description: 'Port of the health endpoint (http://<instance>.incus:<port>/health).',
+    default: HEALTH_PORT,
+  }),
+  metrics_port: input(port, {
+    type: T.number,
+    description: 'Port of the Prometheus metrics endpoint (/metrics).',
+    default: METRICS_PORT,
+  }),
+  default_ttl: input(seconds(0), {
+    type: T.number,
+    description: 'TTL in seconds of records that set none ($TTL of the zone).',
+    default: DEFAULT_TTL,
+    validations: (self): Validation[] => [
+      {
+        condition: wholeInRange(self, 0, MAX_SECONDS),
+        errorMessage: `Must be whole seconds from 0 to ${MAX_SECONDS}.`,
+        rejects: -1,
+      },
+    ],
+  }),
+};
+
+/** S9: CoreDNS, authoritative for an internal zone, forwarding `.incus` to Incus and the rest upstream. */
+export const corednsModule = incusServiceModule({
+  name: 'coredns',
+  package: packageInfo(import.meta.url),
+  description:
+    "CoreDNS in an Incus system container: split-horizon DNS authoritative for an internal zone built from other modules' addresses, `.incus` forwarded to the Incus resolver, everything else to upstream resolvers; DNS on port 53 over UDP and TCP, published through proxy devices in bridge mode.",
+  defaults: COREDNS_DEFAULTS,
+  proxyDevices: true,
+  variables: {
+    zone: COREDNS_INPUTS.zone.variable,
     records: variable({
       type: T.list(recordType),
       description:
@@ -285,13 +369,7 @@ export const corednsModule = incusServiceModule({
         { multiline: true },
       ),
     }),
-    complete_zone: variable({
-      type: T.bool,
-      description:
-        'Whether the records are the whole zone: true answers NXDOMAIN for every other name in it (and allows "@" and "*" records); false (split horizon) answers only the names the records have and forwards the rest of the zone upstream, so public names keep resolving.',
-      default: false,
-      nullable: false,
-    }),
+    complete_zone: COREDNS_INPUTS.complete_zone.variable,
     incus_dns_server: variable({
       type: T.string,
       description:
@@ -299,54 +377,10 @@ export const corednsModule = incusServiceModule({
       rules: [nullable(ipv4Address)],
       example: '10.10.0.1',
     }),
-    upstream_servers: variable({
-      type: T.list(T.string),
-      description: 'IPv4 addresses of the resolvers every other name is forwarded to.',
-      default: [...DEFAULT_UPSTREAMS],
-      nullable: false,
-      validations: (self): Validation[] => [
-        {
-          condition: binary(
-            '&&',
-            binary('>=', call('length', [self]), num(1)),
-            binary('<=', call('length', [self]), num(MAX_UPSTREAMS)),
-          ),
-          errorMessage: `Must list from 1 to ${MAX_UPSTREAMS} upstream resolvers.`,
-          rejects: [],
-        },
-        {
-          condition: call('alltrue', [
-            forList('server', self, ipv4Address.validation(ref('server')).condition),
-          ]),
-          errorMessage: 'Each upstream resolver must be an IPv4 address such as 1.1.1.1.',
-          rejects: ['dns.google'],
-        },
-      ],
-    }),
-    health_port: variable({
-      type: T.number,
-      description: 'Port of the health endpoint (http://<instance>.incus:<port>/health).',
-      default: HEALTH_PORT,
-      rules: [port],
-    }),
-    metrics_port: variable({
-      type: T.number,
-      description: 'Port of the Prometheus metrics endpoint (/metrics).',
-      default: METRICS_PORT,
-      rules: [port],
-    }),
-    default_ttl: variable({
-      type: T.number,
-      description: 'TTL in seconds of records that set none ($TTL of the zone).',
-      default: DEFAULT_TTL,
-      validations: (self): Validation[] => [
-        {
-          condition: wholeInRange(self, 0, MAX_SECONDS),
-          errorMessage: `Must be whole seconds from 0 to ${MAX_SECONDS}.`,
-          rejects: -1,
-        },
-      ],
-    }),
+    upstream_servers: COREDNS_INPUTS.upstream_servers.variable,
+    health_port: COREDNS_INPUTS.health_port.variable,
+    metrics_port: COREDNS_INPUTS.metrics_port.variable,
+    default_ttl: COREDNS_INPUTS.default_ttl.variable,
     soa: variable({
       type: soaType,
       description:

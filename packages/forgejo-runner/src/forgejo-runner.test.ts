@@ -37,9 +37,6 @@ const inputs = {
   runner_labels: ['docker:docker://node:20-bookworm', 'self-hosted:host'],
 };
 
-const defaultOf = (name: string) =>
-  (forgejoRunnerModule.variables as Record<string, { default?: unknown }>)[name]?.default;
-
 const ANSIBLE_DIR = join(import.meta.dirname, '..', 'ansible');
 const ROLE_DIR = join(ANSIBLE_DIR, 'roles/forgejo_runner');
 
@@ -62,29 +59,6 @@ describe('defaults', () => {
       rootDiskSize: '10GB',
       version: DEFAULT_RUNNER_VERSION,
       data: { enabled: false, size: '10GB', snapshots: { schedule: '@weekly', expiry: '1w' } },
-    });
-    expect({
-      instance_name: defaultOf('instance_name'),
-      cpu_limit: defaultOf('cpu_limit'),
-      memory_limit: defaultOf('memory_limit'),
-      root_disk_size: defaultOf('root_disk_size'),
-      enable_data_persistence: defaultOf('enable_data_persistence'),
-      data_volume_size: defaultOf('data_volume_size'),
-      snapshot_schedule: defaultOf('snapshot_schedule'),
-      snapshot_expiry: defaultOf('snapshot_expiry'),
-      runner_version: defaultOf('runner_version'),
-      runner_name: defaultOf('runner_name'),
-    }).toEqual({
-      instance_name: 'forgejo-runner01',
-      cpu_limit: 2,
-      memory_limit: '2GB',
-      root_disk_size: '10GB',
-      enable_data_persistence: false,
-      data_volume_size: '10GB',
-      snapshot_schedule: '@weekly',
-      snapshot_expiry: '1w',
-      runner_version: DEFAULT_RUNNER_VERSION,
-      runner_name: null,
     });
   });
 

@@ -3,11 +3,10 @@ import { z } from 'zod';
 import type { AnsibleHost } from './ansible-host.js';
 import {
   ANSIBLE_GROUP,
-  DEFAULT_RUNNER_VERSION,
   FORGEJO_RUNNER_DEFAULTS,
+  FORGEJO_RUNNER_INPUTS,
   forgejoRunnerModule,
 } from './module.js';
-import { forgejoUrl, runnerLabel, runnerName, semver } from './rules.js';
 
 export { ansibleHostSchema, type AnsibleHost } from './ansible-host.js';
 export {
@@ -20,11 +19,11 @@ export {
 
 export const forgejoRunnerConfigSchema = serviceOptionsSchema(FORGEJO_RUNNER_DEFAULTS)
   .extend({
-    forgejoUrl: forgejoUrl.schema,
-    labels: z.array(runnerLabel.schema).min(1, 'expected at least one label'),
-    version: semver.schema.default(DEFAULT_RUNNER_VERSION),
+    forgejoUrl: FORGEJO_RUNNER_INPUTS.forgejo_url.schema,
+    labels: FORGEJO_RUNNER_INPUTS.runner_labels.schema,
+    version: FORGEJO_RUNNER_INPUTS.runner_version.schema,
     /** Defaults to the instance name. */
-    runnerName: runnerName.schema.optional(),
+    runnerName: FORGEJO_RUNNER_INPUTS.runner_name.schema,
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -62,9 +61,9 @@ export function forgejoRunner(config: ForgejoRunnerConfig): ForgejoRunnerInstanc
     ...serviceArgs(c, FORGEJO_RUNNER_DEFAULTS),
     forgejo_url: c.forgejoUrl,
     runner_labels: c.labels,
-    runner_version: c.version === DEFAULT_RUNNER_VERSION ? undefined : c.version,
+    runner_version: FORGEJO_RUNNER_INPUTS.runner_version.arg(c.version),
     runner_name: c.runnerName,
-  } as never);
+  });
   return Object.assign(call, {
     service: 'forgejo-runner' as const,
     ansible: {

@@ -2,13 +2,14 @@ import {
   T,
   ansibleGroup,
   incusServiceModule,
-  nullable,
+  input,
   output,
   packageInfo,
-  variable,
+  variablesOf,
   type Validation,
 } from '@atlas/core';
 import { binary, call, forList, num, object, ref, str } from '@atlas/hcl';
+import { z } from 'zod';
 import { eachElement, forgejoUrl, runnerLabel, runnerName, semver } from './rules.js';
 
 /**
@@ -43,6 +44,57 @@ export const DEFAULT_RUNNER_VERSION = '12.8.2';
 /** Python for Ansible and its apt module: everything else is Ansible's job. */
 export const BOOTSTRAP_PACKAGES = ['python3', 'python3-apt'] as const;
 
+/** The runner's own inputs, declared once: the builder's options and the module's variables. */
+export const FORGEJO_RUNNER_INPUTS = {
+  forgejo_url: input(forgejoUrl, {
+    type: T.string,
+    description: 'Forgejo instance the runner takes jobs from.',
+    example: 'https://forgejo.example.com',
+  }),
+  runner_labels: input(z.array(runnerLabel.schema).min(1, 'expected at least one label'), {
+    type: T.list(T.string),
+    description:
+      'Labels the runner offers, each "name:docker://image" (jobs in a container of that image) or "name:host" (jobs on the runner itself). Docker labels turn on nesting so Docker runs in the container.',
+    validations: (self): Validation[] => [
+      {
+        condition: binary('>', call('length', [self]), num(0)),
+        errorMessage: 'List at least one label.',
+        rejects: [],
+      },
+      eachElement(runnerLabel, self, 'label', ['not a label']),
+      {
+        condition: binary(
+          '==',
+          call('length', [
+            call('distinct', [
+              forList(
+                'label',
+                self,
+                call('element', [call('split', [str(':'), ref('label')]), num(0)]),
+              ),
+            ]),
+          ]),
+          call('length', [self]),
+        ),
+        errorMessage: 'Label names (before the first ":") must be unique.',
+        rejects: ['docker:docker://node:20-bookworm', 'docker:host'],
+      },
+    ],
+    example: ['docker:docker://node:20-bookworm', 'trixie:docker://debian:trixie'],
+  }),
+  runner_version: input(semver, {
+    type: T.string,
+    description:
+      'Forgejo Runner release to install; Ansible downloads and verifies it, and changing it upgrades the runner.',
+    default: DEFAULT_RUNNER_VERSION,
+  }),
+  runner_name: input(runnerName, {
+    type: T.string,
+    description: 'Name the runner registers under in Forgejo; null uses the instance name.',
+    default: null,
+  }),
+};
+
 /** S18: the hybrid pattern's reference — OpenTofu creates the runner, Ansible configures it. */
 export const forgejoRunnerModule = incusServiceModule({
   name: 'forgejo-runner',
@@ -51,56 +103,7 @@ export const forgejoRunnerModule = incusServiceModule({
     'Forgejo Actions runner in an Incus system container, provisioned the hybrid way: OpenTofu creates the instance with a minimal cloud-init (Python for Ansible) and outputs ansible_vars; the Ansible role forgejo_runner installs, configures and registers the runner.',
   defaults: FORGEJO_RUNNER_DEFAULTS,
   variables: {
-    forgejo_url: variable({
-      type: T.string,
-      description: 'Forgejo instance the runner takes jobs from.',
-      rules: [forgejoUrl],
-      example: 'https://forgejo.example.com',
-    }),
-    runner_labels: variable({
-      type: T.list(T.string),
-      description:
-        'Labels the runner offers, each "name:docker://image" (jobs in a container of that image) or "name:host" (jobs on the runner itself). Docker labels turn on nesting so Docker runs in the container.',
-      validations: (self): Validation[] => [
-        {
-          condition: binary('>', call('length', [self]), num(0)),
-          errorMessage: 'List at least one label.',
-          rejects: [],
-        },
-        eachElement(runnerLabel, self, 'label', ['not a label']),
-        {
-          condition: binary(
-            '==',
-            call('length', [
-              call('distinct', [
-                forList(
-                  'label',
-                  self,
-                  call('element', [call('split', [str(':'), ref('label')]), num(0)]),
-                ),
-              ]),
-            ]),
-            call('length', [self]),
-          ),
-          errorMessage: 'Label names (before the first ":") must be unique.',
-          rejects: ['docker:docker://node:20-bookworm', 'docker:host'],
-        },
-      ],
-      example: ['docker:docker://node:20-bookworm', 'trixie:docker://debian:trixie'],
-    }),
-    runner_version: variable({
-      type: T.string,
-      description:
-        'Forgejo Runner release to install; Ansible downloads and verifies it, and changing it upgrades the runner.',
-      default: DEFAULT_RUNNER_VERSION,
-      rules: [semver],
-    }),
-    runner_name: variable({
-      type: T.string,
-      description: 'Name the runner registers under in Forgejo; null uses the instance name.',
-      default: null,
-      rules: [nullable(runnerName)],
-    }),
+    ...variablesOf(FORGEJO_RUNNER_INPUTS),
   },
   build: (v) => ({
     locals: {

@@ -183,7 +183,8 @@ function rejectedValues(def: ModuleDefinition): RejectedValue[] {
   const out: RejectedValue[] = [];
   for (const [name, spec] of Object.entries(def.variables) as [string, VariableSpec][]) {
     for (const rule of spec.rules ?? []) {
-      const value = badValue(spec.type.expr, rule);
+      // A rule that names a value it rejects (a bound, say) is tested with that one.
+      const value = rule.validation(ref(`var.${name}`)).rejects ?? badValue(spec.type.expr, rule);
       if (value !== undefined) out.push({ variable: name, value });
     }
     for (const validation of spec.validations?.(ref(`var.${name}`)) ?? [])

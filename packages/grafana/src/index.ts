@@ -14,9 +14,15 @@ import {
 } from '@atlas/core';
 import { bool, object, str, tuple } from '@atlas/hcl';
 import { z } from 'zod';
-import { GRAFANA_DEFAULTS, GRAFANA_PORT, grafanaModule } from './module.js';
+import { GRAFANA_DEFAULTS, GRAFANA_INPUTS, GRAFANA_PORT, grafanaModule } from './module.js';
 
-export { DATASOURCE_TYPES, GRAFANA_DEFAULTS, GRAFANA_PORT, grafanaModule } from './module.js';
+export {
+  DATASOURCE_TYPES,
+  GRAFANA_DEFAULTS,
+  GRAFANA_INPUTS,
+  GRAFANA_PORT,
+  grafanaModule,
+} from './module.js';
 
 const datasourceSchema = z
   .object({
@@ -30,13 +36,8 @@ const datasourceSchema = z
 
 export const grafanaConfigSchema = serviceOptionsSchema(GRAFANA_DEFAULTS)
   .extend({
-    domain: z
-      .string()
-      .regex(
-        /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/,
-        'expected a lower-case DNS name such as grafana.example.com',
-      ),
-    adminUser: z.string().min(1).default('admin'),
+    domain: GRAFANA_INPUTS.domain.schema,
+    adminUser: GRAFANA_INPUTS.admin_user.schema,
     datasources: z.array(datasourceSchema).default([]),
   })
   .strict()
@@ -93,7 +94,7 @@ export function grafana(config: GrafanaConfig): GrafanaInstance {
     {
       ...serviceArgs(c, GRAFANA_DEFAULTS),
       domain: c.domain,
-      admin_user: c.adminUser === 'admin' ? undefined : c.adminUser,
+      admin_user: GRAFANA_INPUTS.admin_user.arg(c.adminUser),
       admin_password: password.ref,
       datasources: c.datasources.length
         ? tuple(
@@ -114,7 +115,7 @@ export function grafana(config: GrafanaConfig): GrafanaInstance {
             { multiline: true },
           )
         : undefined,
-    } as never,
+    },
     { inputs: [password], links },
   );
   return Object.assign(call, {

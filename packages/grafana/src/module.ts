@@ -3,9 +3,13 @@ import {
   T,
   aptRepositoryInstall,
   incusServiceModule,
+  input,
   output,
   packageInfo,
+  regexRule,
+  rejecting,
   variable,
+  variablesOf,
   type Validation,
   pinnedPackage,
 } from '@atlas/core';
@@ -26,6 +30,7 @@ import {
   cond,
   nil,
 } from '@atlas/hcl';
+import { z } from 'zod';
 
 export const GRAFANA_PORT = 3000;
 
@@ -48,6 +53,30 @@ export const GRAFANA_DEFAULTS = {
 export const DATASOURCE_TYPES = ['prometheus', 'loki', 'alertmanager'] as const;
 
 const ds = (field: string) => ref(`ds.${field}`);
+
+/** Grafana's own inputs, declared once: the builder's options and the module's variables. */
+export const GRAFANA_INPUTS = {
+  domain: input(
+    rejecting(
+      regexRule(
+        '^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$',
+        'a lower-case DNS name such as grafana.example.com',
+      ),
+      'Grafana.Example.com',
+    ),
+    {
+      type: T.string,
+      description:
+        'Public host name Grafana is served under (server.domain and root_url), e.g. grafana.example.com.',
+      example: 'grafana.example.com',
+    },
+  ),
+  admin_user: input(z.string().min(1), {
+    type: T.string,
+    description: 'Name of the Grafana admin account.',
+    default: 'admin',
+  }),
+};
 const PASSWORD_FILE = '/etc/grafana/admin_password';
 
 /** S2: Grafana with datasources provisioned from other modules' outputs. */
@@ -60,29 +89,7 @@ export const grafanaModule = incusServiceModule({
   // Owns the root-owned volume before any start of grafana-server (a restore included).
   dataOwner: { unit: 'grafana-server', user: 'grafana', group: 'grafana' },
   variables: {
-    domain: variable({
-      type: T.string,
-      description:
-        'Public host name Grafana is served under (server.domain and root_url), e.g. grafana.example.com.',
-      validations: (self): Validation[] => [
-        {
-          condition: call('can', [
-            call('regex', [
-              str('^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$'),
-              self,
-            ]),
-          ]),
-          errorMessage: 'Must be a lower-case DNS name such as grafana.example.com.',
-          rejects: 'Grafana.Example.com',
-        },
-      ],
-      example: 'grafana.example.com',
-    }),
-    admin_user: variable({
-      type: T.string,
-      description: 'Name of the Grafana admin account.',
-      default: 'admin',
-    }),
+    ...variablesOf(GRAFANA_INPUTS),
     admin_password: variable({
       type: T.string,
       description: 'Password of the Grafana admin account.',

@@ -34,10 +34,11 @@ function assertIdentifier(name: string, what: string): void {
     throw new TypeError(`${what} ${JSON.stringify(name)} is not an HCL identifier`);
 }
 
-type Fields = { kind: Expr['kind'] } & Record<string, unknown>;
+/** An expression node without its brand, one member of the union at a time. */
+type Fields = Expr extends infer E ? (E extends Expr ? Omit<E, typeof EXPR> : never) : never;
 
 function node(fields: Fields): Expr {
-  return Object.freeze({ [EXPR]: true, ...fields }) as unknown as Expr;
+  return Object.freeze({ [EXPR]: true as const, ...fields });
 }
 
 export function isExpr(value: unknown): value is Expr {

@@ -10,20 +10,13 @@ import {
   type Site,
 } from '@atlas/core';
 import { z } from 'zod';
-import {
-  INCUS_LOKI_DEFAULTS,
-  commaListItems,
-  eventTypes,
-  incusLokiModule,
-  logLevel,
-  loggingName,
-  retryCount,
-} from './module.js';
+import { INCUS_LOKI_INPUTS, incusLokiModule, loggingName } from './module.js';
 
 export {
   EVENT_TYPES,
   INCUS_LOGGING_DEFAULTS,
   INCUS_LOKI_DEFAULTS,
+  INCUS_LOKI_INPUTS,
   LOG_LEVELS,
   commaListItems,
   eventTypes,
@@ -62,15 +55,15 @@ export const incusLokiConfigSchema = z
     enabledBy: enableSwitchSchema.optional(),
     /** The `<name>` of `logging.<name>.*`; defaults to the Loki instance's name (seeds: `loki01`). */
     loggingName: loggingName.schema.optional(),
-    types: eventTypes.schema.default(INCUS_LOKI_DEFAULTS.types),
-    level: logLevel.schema.default(INCUS_LOKI_DEFAULTS.level),
+    types: INCUS_LOKI_INPUTS.types.schema,
+    level: INCUS_LOKI_INPUTS.logging_level.schema,
     /** Event fields to turn into Loki labels. */
-    labels: commaListItems('label').schema.default([]),
-    lifecycleTypes: commaListItems('lifecycle type').schema.default([]),
-    lifecycleProjects: commaListItems('project').schema.default([]),
+    labels: INCUS_LOKI_INPUTS.labels.schema,
+    lifecycleTypes: INCUS_LOKI_INPUTS.lifecycle_types.schema,
+    lifecycleProjects: INCUS_LOKI_INPUTS.lifecycle_projects.schema,
     /** The `instance` label; Incus uses the server or cluster member name when unset. */
-    instance: z.string().min(1).optional(),
-    retry: retryCount.schema.default(INCUS_LOKI_DEFAULTS.retry),
+    instance: INCUS_LOKI_INPUTS.instance.schema,
+    retry: INCUS_LOKI_INPUTS.retry.schema,
     /** PEM bundle that verifies Loki's certificate (https only). */
     caCert: z.string().min(1).optional(),
     /** Basic authentication; the password is a root-module secret, never a literal. */
@@ -96,21 +89,17 @@ export type IncusLokiInstance = ModuleCall<
   typeof incusLokiModule.body.outputs
 > & { readonly service: 'incus-loki' };
 
-const sameList = (a: readonly string[], b: readonly string[]) =>
-  a.length === b.length && a.every((item, i) => item === b[i]);
-
 /** Incus logging to Loki: validates `config` and returns the module call with typed outputs. */
 export function incusLoki(config: IncusLokiConfig): IncusLokiInstance {
   const c = parseConfig(incusLokiConfigSchema, config, [config.name ?? 'incus_loki']);
   const name = c.loggingName ?? c.loki.name;
-  const list = (items: readonly string[]) => (items.length ? [...items] : undefined);
   // The consumer is the Incus daemon on the host, not a container: no .incus name resolves there.
   const links: Link[] = [];
   const host = { name: 'Incus daemon', ...(c.site ? { site: c.site } : {}) };
   const call = incusLokiModule.call(
     c.name,
     {
-      logging_name: name === INCUS_LOKI_DEFAULTS.loggingName ? undefined : name,
+      logging_name: INCUS_LOKI_INPUTS.logging_name.arg(name),
       loki_address: linkedValue(
         host,
         c.loki.logs.baseLink,
@@ -118,13 +107,13 @@ export function incusLoki(config: IncusLokiConfig): IncusLokiInstance {
         'loki_address',
         links,
       ),
-      types: sameList(c.types, INCUS_LOKI_DEFAULTS.types) ? undefined : [...c.types],
-      logging_level: c.level === INCUS_LOKI_DEFAULTS.level ? undefined : c.level,
-      lifecycle_types: list(c.lifecycleTypes),
-      lifecycle_projects: list(c.lifecycleProjects),
-      labels: list(c.labels),
+      types: INCUS_LOKI_INPUTS.types.arg(c.types),
+      logging_level: INCUS_LOKI_INPUTS.logging_level.arg(c.level),
+      lifecycle_types: INCUS_LOKI_INPUTS.lifecycle_types.arg(c.lifecycleTypes),
+      lifecycle_projects: INCUS_LOKI_INPUTS.lifecycle_projects.arg(c.lifecycleProjects),
+      labels: INCUS_LOKI_INPUTS.labels.arg(c.labels),
       instance: c.instance,
-      retry: c.retry === INCUS_LOKI_DEFAULTS.retry ? undefined : c.retry,
+      retry: INCUS_LOKI_INPUTS.retry.arg(c.retry),
       ca_cert: c.caCert,
       username: c.auth?.username,
       password: c.auth?.password.ref,

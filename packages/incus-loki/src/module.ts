@@ -1,4 +1,13 @@
-import { T, commented, defineModule, output, packageInfo, variable, type Rule } from '@atlas/core';
+import {
+  T,
+  commented,
+  defineModule,
+  input,
+  output,
+  packageInfo,
+  variable,
+  type Rule,
+} from '@atlas/core';
 import {
   binary,
   call,
@@ -134,6 +143,53 @@ export const retryCount: Rule<z.ZodNumber> = {
   }),
 };
 
+/** The logging target's inputs, declared once: the builder's options and the module's variables. */
+export const INCUS_LOKI_INPUTS = {
+  logging_name: input(loggingName, {
+    type: T.string,
+    description: 'Name of the logging target: the <name> in the logging.<name>.* server keys.',
+    default: INCUS_LOKI_DEFAULTS.loggingName,
+  }),
+  types: input(eventTypes, {
+    type: T.list(T.string),
+    description: `Events to send: any of ${EVENT_TYPES.join(', ')}.`,
+    default: INCUS_LOKI_DEFAULTS.types,
+  }),
+  logging_level: input(logLevel, {
+    type: T.string,
+    description: `Least severe level of logging events to send: ${LOG_LEVELS.join(', ')}.`,
+    default: INCUS_LOKI_DEFAULTS.level,
+  }),
+  lifecycle_types: input(commaListItems('lifecycle type'), {
+    type: T.list(T.string),
+    description:
+      'Kinds of lifecycle events to send (e.g. instance, network); empty sends them all.',
+    default: [],
+  }),
+  lifecycle_projects: input(commaListItems('project'), {
+    type: T.list(T.string),
+    description: 'Projects whose lifecycle events are sent; empty sends those of every project.',
+    default: [],
+  }),
+  labels: input(commaListItems('label'), {
+    type: T.list(T.string),
+    description:
+      'Event fields Incus turns into Loki labels (e.g. action, level, project) instead of message text.',
+    default: [],
+  }),
+  instance: input(z.string().min(1), {
+    type: T.string,
+    description:
+      'Value of the "instance" label; null keeps the Incus default (the server or cluster member name).',
+    default: null,
+  }),
+  retry: input(retryCount, {
+    type: T.number,
+    description: 'How many times Incus retries a failed delivery.',
+    default: INCUS_LOKI_DEFAULTS.retry,
+  }),
+};
+
 /** S14: Incus sends its own events (lifecycle, instance and daemon logs) straight to Loki. */
 export const incusLokiModule = defineModule({
   name: 'incus-loki',
@@ -142,62 +198,20 @@ export const incusLokiModule = defineModule({
     'Incus server logging to Loki: a named logging target (logging.<name>.*) in the server configuration, sending lifecycle events and daemon and instance logs. Keys equal to their Incus default are never sent.',
   providers: ['incus'],
   variables: {
-    logging_name: variable({
-      type: T.string,
-      description: 'Name of the logging target: the <name> in the logging.<name>.* server keys.',
-      default: INCUS_LOKI_DEFAULTS.loggingName,
-      rules: [loggingName],
-    }),
+    logging_name: INCUS_LOKI_INPUTS.logging_name.variable,
     loki_address: variable({
       type: T.string,
       description: `Base URL of Loki (Incus pushes to <address>${PUSH_PATH}).`,
       rules: [lokiBaseUrl],
       example: 'http://loki01.incus:3100',
     }),
-    types: variable({
-      type: T.list(T.string),
-      description: `Events to send: any of ${EVENT_TYPES.join(', ')}.`,
-      default: INCUS_LOKI_DEFAULTS.types,
-      rules: [eventTypes],
-    }),
-    logging_level: variable({
-      type: T.string,
-      description: `Least severe level of logging events to send: ${LOG_LEVELS.join(', ')}.`,
-      default: INCUS_LOKI_DEFAULTS.level,
-      rules: [logLevel],
-    }),
-    lifecycle_types: variable({
-      type: T.list(T.string),
-      description:
-        'Kinds of lifecycle events to send (e.g. instance, network); empty sends them all.',
-      default: [],
-      rules: [commaListItems('lifecycle type')],
-    }),
-    lifecycle_projects: variable({
-      type: T.list(T.string),
-      description: 'Projects whose lifecycle events are sent; empty sends those of every project.',
-      default: [],
-      rules: [commaListItems('project')],
-    }),
-    labels: variable({
-      type: T.list(T.string),
-      description:
-        'Event fields Incus turns into Loki labels (e.g. action, level, project) instead of message text.',
-      default: [],
-      rules: [commaListItems('label')],
-    }),
-    instance: variable({
-      type: T.string,
-      description:
-        'Value of the "instance" label; null keeps the Incus default (the server or cluster member name).',
-      default: null,
-    }),
-    retry: variable({
-      type: T.number,
-      description: 'How many times Incus retries a failed delivery.',
-      default: INCUS_LOKI_DEFAULTS.retry,
-      rules: [retryCount],
-    }),
+    types: INCUS_LOKI_INPUTS.types.variable,
+    logging_level: INCUS_LOKI_INPUTS.logging_level.variable,
+    lifecycle_types: INCUS_LOKI_INPUTS.lifecycle_types.variable,
+    lifecycle_projects: INCUS_LOKI_INPUTS.lifecycle_projects.variable,
+    labels: INCUS_LOKI_INPUTS.labels.variable,
+    instance: INCUS_LOKI_INPUTS.instance.variable,
+    retry: INCUS_LOKI_INPUTS.retry.variable,
     ca_cert: variable({
       type: T.string,
       description:

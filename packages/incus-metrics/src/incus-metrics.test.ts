@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  INCUS_METRICS_DEFAULTS,
   incusApiAddress,
   incusMetrics,
   incusMetricsConfigSchema,
@@ -38,11 +37,7 @@ describe('defaults', () => {
       commonName: 'prometheus-metrics',
       validityHours: 87600,
     });
-    const v = incusMetricsModule.variables;
-    expect(v.certificate_name.default).toBe(INCUS_METRICS_DEFAULTS.certificateName);
-    expect(v.common_name.default).toBe(INCUS_METRICS_DEFAULTS.commonName);
-    expect(v.validity_hours.default).toBe(3650 * 24);
-    expect('default' in v.metrics_address).toBe(false);
+    expect('default' in incusMetricsModule.variables.metrics_address).toBe(false);
   });
 
   it('passes only what differs from the module defaults', () => {

@@ -7,17 +7,12 @@ import {
 } from '@atlas/core';
 import { isExpr, tpl, type Expr } from '@atlas/hcl';
 import { z } from 'zod';
-import {
-  INCUS_API_PORT,
-  INCUS_METRICS_DEFAULTS,
-  hostPort,
-  incusMetricsModule,
-  validityHours,
-} from './module.js';
+import { INCUS_API_PORT, INCUS_METRICS_INPUTS, hostPort, incusMetricsModule } from './module.js';
 
 export {
   INCUS_API_PORT,
   INCUS_METRICS_DEFAULTS,
+  INCUS_METRICS_INPUTS,
   MIN_VALIDITY_HOURS,
   hostPort,
   incusMetricsModule,
@@ -40,9 +35,9 @@ export const incusMetricsConfigSchema = z
     }),
     /** Root switch (`enableSwitch(…)`) that turns the certificate and Prometheus's Incus job off. */
     enabledBy: enableSwitchSchema.optional(),
-    certificateName: z.string().min(1).default(INCUS_METRICS_DEFAULTS.certificateName),
-    commonName: z.string().min(1).default(INCUS_METRICS_DEFAULTS.commonName),
-    validityHours: validityHours.schema.default(INCUS_METRICS_DEFAULTS.validityHours),
+    certificateName: INCUS_METRICS_INPUTS.certificate_name.schema,
+    commonName: INCUS_METRICS_INPUTS.common_name.schema,
+    validityHours: INCUS_METRICS_INPUTS.validity_hours.schema,
   })
   .strict();
 
@@ -70,13 +65,12 @@ export function incusApiAddress(host: Expr | string, port: number = INCUS_API_PO
 /** The Incus metrics certificate: validates `config` and returns the module call with typed outputs. */
 export function incusMetrics(config: IncusMetricsConfig): IncusMetricsInstance {
   const c = parseConfig(incusMetricsConfigSchema, config, [config.name ?? 'incus_metrics']);
-  const differs = <T>(value: T, dflt: T): T | undefined => (value === dflt ? undefined : value);
   const call = incusMetricsModule.call(
     c.name,
     {
-      certificate_name: differs(c.certificateName, INCUS_METRICS_DEFAULTS.certificateName),
-      common_name: differs(c.commonName, INCUS_METRICS_DEFAULTS.commonName),
-      validity_hours: differs(c.validityHours, INCUS_METRICS_DEFAULTS.validityHours),
+      certificate_name: INCUS_METRICS_INPUTS.certificate_name.arg(c.certificateName),
+      common_name: INCUS_METRICS_INPUTS.common_name.arg(c.commonName),
+      validity_hours: INCUS_METRICS_INPUTS.validity_hours.arg(c.validityHours),
       metrics_address: c.address,
     },
     c.enabledBy ? switchedBy(c.enabledBy) : {},

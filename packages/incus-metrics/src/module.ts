@@ -1,4 +1,14 @@
-import { T, commented, defineModule, output, packageInfo, variable, type Rule } from '@atlas/core';
+import {
+  T,
+  commented,
+  defineModule,
+  input,
+  output,
+  packageInfo,
+  variable,
+  variablesOf,
+  type Rule,
+} from '@atlas/core';
 import { binary, call, num, object, str, tpl } from '@atlas/hcl';
 import { resource } from '@atlas/providers';
 import { z } from 'zod';
@@ -43,6 +53,25 @@ export const validityHours: Rule<z.ZodNumber> = {
   }),
 };
 
+/** The certificate's inputs, declared once: the builder's options and the module's variables. */
+export const INCUS_METRICS_INPUTS = {
+  certificate_name: input(z.string().min(1), {
+    type: T.string,
+    description: "Name of the certificate in Incus's trust store.",
+    default: INCUS_METRICS_DEFAULTS.certificateName,
+  }),
+  common_name: input(z.string().min(1), {
+    type: T.string,
+    description: 'Subject common name of the client certificate.',
+    default: INCUS_METRICS_DEFAULTS.commonName,
+  }),
+  validity_hours: input(validityHours, {
+    type: T.number,
+    description: `How long the certificate is valid, in hours (87600 = 10 years; at least ${MIN_VALIDITY_HOURS}).`,
+    default: INCUS_METRICS_DEFAULTS.validityHours,
+  }),
+};
+
 /** S13: the client certificate Prometheus presents to the Incus metrics API. */
 export const incusMetricsModule = defineModule({
   name: 'incus-metrics',
@@ -51,22 +80,7 @@ export const incusMetricsModule = defineModule({
     'An ECDSA P-384 client certificate, generated with the tls provider and registered in Incus as a "metrics" certificate, so Prometheus can scrape the Incus metrics API over mTLS.',
   providers: ['incus', 'tls'],
   variables: {
-    certificate_name: variable({
-      type: T.string,
-      description: "Name of the certificate in Incus's trust store.",
-      default: INCUS_METRICS_DEFAULTS.certificateName,
-    }),
-    common_name: variable({
-      type: T.string,
-      description: 'Subject common name of the client certificate.',
-      default: INCUS_METRICS_DEFAULTS.commonName,
-    }),
-    validity_hours: variable({
-      type: T.number,
-      description: `How long the certificate is valid, in hours (87600 = 10 years; at least ${MIN_VALIDITY_HOURS}).`,
-      default: INCUS_METRICS_DEFAULTS.validityHours,
-      rules: [validityHours],
-    }),
+    ...variablesOf(INCUS_METRICS_INPUTS),
     metrics_address: variable({
       type: T.string,
       description: `host:port of the Incus API as Prometheus reaches it, e.g. the management network's gateway and port ${INCUS_API_PORT}.`,

@@ -133,6 +133,6 @@ export function incusVm(config: IncusVmConfig): IncusVmInstance {
   const moduleCall = incusVmModule.call(c.name, {
     ...serviceArgs({ ...c, profileName }, INCUS_VM_DEFAULTS),
     user_data: empty ? undefined : heredoc(userData),
-  } as never);
+  });
   return Object.assign(moduleCall, { service: 'incus-vm' as const });
 }

@@ -13,34 +13,23 @@ import {
 } from '@atlas/core';
 import { tpl, type Expr } from '@atlas/hcl';
 import { z } from 'zod';
-import {
-  LOKI_DEFAULTS,
-  LOKI_PORT,
-  MIN_DELETE_DELAY_HOURS,
-  MIN_RETENTION_HOURS,
-  lokiModule,
-} from './module.js';
+import { LOKI_DEFAULTS, LOKI_INPUTS, LOKI_PORT, lokiModule } from './module.js';
 
 export {
   LOKI_DEFAULTS,
+  LOKI_INPUTS,
   LOKI_PORT,
   MIN_DELETE_DELAY_HOURS,
   MIN_RETENTION_HOURS,
   lokiModule,
 } from './module.js';
-
-const hoursAtLeast = (min: number) =>
-  z
-    .string()
-    .regex(/^[0-9]+h$/, 'expected whole hours such as 720h')
-    .refine((h) => Number.parseInt(h, 10) >= min, `expected at least ${min}h`);
 
 export const lokiConfigSchema = serviceOptionsSchema(LOKI_DEFAULTS)
   .extend({
     retention: z
       .object({
-        period: hoursAtLeast(MIN_RETENTION_HOURS).default('720h'),
-        deleteDelay: hoursAtLeast(MIN_DELETE_DELAY_HOURS).default('2h'),
+        period: LOKI_INPUTS.retention_period.schema,
+        deleteDelay: LOKI_INPUTS.retention_delete_delay.schema,
       })
       .strict()
       .prefault({}),
@@ -64,14 +53,14 @@ export function loki(config: LokiConfig): LokiInstance {
   const c = parseConfig(lokiConfigSchema, config, [config.name ?? LOKI_DEFAULTS.instanceName]);
   const call = lokiModule.call(c.name, {
     ...serviceArgs(c, LOKI_DEFAULTS),
-    retention_period: c.retention.period === '720h' ? undefined : c.retention.period,
-    retention_delete_delay: c.retention.deleteDelay === '2h' ? undefined : c.retention.deleteDelay,
+    retention_period: LOKI_INPUTS.retention_period.arg(c.retention.period),
+    retention_delete_delay: LOKI_INPUTS.retention_delete_delay.arg(c.retention.deleteDelay),
     proxy_devices: c.externalAccess
       ? proxyDevicesFor(c.network, [
           { name: 'http', protocol: 'tcp', port: LOKI_PORT, hostPort: c.externalAccess.hostPort },
         ])
       : undefined,
-  } as never);
+  });
   const at = placement(c);
   const http = (local: Expr, path = '') =>
     reachable(at, LOKI_PORT, local, (hostPort) => tpl`http://${hostPort}${path}`);

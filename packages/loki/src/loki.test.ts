@@ -26,12 +26,6 @@ describe('loki', () => {
       size: '50GB',
       snapshots: { schedule: '@weekly', expiry: '2w' },
     });
-    const v = lokiModule.variables;
-    expect([
-      v.retention_period?.default,
-      v.retention_delete_delay?.default,
-      v.data_volume_size?.default,
-    ]).toEqual(['720h', '2h', '50GB']);
   });
 
   it.each([

@@ -3,14 +3,17 @@ import {
   T,
   aptRepositoryInstall,
   incusServiceModule,
+  input,
   output,
   packageInfo,
   port,
   variable,
-  type Validation,
   pinnedPackage,
+  variablesOf,
+  type Rule,
 } from '@atlas/core';
-import { binary, bool, call, num, object, ref, str, tpl, tuple, type Expr } from '@atlas/hcl';
+import { binary, bool, call, num, object, ref, str, tpl, tuple } from '@atlas/hcl';
+import { z } from 'zod';
 
 export const LOKI_PORT = 3100;
 
@@ -34,18 +37,46 @@ export const LOKI_DEFAULTS = {
 export const MIN_DELETE_DELAY_HOURS = 2;
 export const MIN_RETENTION_HOURS = 24;
 
-/** `can(regex("^[0-9]+h$", x)) && tonumber(trimsuffix(x, "h")) >= min`, guarded so a bad value fails validation rather than erroring. */
-function wholeHoursAtLeast(self: Expr, min: number): Expr {
-  return binary(
-    '&&',
-    call('can', [call('regex', [str('^[0-9]+h$'), self])]),
-    binary(
-      '>=',
-      call('try', [call('tonumber', [call('trimsuffix', [self, str('h')])]), num(0)]),
-      num(min),
-    ),
-  );
+/**
+ * Whole hours of at least `min`: zod checks the estate, and the module checks
+ * `can(regex("^[0-9]+h$", x)) && tonumber(trimsuffix(x, "h")) >= min`, guarded so a bad
+ * value fails validation rather than erroring.
+ */
+function wholeHoursAtLeast(min: number, example: string, rejects: string): Rule<z.ZodString> {
+  return {
+    schema: z
+      .string()
+      .regex(/^[0-9]+h$/, 'expected whole hours such as 720h')
+      .refine((h) => Number.parseInt(h, 10) >= min, `expected at least ${min}h`),
+    validation: (self) => ({
+      condition: binary(
+        '&&',
+        call('can', [call('regex', [str('^[0-9]+h$'), self])]),
+        binary(
+          '>=',
+          call('try', [call('tonumber', [call('trimsuffix', [self, str('h')])]), num(0)]),
+          num(min),
+        ),
+      ),
+      errorMessage: `Must be whole hours such as ${example}, and at least ${min}h.`,
+      rejects,
+    }),
+  };
 }
+
+/** Loki's own inputs, declared once: the builder's options and the module's variables. */
+export const LOKI_INPUTS = {
+  retention_period: input(wholeHoursAtLeast(MIN_RETENTION_HOURS, '720h', '30d'), {
+    type: T.string,
+    description: `How long logs are kept, in whole hours (720h = 30 days; at least ${MIN_RETENTION_HOURS}h).`,
+    default: '720h',
+  }),
+  retention_delete_delay: input(wholeHoursAtLeast(MIN_DELETE_DELAY_HOURS, '2h', '1h'), {
+    type: T.string,
+    description: `Delay between the compactor marking logs for deletion and deleting them, in whole hours (at least ${MIN_DELETE_DELAY_HOURS}h, so a mistake can still be undone).`,
+    default: '2h',
+  }),
+};
 
 const DATA = LOKI_DEFAULTS.dataVolume.mountPath;
 
@@ -60,30 +91,7 @@ export const lokiModule = incusServiceModule({
   dataOwner: { unit: 'loki', user: 'loki', group: 'nogroup' },
   proxyDevices: true,
   variables: {
-    retention_period: variable({
-      type: T.string,
-      description: `How long logs are kept, in whole hours (720h = 30 days; at least ${MIN_RETENTION_HOURS}h).`,
-      default: '720h',
-      validations: (self): Validation[] => [
-        {
-          condition: wholeHoursAtLeast(self, MIN_RETENTION_HOURS),
-          errorMessage: `Must be whole hours such as 720h, and at least ${MIN_RETENTION_HOURS}h.`,
-          rejects: '30d',
-        },
-      ],
-    }),
-    retention_delete_delay: variable({
-      type: T.string,
-      description: `Delay between the compactor marking logs for deletion and deleting them, in whole hours (at least ${MIN_DELETE_DELAY_HOURS}h, so a mistake can still be undone).`,
-      default: '2h',
-      validations: (self): Validation[] => [
-        {
-          condition: wholeHoursAtLeast(self, MIN_DELETE_DELAY_HOURS),
-          errorMessage: `Must be whole hours such as 2h, and at least ${MIN_DELETE_DELAY_HOURS}h.`,
-          rejects: '1h',
-        },
-      ],
-    }),
+    ...variablesOf(LOKI_INPUTS),
     http_port: variable({
       type: T.number,
       description: 'Port of the push and query API inside the container.',

@@ -139,7 +139,7 @@ export function mosquitto(config: MosquittoConfig): MosquittoInstance {
           )
         : undefined,
       proxy_devices: proxyDevicesFor(c.network, ports),
-    } as never,
+    },
     {
       inputs: [
         ...(users ? [users] : []),

@@ -1,7 +1,6 @@
 import {
   instanceName,
   parseConfig,
-  port,
   serviceArgs,
   serviceOptionsSchema,
   type MetricsSource,
@@ -10,7 +9,7 @@ import {
   reachable,
 } from '@atlas/core';
 import { z } from 'zod';
-import { NODE_EXPORTER_DEFAULTS, NODE_EXPORTER_PORT, nodeExporterModule } from './module.js';
+import { NODE_EXPORTER_DEFAULTS, NODE_EXPORTER_INPUTS, nodeExporterModule } from './module.js';
 
 export {
   HOST_MOUNTS,
@@ -24,7 +23,7 @@ const optionsSchema = serviceOptionsSchema(NODE_EXPORTER_DEFAULTS).extend({
   profileName: instanceName.schema.optional(),
   /** The environment is an Incus cluster: the exporter must then be pinned with `targetNode`. */
   cluster: z.boolean().default(false),
-  port: port.schema.default(NODE_EXPORTER_PORT),
+  port: NODE_EXPORTER_INPUTS.listen_port.schema,
 });
 
 export const nodeExporterConfigSchema = optionsSchema.strict().superRefine((c, ctx) => {
@@ -53,8 +52,8 @@ export function nodeExporter(config: NodeExporterConfig): NodeExporterInstance {
   const profileName = c.profileName ?? c.name;
   const call = nodeExporterModule.call(c.name, {
     ...serviceArgs({ ...c, profileName }, NODE_EXPORTER_DEFAULTS),
-    listen_port: c.port === NODE_EXPORTER_PORT ? undefined : c.port,
-  } as never);
+    listen_port: NODE_EXPORTER_INPUTS.listen_port.arg(c.port),
+  });
   return Object.assign(call, {
     service: 'node-exporter' as const,
     metrics: {

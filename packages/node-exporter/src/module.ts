@@ -1,11 +1,11 @@
 import {
   T,
   incusServiceModule,
+  input,
   output,
   packageInfo,
   packageVersion,
   port,
-  variable,
 } from '@atlas/core';
 import { heredoc, interp, literal, object, ref, str, tpl } from '@atlas/hcl';
 
@@ -35,6 +35,15 @@ export const HOST_MOUNTS = [
 
 const PACKAGE = 'prometheus-node-exporter';
 
+/** node-exporter's own inputs, declared once: the builder's options and the module's variables. */
+export const NODE_EXPORTER_INPUTS = {
+  listen_port: input(port, {
+    type: T.number,
+    description: 'TCP port node-exporter serves /metrics on (--web.listen-address).',
+    default: NODE_EXPORTER_PORT,
+  }),
+};
+
 /** S7: Prometheus node-exporter reporting on the host it is pinned to. */
 export const nodeExporterModule = incusServiceModule({
   name: 'node-exporter',
@@ -45,12 +54,7 @@ export const nodeExporterModule = incusServiceModule({
   // On a cluster, Prometheus on another member scrapes it through a port published on its member.
   proxyDevices: true,
   variables: {
-    listen_port: variable({
-      type: T.number,
-      description: 'TCP port node-exporter serves /metrics on (--web.listen-address).',
-      default: NODE_EXPORTER_PORT,
-      rules: [port],
-    }),
+    listen_port: NODE_EXPORTER_INPUTS.listen_port.variable,
   },
   build: (v) => {
     const flags = HOST_MOUNTS.map((m) => `${m.flag}=${m.path}`).join(' ');

@@ -1,15 +1,12 @@
 import {
-  instanceName,
-  ipv4Address,
   parseConfig,
   serviceArgs,
   serviceOptionsSchema,
   type ModuleCall,
   type Ref,
 } from '@atlas/core';
-import { nil } from '@atlas/hcl';
 import { z } from 'zod';
-import { DEFAULT_BRIDGE, OVN_CENTRAL_DEFAULTS, ovnCentralModule } from './module.js';
+import { OVN_CENTRAL_DEFAULTS, OVN_CENTRAL_INPUTS, ovnCentralModule } from './module.js';
 
 export {
   DEFAULT_BRIDGE,
@@ -23,14 +20,14 @@ export {
 export const ovnCentralConfigSchema = serviceOptionsSchema(OVN_CENTRAL_DEFAULTS)
   .extend({
     /** Host address the databases are published on (seeds: 192.168.71.5); pin `targetNode` to its owner. */
-    hostAddress: ipv4Address.schema,
+    hostAddress: OVN_CENTRAL_INPUTS.host_address.schema,
     /**
      * Bridge for eth0 (seeds: cluster01's `incusbr0`); then only the base
      * profile of `network` is used. `null` joins `network` itself, which must not be OVN.
      */
-    bridge: instanceName.schema.nullable().default(DEFAULT_BRIDGE),
+    bridge: OVN_CENTRAL_INPUTS.bridge_network.schema,
     /** Set `network.ovn.northbound_connection` on the Incus server too. */
-    setNorthboundConnection: z.boolean().default(false),
+    setNorthboundConnection: OVN_CENTRAL_INPUTS.set_northbound_connection.schema,
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -67,9 +64,11 @@ export function ovnCentral(config: OvnCentralConfig): OvnCentralInstance {
     // profile's NIC would be replaced, and in OVN mode it names the overlay.
     profiles: c.bridge === null ? c.network.profiles : c.network.profiles.slice(0, 1),
     host_address: c.hostAddress,
-    bridge_network: c.bridge === DEFAULT_BRIDGE ? undefined : (c.bridge ?? nil),
-    set_northbound_connection: c.setNorthboundConnection || undefined,
-  } as never);
+    bridge_network: OVN_CENTRAL_INPUTS.bridge_network.arg(c.bridge),
+    set_northbound_connection: OVN_CENTRAL_INPUTS.set_northbound_connection.arg(
+      c.setNorthboundConnection,
+    ),
+  });
   return Object.assign(call, {
     service: 'ovn-central' as const,
     northboundConnection: call.outputs.northbound_connection,

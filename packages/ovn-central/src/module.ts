@@ -2,12 +2,13 @@ import {
   T,
   commented,
   incusServiceModule,
+  input,
   instanceName,
   ipv4Address,
   nullable,
   output,
   packageInfo,
-  variable,
+  variablesOf,
 } from '@atlas/core';
 import {
   binary,
@@ -23,6 +24,7 @@ import {
   tpl,
   tuple,
 } from '@atlas/hcl';
+import { z } from 'zod';
 import { dynamic, resource, type IncusProfileDeviceArgs } from '@atlas/providers';
 
 /** OVN's standard ports for the northbound and southbound databases. */
@@ -80,6 +82,27 @@ ovn-sbctl set-connection ptcp:${SOUTHBOUND_PORT}
 
 const DATA = OVN_CENTRAL_DEFAULTS.dataVolume.mountPath;
 
+/** OVN central's own inputs, declared once: the builder's options and the module's variables. */
+export const OVN_CENTRAL_INPUTS = {
+  host_address: input(ipv4Address, {
+    type: T.string,
+    description: `Host IPv4 address the proxy devices listen on (ports ${NORTHBOUND_PORT} and ${SOUTHBOUND_PORT}); Incus and the chassis connect there. Pin the instance (target_node) to the cluster member that holds it.`,
+    example: '192.168.71.5',
+  }),
+  bridge_network: input(nullable(instanceName), {
+    type: T.string,
+    description:
+      'Network for eth0, replacing the NIC of the network profile in var.profiles; null keeps that NIC. OVN central cannot sit on the OVN overlay it serves.',
+    default: DEFAULT_BRIDGE,
+  }),
+  set_northbound_connection: input(z.boolean(), {
+    type: T.bool,
+    description:
+      'Also set network.ovn.northbound_connection on the Incus server. Off by default: the seeds set it once the databases answer, and from the CLI when the cluster sits behind HAProxy (ETag mismatches).',
+    default: false,
+  }),
+};
+
 /** S17: the OVN northbound and southbound databases in a container, published on a host address. */
 export const ovnCentralModule = incusServiceModule({
   name: 'ovn-central',
@@ -88,25 +111,7 @@ export const ovnCentralModule = incusServiceModule({
     'OVN central (northbound and southbound databases, ovn-northd) in an Incus system container on a plain bridge, with the databases on a persistent volume and published on a host address through proxy devices, for Incus and the IncusOS chassis.',
   defaults: OVN_CENTRAL_DEFAULTS,
   variables: {
-    host_address: variable({
-      type: T.string,
-      description: `Host IPv4 address the proxy devices listen on (ports ${NORTHBOUND_PORT} and ${SOUTHBOUND_PORT}); Incus and the chassis connect there. Pin the instance (target_node) to the cluster member that holds it.`,
-      rules: [ipv4Address],
-      example: '192.168.71.5',
-    }),
-    bridge_network: variable({
-      type: T.string,
-      description:
-        'Network for eth0, replacing the NIC of the network profile in var.profiles; null keeps that NIC. OVN central cannot sit on the OVN overlay it serves.',
-      default: DEFAULT_BRIDGE,
-      rules: [nullable(instanceName)],
-    }),
-    set_northbound_connection: variable({
-      type: T.bool,
-      description:
-        'Also set network.ovn.northbound_connection on the Incus server. Off by default: the seeds set it once the databases answer, and from the CLI when the cluster sits behind HAProxy (ETag mismatches).',
-      default: false,
-    }),
+    ...variablesOf(OVN_CENTRAL_INPUTS),
   },
   build: (v) => {
     const northbound = ref('local.northbound_connection');

@@ -11,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
   LISTEN_SCRIPT,
-  OVN_CENTRAL_DEFAULTS,
   ovnCentral,
   ovnCentralConfigSchema,
   ovnCentralModule,
@@ -50,15 +49,6 @@ describe('defaults', () => {
         snapshots: { enabled: false, schedule: '@daily', expiry: '7d' },
       },
     });
-    const v = ovnCentralModule.variables;
-    expect(v.instance_name!.default).toBe('ovn-central01');
-    expect(v.cpu_limit!.default).toBe(OVN_CENTRAL_DEFAULTS.cpu);
-    expect(v.memory_limit!.default).toBe('512MB');
-    expect(v.data_volume_size!.default).toBe('1GB');
-    expect(v.snapshot_schedule!.default).toBe('@daily');
-    expect(v.snapshot_expiry!.default).toBe('7d');
-    expect(v.bridge_network.default).toBe('incusbr0');
-    expect(v.set_northbound_connection.default).toBe(false);
 
     const preview = previewModuleCall(ovnCentral(seeds));
     expect(devices(preview).find((d) => d.name === 'data')).toEqual({

@@ -6,6 +6,7 @@ import {
   oneLineDescription,
   parseConfig,
   port,
+  unlessDefault,
   type ModuleCall,
   type Ref,
 } from '@atlas/core';
@@ -147,10 +148,10 @@ export function ovnLoadBalancer(config: OvnLoadBalancerConfig): OvnLoadBalancerI
       ? null
       : Object.fromEntries(
           Object.entries({
-            interval: h.interval === d.interval ? undefined : h.interval,
-            timeout: h.timeout === d.timeout ? undefined : h.timeout,
-            failure_count: h.failureCount === d.failureCount ? undefined : h.failureCount,
-            success_count: h.successCount === d.successCount ? undefined : h.successCount,
+            interval: unlessDefault(h.interval, d.interval),
+            timeout: unlessDefault(h.timeout, d.timeout),
+            failure_count: unlessDefault(h.failureCount, d.failureCount),
+            success_count: unlessDefault(h.successCount, d.successCount),
           }).filter(([, value]) => value !== undefined),
         );
   const call = ovnLbModule.call(c.name, {
@@ -171,7 +172,7 @@ export function ovnLoadBalancer(config: OvnLoadBalancerConfig): OvnLoadBalancerI
     health_check:
       healthCheck !== null && Object.keys(healthCheck).length === 0
         ? undefined
-        : (toExpr(healthCheck) as never),
+        : toExpr(healthCheck),
   });
   return Object.assign(call, {
     service: 'ovn-lb' as const,

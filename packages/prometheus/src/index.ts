@@ -18,13 +18,19 @@ import { isExpr, object, str, toExpr, tuple, type Expr, tpl } from '@atlas/hcl';
 import { z } from 'zod';
 import {
   PROMETHEUS_DEFAULTS,
+  PROMETHEUS_INPUTS,
   PROMETHEUS_PORT,
   alertRuleValue,
   prometheusModule,
 } from './module.js';
 
 export { DEFAULT_ALERT_RULES, type AlertRule } from './alert-rules.js';
-export { PROMETHEUS_DEFAULTS, PROMETHEUS_PORT, prometheusModule } from './module.js';
+export {
+  PROMETHEUS_DEFAULTS,
+  PROMETHEUS_INPUTS,
+  PROMETHEUS_PORT,
+  prometheusModule,
+} from './module.js';
 
 const JOB_NAME = /^[a-zA-Z_][a-zA-Z0-9_-]*$/;
 
@@ -90,19 +96,13 @@ export const prometheusConfigSchema = serviceOptionsSchema(PROMETHEUS_DEFAULTS)
   .extend({
     retention: z
       .object({
-        time: duration.schema.default('30d'),
-        size: z
-          .string()
-          .regex(
-            /^[0-9]+(B|KB|MB|GB|TB|PB|EB)$/,
-            'expected a size in Prometheus units such as 90GB',
-          )
-          .optional(),
+        time: PROMETHEUS_INPUTS.retention_time.schema,
+        size: PROMETHEUS_INPUTS.retention_size.schema,
       })
       .strict()
       .prefault({}),
-    scrapeInterval: duration.schema.default('15s'),
-    evaluationInterval: duration.schema.default('15s'),
+    scrapeInterval: PROMETHEUS_INPUTS.scrape_interval.schema,
+    evaluationInterval: PROMETHEUS_INPUTS.evaluation_interval.schema,
     scrapeJobs: z.array(scrapeJobSchema).default([]),
     /** Added to what this Prometheus sends out; defaults to `{ environment: <its site's environment> }`. */
     externalLabels: z
@@ -194,11 +194,11 @@ export function prometheus(config: PrometheusConfig): PrometheusInstance {
   const call = prometheusModule.call(
     c.name,
     {
-      ...(serviceArgs(c, PROMETHEUS_DEFAULTS) as object),
-      retention_time: c.retention.time === '30d' ? undefined : c.retention.time,
+      ...serviceArgs(c, PROMETHEUS_DEFAULTS),
+      retention_time: PROMETHEUS_INPUTS.retention_time.arg(c.retention.time),
       retention_size: c.retention.size,
-      scrape_interval: c.scrapeInterval === '15s' ? undefined : c.scrapeInterval,
-      evaluation_interval: c.evaluationInterval === '15s' ? undefined : c.evaluationInterval,
+      scrape_interval: PROMETHEUS_INPUTS.scrape_interval.arg(c.scrapeInterval),
+      evaluation_interval: PROMETHEUS_INPUTS.evaluation_interval.arg(c.evaluationInterval),
       external_labels:
         c.externalLabels ??
         (c.network.site ? { environment: c.network.site.environment } : undefined),
@@ -226,7 +226,7 @@ export function prometheus(config: PrometheusConfig): PrometheusInstance {
         c.incusMetrics && !isExpr(c.incusMetrics)
           ? c.incusMetrics.incusMetrics.prometheus
           : c.incusMetrics,
-    } as never,
+    },
     { links },
   );
   const at = placement(c);

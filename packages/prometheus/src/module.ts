@@ -2,9 +2,11 @@ import {
   T,
   duration,
   incusServiceModule,
+  input,
   output,
   packageInfo,
   variable,
+  variablesOf,
   type Validation,
 } from '@atlas/core';
 import {
@@ -25,6 +27,7 @@ import {
   tpl,
   tuple,
 } from '@atlas/hcl';
+import { z } from 'zod';
 import { DEFAULT_ALERT_RULES, type AlertRule } from './alert-rules.js';
 
 export const PROMETHEUS_PORT = 9090;
@@ -80,25 +83,18 @@ export const alertRuleValue = ({ for: forDuration, ...rule }: AlertRule) => ({
 const job = (field: string) => ref(`job.${field}`);
 const rule = (field: string) => ref(`rule.${field}`);
 
-/** S4: Prometheus with typed scrape jobs (federation included), alert rules, Alertmanagers and Incus metrics over mTLS. */
-export const prometheusModule = incusServiceModule({
-  name: 'prometheus',
-  package: packageInfo(import.meta.url),
-  description:
-    'Prometheus in an Incus system container: scrape jobs (federation included) and alert rules from typed variables, Alertmanager targets, Incus metrics over mTLS, and time- and size-based retention on a persistent volume.',
-  defaults: PROMETHEUS_DEFAULTS,
-  // Debian's package starts prometheus at install, as this account, on the root-owned volume.
-  dataOwner: { unit: 'prometheus', user: 'prometheus', group: 'prometheus' },
-  // Published when another environment federates it (issue 9).
-  proxyDevices: true,
-  variables: {
-    retention_time: variable({
-      type: T.string,
-      description: 'Delete samples older than this (--storage.tsdb.retention.time).',
-      default: '30d',
-      rules: [duration],
-    }),
-    retention_size: variable({
+/** Prometheus's own inputs, declared once: the builder's options and the module's variables. */
+export const PROMETHEUS_INPUTS = {
+  retention_time: input(duration, {
+    type: T.string,
+    description: 'Delete samples older than this (--storage.tsdb.retention.time).',
+    default: '30d',
+  }),
+  retention_size: input(
+    z
+      .string()
+      .regex(/^[0-9]+(B|KB|MB|GB|TB|PB|EB)$/, 'expected a size in Prometheus units such as 90GB'),
+    {
       type: T.string,
       description:
         'Also delete the oldest blocks once storage exceeds this size (--storage.tsdb.retention.size); null for no size limit.',
@@ -115,19 +111,33 @@ export const prometheusModule = incusServiceModule({
           rejects: '90 GB',
         },
       ],
-    }),
-    scrape_interval: variable({
-      type: T.string,
-      description: 'How often to scrape targets by default.',
-      default: '15s',
-      rules: [duration],
-    }),
-    evaluation_interval: variable({
-      type: T.string,
-      description: 'How often to evaluate alert rules.',
-      default: '15s',
-      rules: [duration],
-    }),
+    },
+  ),
+  scrape_interval: input(duration, {
+    type: T.string,
+    description: 'How often to scrape targets by default.',
+    default: '15s',
+  }),
+  evaluation_interval: input(duration, {
+    type: T.string,
+    description: 'How often to evaluate alert rules.',
+    default: '15s',
+  }),
+};
+
+/** S4: Prometheus with typed scrape jobs (federation included), alert rules, Alertmanagers and Incus metrics over mTLS. */
+export const prometheusModule = incusServiceModule({
+  name: 'prometheus',
+  package: packageInfo(import.meta.url),
+  description:
+    'Prometheus in an Incus system container: scrape jobs (federation included) and alert rules from typed variables, Alertmanager targets, Incus metrics over mTLS, and time- and size-based retention on a persistent volume.',
+  defaults: PROMETHEUS_DEFAULTS,
+  // Debian's package starts prometheus at install, as this account, on the root-owned volume.
+  dataOwner: { unit: 'prometheus', user: 'prometheus', group: 'prometheus' },
+  // Published when another environment federates it (issue 9).
+  proxyDevices: true,
+  variables: {
+    ...variablesOf(PROMETHEUS_INPUTS),
     external_labels: variable({
       type: T.map(T.string),
       description:

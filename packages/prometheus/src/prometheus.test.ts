@@ -42,14 +42,6 @@ describe('prometheus defaults', () => {
       size: '100GB',
       snapshots: { enabled: false, schedule: '@weekly', expiry: '2w' },
     });
-    const v = prometheusModule.variables;
-    expect([
-      v.cpu_limit?.default,
-      v.memory_limit?.default,
-      v.data_volume_size?.default,
-      v.snapshot_schedule?.default,
-      v.snapshot_expiry?.default,
-    ]).toEqual([2, '2GB', '100GB', '@weekly', '2w']);
     expect(PROMETHEUS_DEFAULTS.dataVolume.mountPath).toBe('/prometheus');
   });
 

@@ -7,7 +7,7 @@ import {
 } from '@atlas/core';
 import { z } from 'zod';
 import { logShippingArgs, logShippingOptions, type Link } from '@atlas/core';
-import { PROMTAIL_DEFAULTS, PROMTAIL_PORT, promtailModule } from './module.js';
+import { PROMTAIL_DEFAULTS, PROMTAIL_HTTP, promtailModule } from './module.js';
 
 export {
   CONFIG_FILE,
@@ -24,7 +24,7 @@ export {
 } from '@atlas/core';
 
 export const promtailConfigSchema = serviceOptionsSchema(PROMTAIL_DEFAULTS)
-  .extend(logShippingOptions(PROMTAIL_PORT))
+  .extend(logShippingOptions(PROMTAIL_HTTP))
   .strict();
 
 export type PromtailConfig = z.input<typeof promtailConfigSchema>;
@@ -45,8 +45,8 @@ export function promtail(config: PromtailConfig): PromtailInstance {
     c.name,
     {
       ...serviceArgs(c, PROMTAIL_DEFAULTS),
-      ...logShippingArgs(c, PROMTAIL_PORT, links),
-    } as Parameters<typeof promtailModule.call>[1],
+      ...logShippingArgs(c, PROMTAIL_HTTP, links),
+    },
     { links },
   );
   return Object.assign(call, {

@@ -18,6 +18,12 @@ import {
 
 export const PROMTAIL_PORT = 9080;
 
+/** Promtail's HTTP server, for the shared shipping inputs. */
+export const PROMTAIL_HTTP = {
+  port: PROMTAIL_PORT,
+  description: "Port of Promtail's HTTP server (targets page and /metrics).",
+};
+
 /** The operator's guide's promtail01: 1 CPU, 256MB, 1GB root disk, stateless. */
 export const PROMTAIL_DEFAULTS = {
   instanceName: 'promtail01',
@@ -40,10 +46,7 @@ export const promtailModule = incusServiceModule({
   description:
     "Promtail in an Incus system container: ships the systemd journal (one service label per unit) and /var/log files to a Loki push URL, with static labels, from Grafana's apt repository.",
   defaults: PROMTAIL_DEFAULTS,
-  variables: logShippingVariables({
-    port: PROMTAIL_PORT,
-    description: "Port of Promtail's HTTP server (targets page and /metrics).",
-  }),
+  variables: logShippingVariables(PROMTAIL_HTTP),
   build: (v) => {
     const unitSource = tuple([str(JOURNAL_UNIT_LABEL)]);
     const hasUnits = binary('>', call('length', [v.units]), num(0));

@@ -23,10 +23,14 @@ const loaded = grpc.loadPackageDefinition(
     defaults: true,
     oneofs: true,
   }),
-) as unknown as {
-  tfplugin6: { Provider: grpc.ServiceClientConstructor };
-  plugin: { GRPCController: grpc.ServiceClientConstructor };
-};
+);
+
+/** A service of the loaded protos, e.g. `tfplugin6.Provider`. */
+function protoService(pkg: string, name: string): grpc.ServiceDefinition {
+  const found = (loaded[pkg] as grpc.GrpcObject | undefined)?.[name];
+  if (typeof found !== 'function') throw new Error(`${pkg}.${name} is not in the loaded protos`);
+  return found.service;
+}
 
 interface DynamicValue {
   msgpack?: Buffer;
@@ -157,10 +161,10 @@ function newServer(behaviour: ProviderBehaviour, onShutdown: () => void): grpc.S
   const server = new grpc.Server();
   const handlers = providerHandlers(behaviour);
   server.addService(
-    loaded.tfplugin6.Provider.service,
+    protoService('tfplugin6', 'Provider'),
     Object.fromEntries(Object.entries(handlers).map(([name, h]) => [name, unary(name, h)])),
   );
-  server.addService(loaded.plugin.GRPCController.service, {
+  server.addService(protoService('plugin', 'GRPCController'), {
     Shutdown: unary('Shutdown', () => {
       setImmediate(onShutdown);
       return {};

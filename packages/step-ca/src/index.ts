@@ -4,7 +4,6 @@ import {
   parseConfig,
   placement,
   reachable,
-  port,
   serviceArgs,
   serviceOptionsSchema,
   type EnvVariable,
@@ -18,12 +17,8 @@ import { z } from 'zod';
 import {
   FINGERPRINT_PATH,
   STEP_CA_DEFAULTS,
-  STEP_CA_PORT,
-  STEP_CA_SETTINGS,
-  caName,
+  STEP_CA_INPUTS,
   caPasswordValidations,
-  certDurationSchema,
-  dnsName,
   durationSeconds,
   provisionerName,
   rootFingerprint,
@@ -50,15 +45,15 @@ export {
 export const stepCaConfigSchema = serviceOptionsSchema(STEP_CA_DEFAULTS)
   .extend({
     /** Written into the root and intermediate certificates at first initialisation. */
-    caName: caName.schema.default(STEP_CA_SETTINGS.caName),
+    caName: STEP_CA_INPUTS.ca_name.schema,
     /** Defaults to `<name>.incus`, `<name>` and `localhost`. */
-    dnsNames: z.array(dnsName.schema).min(1, 'expected at least one DNS name').optional(),
-    acmeProvisioner: provisionerName.schema.default(STEP_CA_SETTINGS.acmeProvisioner),
+    dnsNames: STEP_CA_INPUTS.dns_names.schema,
+    acmeProvisioner: STEP_CA_INPUTS.acme_provisioner.schema,
     /** A JWK provisioner for services the CA cannot reach for an ACME challenge; its password is a root secret. */
     serviceProvisioner: z.union([z.literal(false), provisionerName.schema]).default(false),
-    certDuration: certDurationSchema.default(STEP_CA_SETTINGS.certDuration),
-    maxCertDuration: certDurationSchema.default(STEP_CA_SETTINGS.maxCertDuration),
-    port: port.schema.default(STEP_CA_PORT),
+    certDuration: STEP_CA_INPUTS.cert_duration.schema,
+    maxCertDuration: STEP_CA_INPUTS.max_cert_duration.schema,
+    port: STEP_CA_INPUTS.port.schema,
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -108,7 +103,6 @@ export function stepCa(config: StepCaConfig): StepCaInstance {
     },
     `<output of: incus exec ${c.name} -- cat ${FINGERPRINT_PATH}>`,
   );
-  const unless = <V>(value: V, dflt: V): V | undefined => (value === dflt ? undefined : value);
   const provisioner = c.serviceProvisioner
     ? {
         name: c.serviceProvisioner,
@@ -129,16 +123,16 @@ export function stepCa(config: StepCaConfig): StepCaInstance {
     c.name,
     {
       ...serviceArgs(c, STEP_CA_DEFAULTS),
-      ca_name: unless(c.caName, STEP_CA_SETTINGS.caName),
+      ca_name: STEP_CA_INPUTS.ca_name.arg(c.caName),
       dns_names: c.dnsNames,
-      acme_provisioner: unless(c.acmeProvisioner, STEP_CA_SETTINGS.acmeProvisioner),
-      cert_duration: unless(c.certDuration, STEP_CA_SETTINGS.certDuration),
-      max_cert_duration: unless(c.maxCertDuration, STEP_CA_SETTINGS.maxCertDuration),
-      port: unless(c.port, STEP_CA_PORT),
+      acme_provisioner: STEP_CA_INPUTS.acme_provisioner.arg(c.acmeProvisioner),
+      cert_duration: STEP_CA_INPUTS.cert_duration.arg(c.certDuration),
+      max_cert_duration: STEP_CA_INPUTS.max_cert_duration.arg(c.maxCertDuration),
+      port: STEP_CA_INPUTS.port.arg(c.port),
       ca_password: caPassword.ref,
       service_provisioner: provisioner?.name,
       service_provisioner_password: provisioner?.password.ref,
-    } as never,
+    },
     { inputs: [caPassword, ...(provisioner ? [provisioner.password] : [])] },
   );
   return Object.assign(call, {

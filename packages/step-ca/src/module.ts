@@ -3,12 +3,14 @@ import {
   T,
   aptRepositoryInstall,
   incusServiceModule,
+  input,
   nullable,
   output,
   packageInfo,
   port,
   shellQuoted,
   variable,
+  variablesOf,
   type Rule,
   type Validation,
   pinnedPackage,
@@ -256,6 +258,66 @@ ProtectSystem=full
 WantedBy=multi-user.target
 `;
 
+/** The goDuration rule, with the estate's stricter floor on the zod side (the module's is certDurationValidations). */
+const certDuration: Rule<z.ZodType<string>> = { ...goDuration, schema: certDurationSchema };
+
+/** step-ca's own inputs, declared once: the builder's options and the module's variables. */
+export const STEP_CA_INPUTS = {
+  ca_name: input(caName, {
+    type: T.string,
+    description:
+      'Name of the CA, written into its root and intermediate certificates when the CA is first initialised (later changes do not rename an existing CA).',
+    default: STEP_CA_SETTINGS.caName,
+  }),
+  dns_names: input(z.array(dnsName.schema).min(1, 'expected at least one DNS name'), {
+    type: T.list(T.string),
+    description:
+      'DNS names and IP addresses clients reach the CA by; null means "<instance_name>.incus", "<instance_name>" and "localhost".',
+    default: null,
+    validations: (self): Validation[] => [
+      {
+        condition: cond(
+          binary('==', self, nil),
+          bool(true),
+          binary(
+            '&&',
+            binary('>', call('length', [self]), num(0)),
+            call('alltrue', [forList('name', self, dnsName.validation(ref('name')).condition)]),
+          ),
+        ),
+        errorMessage:
+          'Must be null or a non-empty list of DNS names (such as step-ca01.incus) or IPv4 addresses.',
+        rejects: [],
+      },
+    ],
+  }),
+  acme_provisioner: input(provisionerName, {
+    type: T.string,
+    description:
+      'Name of the ACME provisioner; clients use the directory https://<instance>.incus:<port>/acme/<name>/directory.',
+    default: STEP_CA_SETTINGS.acmeProvisioner,
+  }),
+  cert_duration: input(certDuration, {
+    type: T.string,
+    description:
+      'Default lifetime of issued TLS certificates (defaultTLSCertDuration in ca.json), in Go duration syntax.',
+    default: STEP_CA_SETTINGS.certDuration,
+    validations: certDurationValidations,
+  }),
+  max_cert_duration: input(certDuration, {
+    type: T.string,
+    description:
+      'Longest lifetime a client may ask for (maxTLSCertDuration in ca.json); at least cert_duration.',
+    default: STEP_CA_SETTINGS.maxCertDuration,
+    validations: certDurationValidations,
+  }),
+  port: input(port, {
+    type: T.number,
+    description: 'Port the CA serves HTTPS (the API and ACME) on.',
+    default: STEP_CA_PORT,
+  }),
+};
+
 /** S11: step-ca, the estate's internal ACME certificate authority. */
 export const stepCaModule = incusServiceModule({
   name: 'step-ca',
@@ -266,64 +328,7 @@ export const stepCaModule = incusServiceModule({
   // Published when another environment takes certificates from it (issue 9).
   proxyDevices: true,
   variables: {
-    ca_name: variable({
-      type: T.string,
-      description:
-        'Name of the CA, written into its root and intermediate certificates when the CA is first initialised (later changes do not rename an existing CA).',
-      default: STEP_CA_SETTINGS.caName,
-      rules: [caName],
-    }),
-    dns_names: variable({
-      type: T.list(T.string),
-      description:
-        'DNS names and IP addresses clients reach the CA by; null means "<instance_name>.incus", "<instance_name>" and "localhost".',
-      default: null,
-      validations: (self): Validation[] => [
-        {
-          condition: cond(
-            binary('==', self, nil),
-            bool(true),
-            binary(
-              '&&',
-              binary('>', call('length', [self]), num(0)),
-              call('alltrue', [forList('name', self, dnsName.validation(ref('name')).condition)]),
-            ),
-          ),
-          errorMessage:
-            'Must be null or a non-empty list of DNS names (such as step-ca01.incus) or IPv4 addresses.',
-          rejects: [],
-        },
-      ],
-    }),
-    acme_provisioner: variable({
-      type: T.string,
-      description:
-        'Name of the ACME provisioner; clients use the directory https://<instance>.incus:<port>/acme/<name>/directory.',
-      default: STEP_CA_SETTINGS.acmeProvisioner,
-      rules: [provisionerName],
-    }),
-    cert_duration: variable({
-      type: T.string,
-      description:
-        'Default lifetime of issued TLS certificates (defaultTLSCertDuration in ca.json), in Go duration syntax.',
-      default: STEP_CA_SETTINGS.certDuration,
-      rules: [goDuration],
-      validations: certDurationValidations,
-    }),
-    max_cert_duration: variable({
-      type: T.string,
-      description:
-        'Longest lifetime a client may ask for (maxTLSCertDuration in ca.json); at least cert_duration.',
-      default: STEP_CA_SETTINGS.maxCertDuration,
-      rules: [goDuration],
-      validations: certDurationValidations,
-    }),
-    port: variable({
-      type: T.number,
-      description: 'Port the CA serves HTTPS (the API and ACME) on.',
-      default: STEP_CA_PORT,
-      rules: [port],
-    }),
+    ...variablesOf(STEP_CA_INPUTS),
     ca_password: variable({
       type: T.string,
       description: `Password that encrypts the CA's private keys and the admin provisioner's key (at least ${MIN_PASSWORD_LENGTH} characters).`,

@@ -56,36 +56,6 @@ describe('step-ca defaults', () => {
       size: '1GB',
       snapshots: { enabled: false, schedule: '@weekly', expiry: '4w' },
     });
-    const v = stepCaModule.variables;
-    expect([
-      v.instance_name?.default,
-      v.profile_name?.default,
-      v.cpu_limit?.default,
-      v.memory_limit?.default,
-      v.root_disk_size?.default,
-      v.data_volume_size?.default,
-      v.snapshot_schedule?.default,
-      v.snapshot_expiry?.default,
-      v.ca_name?.default,
-      v.acme_provisioner?.default,
-      v.cert_duration?.default,
-      v.max_cert_duration?.default,
-      v.port?.default,
-    ]).toEqual([
-      'step-ca01',
-      'step-ca',
-      1,
-      '512MB',
-      '1GB',
-      '1GB',
-      '@weekly',
-      '4w',
-      'Atlas Internal CA',
-      'acme',
-      '24h',
-      '24h',
-      9000,
-    ]);
   });
 
   it('serve ACME at https://step-ca01.incus:9000 with the seeded DNS names, keeping STEPPATH on the volume', () => {
