@@ -128,7 +128,20 @@ export function renderModule(def: ModuleDefinition): RenderedFiles {
       ['main.tf', { body: main }],
       ['variables.tf', { body: variables }],
       ['outputs.tf', { body: outputs }],
-      ['versions.tf', { body: [versionsBlock(def.providers)] }],
+      [
+        'versions.tf',
+        {
+          body: [
+            {
+              ...versionsBlock(def.providers),
+              // The one .tf line that names the release: file headers carry no version.
+              comment: [
+                `Module ${def.name} ${def.package.version}, from ${def.package.name}; changes are in CHANGELOG.md.`,
+              ],
+            },
+          ],
+        },
+      ],
     ]),
     templates: new Map(Object.entries(def.body.templates ?? {})),
   };

@@ -24,16 +24,13 @@ import {
   type RenderedFiles,
 } from '@atlas/core';
 import { num, object, printFile, printTemplate, str, tuple, type Expr } from '@atlas/hcl';
-import { createRequire } from 'node:module';
-import { withHeader, type Producer } from './header.js';
+import { withHeader } from './header.js';
 import { atlantisConfig } from './atlantis.js';
 import { MODULE_TEST_PATH, moduleTests } from './module-tests.js';
 import { ansibleFiles } from './ansible.js';
 import { backupScript, estateSummary, inventoryScript } from './operations.js';
 import { environmentReadme, moduleReadme, releaseTag } from './readme.js';
 import { linkSummary } from './links-summary.js';
-
-const generatorPackage = createRequire(import.meta.url)('../package.json') as Producer;
 
 /** Everything one `pnpm generate` renders. */
 export interface Estate {
@@ -99,16 +96,15 @@ export interface RenderOptions {
   readonly moduleSources?: 'local' | 'pinned';
 }
 
-function printFiles(
-  files: RenderedFiles,
-  prefix: string,
-  producer: Producer,
-  out: Map<string, string>,
-): void {
-  for (const [path, file] of files.hcl)
-    out.set(`${prefix}/${path}`, withHeader(path, printFile(file), producer));
+function printFiles(files: RenderedFiles, prefix: string, out: Map<string, string>): void {
+  for (const [path, file] of files.hcl) {
+    // No file that would hold only its header (an environment without locals has no locals.tf);
+    // one written earlier is deleted as stale, like any path Atlas no longer writes.
+    if (file.body.length === 0) continue;
+    out.set(`${prefix}/${path}`, withHeader(path, printFile(file)));
+  }
   for (const [path, parts] of files.templates) {
-    out.set(`${prefix}/${path}`, withHeader(path, printTemplate(parts), producer));
+    out.set(`${prefix}/${path}`, withHeader(path, printTemplate(parts)));
   }
 }
 
@@ -119,18 +115,12 @@ function addModules(
 ): void {
   for (const def of defs) {
     const prefix = `modules/${def.name}`;
-    printFiles(renderModule(def), prefix, def.package, out);
+    printFiles(renderModule(def), prefix, out);
     const tests = printFile(moduleTests(def, out.get(`${prefix}/main.tf`) ?? ''));
-    out.set(`${prefix}/${MODULE_TEST_PATH}`, withHeader(MODULE_TEST_PATH, tests, def.package));
-    out.set(
-      `${prefix}/README.md`,
-      withHeader('README.md', moduleReadme(def, { repository }), def.package),
-    );
+    out.set(`${prefix}/${MODULE_TEST_PATH}`, withHeader(MODULE_TEST_PATH, tests));
+    out.set(`${prefix}/README.md`, withHeader('README.md', moduleReadme(def, { repository })));
     if (def.package.changelog !== undefined)
-      out.set(
-        `${prefix}/CHANGELOG.md`,
-        withHeader('CHANGELOG.md', def.package.changelog, def.package),
-      );
+      out.set(`${prefix}/CHANGELOG.md`, withHeader('CHANGELOG.md', def.package.changelog));
   }
 }
 
@@ -176,37 +166,27 @@ export function renderEstate(estate: Estate, options: RenderOptions = {}): Map<s
       terraformExtra: [s3Backend(env)],
       requiredVersion: S3_BACKEND_TOFU_VERSION,
     };
-    printFiles(renderEnvironment(env, renderOptions), prefix, generatorPackage, out);
-    printFiles(renderBootstrap(env), `${prefix}/bootstrap`, generatorPackage, out);
+    printFiles(renderEnvironment(env, renderOptions), prefix, out);
+    printFiles(renderBootstrap(env), `${prefix}/bootstrap`, out);
     out.set(
       `${prefix}/backend.hcl.example`,
-      withHeader('backend.hcl.example', printFile(backendExample()), generatorPackage),
+      withHeader('backend.hcl.example', printFile(backendExample())),
     );
     out.set(
       `${prefix}/terraform.tfvars.example`,
-      withHeader('terraform.tfvars.example', printFile(tfvarsExample(env)), generatorPackage),
+      withHeader('terraform.tfvars.example', printFile(tfvarsExample(env))),
     );
     for (const root of [prefix, `${prefix}/bootstrap`])
-      out.set(`${root}/.gitignore`, withHeader('.gitignore', OPERATOR_FILES, generatorPackage));
-    out.set(
-      `${prefix}/README.md`,
-      withHeader('README.md', environmentReadme(env, source), generatorPackage),
-    );
+      out.set(`${root}/.gitignore`, withHeader('.gitignore', OPERATOR_FILES));
+    out.set(`${prefix}/README.md`, withHeader('README.md', environmentReadme(env, source)));
     out.set(
       `${prefix}/SUMMARY.md`,
-      withHeader(
-        'SUMMARY.md',
-        estateSummary(env) + linkSummary(env, estate.environments),
-        generatorPackage,
-      ),
+      withHeader('SUMMARY.md', estateSummary(env) + linkSummary(env, estate.environments)),
     );
-    out.set(`${prefix}/backup.sh`, withHeader('backup.sh', backupScript(env), generatorPackage));
-    out.set(
-      `${prefix}/inventory.sh`,
-      withHeader('inventory.sh', inventoryScript(env), generatorPackage),
-    );
+    out.set(`${prefix}/backup.sh`, withHeader('backup.sh', backupScript(env)));
+    out.set(`${prefix}/inventory.sh`, withHeader('inventory.sh', inventoryScript(env)));
     for (const [name, content] of ansibleFiles(env))
-      out.set(`${prefix}/ansible/${name}`, withHeader(name, content, generatorPackage));
+      out.set(`${prefix}/ansible/${name}`, withHeader(name, content));
   }
   return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
@@ -214,10 +194,7 @@ export function renderEstate(estate: Estate, options: RenderOptions = {}): Map<s
 /** Files Atlas owns outside generated/, by path from the repository root. */
 export function renderRepositoryFiles(estate: Estate): Map<string, string> {
   return new Map([
-    [
-      'atlantis.yaml',
-      withHeader('atlantis.yaml', atlantisConfig(estate.environments), generatorPackage),
-    ],
+    ['atlantis.yaml', withHeader('atlantis.yaml', atlantisConfig(estate.environments))],
   ]);
 }
 

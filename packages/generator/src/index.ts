@@ -9,13 +9,7 @@ export {
   type EstateSpec,
   type RenderOptions,
 } from './estate.js';
-export {
-  GENERATED_MARK,
-  hasGeneratedHeader,
-  headerLine,
-  withHeader,
-  type Producer,
-} from './header.js';
+export { GENERATED_MARK, hasGeneratedHeader, HEADER_LINE, withHeader } from './header.js';
 export { environmentReadme, moduleReadme, releaseTag } from './readme.js';
 export { removedStatefulServices } from './removals.js';
 export {
