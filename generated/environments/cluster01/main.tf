@@ -104,9 +104,9 @@ module "prometheus01" {
     {
       name = "node"
       targets = [
-        module.node-exporter01.metrics_target,
-        module.node-exporter02.metrics_target,
-        module.node-exporter03.metrics_target,
+        module.node_exporter01.metrics_target,
+        module.node_exporter02.metrics_target,
+        module.node_exporter03.metrics_target,
       ]
     },
   ]
@@ -115,7 +115,7 @@ module "prometheus01" {
   incus_metrics = module.incus_metrics.prometheus
 }
 
-module "node-exporter01" {
+module "node_exporter01" {
   source = "../../modules/node-exporter"
 
   instance_name = "node-exporter01"
@@ -127,7 +127,7 @@ module "node-exporter01" {
   journal_upload_url = module.alloy01.journal_upload_url
 }
 
-module "node-exporter02" {
+module "node_exporter02" {
   source = "../../modules/node-exporter"
 
   instance_name = "node-exporter02"
@@ -140,7 +140,7 @@ module "node-exporter02" {
   journal_upload_url = module.alloy01.journal_upload_url
 }
 
-module "node-exporter03" {
+module "node_exporter03" {
   source = "../../modules/node-exporter"
 
   instance_name = "node-exporter03"
@@ -218,7 +218,7 @@ module "incus_loki" {
   loki_address = "http://192.168.71.10:3100"
 }
 
-module "forgejo-runner01" {
+module "forgejo_runner01" {
   source = "../../modules/forgejo-runner"
 
   instance_name = "forgejo-runner01"
@@ -229,4 +229,28 @@ module "forgejo-runner01" {
   journal_upload_url = module.alloy01.journal_upload_url
   forgejo_url        = "https://git.accuser.dev"
   runner_labels      = ["debian-trixie:docker://debian:trixie", "self-hosted:host"]
+}
+
+# Module calls are named in snake_case: node-exporter01's state moves to node_exporter01, and Incus names stay as they are.
+moved {
+  from = module.node-exporter01
+  to   = module.node_exporter01
+}
+
+# Module calls are named in snake_case: node-exporter02's state moves to node_exporter02, and Incus names stay as they are.
+moved {
+  from = module.node-exporter02
+  to   = module.node_exporter02
+}
+
+# Module calls are named in snake_case: node-exporter03's state moves to node_exporter03, and Incus names stay as they are.
+moved {
+  from = module.node-exporter03
+  to   = module.node_exporter03
+}
+
+# Module calls are named in snake_case: forgejo-runner01's state moves to forgejo_runner01, and Incus names stay as they are.
+moved {
+  from = module.forgejo-runner01
+  to   = module.forgejo_runner01
 }

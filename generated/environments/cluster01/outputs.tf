@@ -7,13 +7,13 @@ output "incus_remote" {
 
 output "forgejo_runner_instances" {
   description = "Instances Ansible configures as group forgejo_runner."
-  value       = [module.forgejo-runner01.instance_name]
+  value       = [module.forgejo_runner01.instance_name]
 }
 
 output "forgejo_runner_ansible_vars" {
   description = "Ansible variables of each forgejo_runner instance, by instance name."
   value = {
-    forgejo-runner01 = module.forgejo-runner01.ansible_vars
+    forgejo-runner01 = module.forgejo_runner01.ansible_vars
   }
 }
 

@@ -10,7 +10,7 @@ module "base" {
   }
 }
 
-module "step-ca01" {
+module "step_ca01" {
   source = "../../modules/step-ca"
 
   instance_name = "step-ca01"
@@ -171,4 +171,10 @@ module "incus_loki" {
 
   # loki01: by address, the host routes to its management bridge (whose DNS the host does not use)
   loki_address = "http://${module.loki01.ipv4_address}:3100"
+}
+
+# Module calls are named in snake_case: step-ca01's state moves to step_ca01, and Incus names stay as they are.
+moved {
+  from = module.step-ca01
+  to   = module.step_ca01
 }

@@ -17,12 +17,12 @@ output "loki_endpoint" {
 
 output "step_ca_acme_endpoint" {
   description = "ACME directory of the internal CA."
-  value       = module.step-ca01.acme_directory_url
+  value       = module.step_ca01.acme_directory_url
 }
 
 output "step_ca_fingerprint_command" {
   description = "Command that prints the CA root fingerprint (set it in cluster01 as step-ca01_root_fingerprint)."
-  value       = module.step-ca01.fingerprint_command
+  value       = module.step_ca01.fingerprint_command
 }
 
 output "cloudflared_metrics_endpoint" {

@@ -2,6 +2,7 @@ import { object, ref, str, tuple, type Expr } from '@atlas/hcl';
 import { T } from './hcl-type.js';
 import { ConfigError, type ConfigIssue, type IssuePath } from './errors.js';
 import {
+  callName,
   isModuleCall,
   localValue,
   type Local,
@@ -180,7 +181,7 @@ export function defineEnvironment(spec: EnvironmentSpec): Environment {
     }
   });
   for (const call of calls.values()) {
-    if (call.renamedFrom !== undefined && calls.has(call.renamedFrom)) {
+    if (call.renamedFrom !== undefined && calls.has(callName(call.renamedFrom))) {
       issues.push({
         path: at(call.name, 'renamedFrom'),
         message: `"${call.renamedFrom}" is still a module of this environment; a service can only be renamed from a name no longer in use`,

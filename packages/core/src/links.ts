@@ -10,6 +10,7 @@ import {
   type TemplatePart,
 } from '@atlas/hcl';
 import { ConfigError } from './errors.js';
+import { callName } from './module.js';
 import { remapToRemote } from './remote.js';
 import type { NetworkAttachment } from './service-options.js';
 import { hostOf, type Site } from './site.js';
@@ -66,7 +67,7 @@ export function placement(
     readonly network: NetworkAttachment;
     readonly targetNode?: string;
   },
-  call = options.name,
+  call = callName(options.name),
 ): Placement {
   return {
     instance: options.name,

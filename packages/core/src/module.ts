@@ -153,7 +153,18 @@ export interface ModuleCall<
   readonly options: CallOptions;
   /** The call's name before a rename: the environment moves its state with a `moved` block. */
   readonly renamedFrom?: string;
+  /**
+   * Addresses the call's state had before, oldest first (a rename, or a name Atlas once
+   * wrote with hyphens): the environment moves each one to the next, ending at `name`.
+   */
+  readonly movedFrom?: readonly string[];
 }
+
+/**
+ * The HCL name of a module call: snake_case, so `step-ca01` is called `step_ca01`
+ * (Incus keeps the hyphenated instance name).
+ */
+export const callName = (name: string) => name.replace(/-/g, '_');
 
 const MODULE_NAME = /^[a-z][a-z0-9_-]*$/;
 
@@ -184,7 +195,7 @@ export function defineModule<Vs extends VariableSpecs, Os extends OutputSpecs>(
       return moduleCall(definition, name, args as Readonly<Record<string, unknown>>, options);
     },
     refs(name) {
-      return outputRefs(definition, name, {});
+      return outputRefs(definition, callName(name), {});
     },
   };
   return definition;
@@ -252,16 +263,21 @@ function moduleCall<Vs extends VariableSpecs, Os extends OutputSpecs>(
   }
   const renamedFrom = (args as { [RENAMED_FROM]?: string })[RENAMED_FROM];
   const serviceLinks = (args as { [SERVICE_LINKS]?: readonly Link[] })[SERVICE_LINKS];
+  const hclName = callName(name);
+  // Atlas wrote hyphenated call names as they were given; state under such a name follows.
+  const earlier = renamedFrom === undefined ? [name] : [renamedFrom, callName(renamedFrom)];
+  const movedFrom = [...new Set(earlier)].filter((n) => n !== hclName);
   return {
     kind: 'module-call',
-    name,
+    name: hclName,
     definition,
     args: converted,
-    outputs: outputRefs(definition, name, options),
+    outputs: outputRefs(definition, hclName, options),
     options: serviceLinks
       ? { ...options, links: [...(options.links ?? []), ...serviceLinks] }
       : options,
     ...(renamedFrom === undefined ? {} : { renamedFrom }),
+    ...(movedFrom.length ? { movedFrom } : {}),
   };
 }
 

@@ -23,6 +23,7 @@ import {
 import type { Environment, EnvVariable, RemoteState } from './environment.js';
 import { DEFAULT_STATE, stateKey, type StateSettings } from './state.js';
 import {
+  callName,
   localValue,
   type Local,
   type ModuleCall,
@@ -210,9 +211,7 @@ export function renderEnvironment(
           body: [
             ...env.remoteStates.map((r) => remoteStateBlock(r, options.state ?? DEFAULT_STATE)),
             ...env.modules.map((m) => moduleBlock(m, source(m.definition))),
-            ...env.modules.flatMap((m) =>
-              m.renamedFrom ? [movedBlock(m.renamedFrom, m.name)] : [],
-            ),
+            ...env.modules.flatMap(movedBlocks),
           ],
         },
       ],
@@ -232,13 +231,20 @@ export function renderEnvironment(
   };
 }
 
-function movedBlock(from: string, to: string): Block {
-  return block(
-    'moved',
-    [],
-    [attr('from', ref(`module.${from}`)), attr('to', ref(`module.${to}`))],
-    `${to} was ${from}: its state moves, and its instance and data volume keep their Incus names.`,
-  );
+/** One `moved` block per earlier address of the call, each to the next: a chain that ends at its name. */
+function movedBlocks(call: ModuleCall): Block[] {
+  const chain = [...(call.movedFrom ?? []), call.name];
+  return chain.slice(1).map((to, i) => {
+    const from = chain[i]!;
+    return block(
+      'moved',
+      [],
+      [attr('from', ref(`module.${from}`)), attr('to', ref(`module.${to}`))],
+      callName(from) === to
+        ? `Module calls are named in snake_case: ${from}'s state moves to ${to}, and Incus names stay as they are.`
+        : `${to} was ${from}: its state moves, and its instance and data volume keep their Incus names.`,
+    );
+  });
 }
 
 /** A required string root variable: what the operator must fill in from terraform.tfvars.example. */
