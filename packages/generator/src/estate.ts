@@ -2,27 +2,32 @@ import {
   ConfigError,
   estateIssues,
   estateSpecSchema,
-  localModuleSource,
   markLinted,
   portClashes,
-  backendExample,
-  renderBootstrap,
-  renderEnvironment,
-  s3Backend,
-  S3_BACKEND_TOFU_VERSION,
-  renderModule,
-  tfvarsExample,
-  remoteOutputName,
+  shareRemoteOutputs,
   type ConfigIssue,
   type Environment,
   type ModuleCall,
   type Publication,
-  type EnvironmentRenderOptions,
   type ModuleDefinition,
-  type ModuleSource,
-  type OutputSpec,
-  type RenderedFiles,
 } from '@atlas/core';
+import {
+  localModuleSource,
+  renderEnvironment,
+  renderModule,
+  tfvarsExample,
+  type EnvironmentRenderOptions,
+  type ModuleSource,
+  type RenderedFiles,
+} from './render.js';
+import {
+  backendExample,
+  DEFAULT_STATE,
+  remoteStateBlock,
+  renderBootstrap,
+  s3Backend,
+  S3_BACKEND_TOFU_VERSION,
+} from './state.js';
 import { num, object, printFile, printTemplate, str, tuple, type Expr } from '@atlas/hcl';
 import { withHeader } from './header.js';
 import { atlantisConfig } from './atlantis.js';
@@ -162,6 +167,7 @@ export function renderEstate(estate: Estate, options: RenderOptions = {}): Map<s
   for (const env of estate.environments) {
     const prefix = `environments/${env.name}`;
     const renderOptions: EnvironmentRenderOptions = {
+      remoteState: (remote) => remoteStateBlock(remote, DEFAULT_STATE),
       moduleSource: source,
       terraformExtra: [s3Backend(env)],
       requiredVersion: S3_BACKEND_TOFU_VERSION,
@@ -196,67 +202,6 @@ export function renderRepositoryFiles(estate: Estate): Map<string, string> {
   return new Map([
     ['atlantis.yaml', withHeader('atlantis.yaml', atlantisConfig(estate.environments))],
   ]);
-}
-
-/**
- * Cross-environment wiring (C3): every remote-state output an environment
- * reads must be a module output of the environment it names; add each one to
- * that environment's outputs, and report the ones that resolve to nothing.
- */
-function shareRemoteOutputs(
-  environments: readonly Environment[],
-  issues: ConfigIssue[],
-): Environment[] {
-  const byName = new Map(environments.map((e) => [e.name.replace(/-/g, '_'), e]));
-  const shared = new Map<string, Record<string, OutputSpec>>();
-  for (const consumer of environments) {
-    for (const remote of consumer.remoteStates) {
-      const producer = byName.get(remote.environment);
-      if (!producer || producer === consumer) {
-        issues.push({
-          path: [consumer.name, 'remoteStates', remote.environment],
-          message: producer
-            ? 'an environment cannot read its own state'
-            : `reads environment "${remote.environment}", which is not in the estate`,
-        });
-        continue;
-      }
-      for (const name of remote.outputs) {
-        const found = producer.modules.flatMap((call) =>
-          Object.entries(call.definition.body.outputs)
-            .filter(([output]) => remoteOutputName(call.name, output) === name)
-            .map(([output, spec]) => ({ call, output, spec })),
-        );
-        if (found.length !== 1) {
-          issues.push({
-            path: [consumer.name, 'remoteStates', remote.environment, name],
-            message: found.length
-              ? `matches several module outputs of "${producer.name}"`
-              : `"${producer.name}" has no module output that this names (expected <module>_<output>)`,
-          });
-          continue;
-        }
-        const { call, output, spec } = found[0]!;
-        const outputs = shared.get(producer.name) ?? {};
-        outputs[name] = {
-          description: `${call.name}: ${spec.description} Read by other environments through terraform_remote_state.`,
-          value: (call.outputs as Readonly<Record<string, Expr>>)[output]!,
-          type: spec.type,
-          ...(spec.sensitive ? { sensitive: true } : {}),
-        };
-        shared.set(producer.name, outputs);
-      }
-    }
-  }
-  return environments.map((env) => {
-    const extra = shared.get(env.name);
-    // References name an environment as an HCL identifier (edge_01); its state lives under its real name (edge-01).
-    const remoteStates = env.remoteStates.map((r) => ({
-      ...r,
-      environment: byName.get(r.environment)?.name ?? r.environment,
-    }));
-    return { ...env, remoteStates, ...(extra ? { outputs: { ...env.outputs, ...extra } } : {}) };
-  });
 }
 
 /**

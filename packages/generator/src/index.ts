@@ -41,3 +41,27 @@ export {
   atlantisProjects,
   type AtlantisProject,
 } from './atlantis.js';
+export {
+  localModuleSource,
+  outputBlock,
+  PROVIDERS,
+  renderEnvironment,
+  renderModule,
+  REQUIRED_TOFU_VERSION,
+  tfvarsExample,
+  variableBlock,
+  versionsBlock,
+  type EnvironmentRenderOptions,
+  type ModuleSource,
+  type RenderedFiles,
+} from './render.js';
+export {
+  backendExample,
+  DEFAULT_STATE,
+  remoteStateBlock,
+  renderBootstrap,
+  s3Backend,
+  S3_BACKEND_TOFU_VERSION,
+  stateKey,
+  type StateSettings,
+} from './state.js';

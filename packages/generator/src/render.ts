@@ -3,11 +3,8 @@ import {
   block,
   blank,
   call,
-  cond,
   isExpr,
-  nil,
   not,
-  num,
   object,
   ref,
   str,
@@ -20,18 +17,19 @@ import {
   type File,
   type TemplatePart,
 } from '@atlas/hcl';
-import type { Environment, EnvVariable, RemoteState } from './environment.js';
-import { DEFAULT_STATE, stateKey, type StateSettings } from './state.js';
 import {
   callName,
   localValue,
+  type Environment,
+  type EnvVariable,
   type Local,
   type ModuleCall,
   type ModuleDefinition,
   type OutputSpec,
   type ProviderName,
+  type RemoteState,
   type VariableSpec,
-} from './module.js';
+} from '@atlas/core';
 
 /** Provider source addresses and the version constraints Atlas is tested against. */
 export const PROVIDERS: Readonly<Record<ProviderName, { source: string; version: string }>> = {
@@ -176,8 +174,8 @@ export function moduleBlock(call: ModuleCall, source: string): Block {
 }
 
 export interface EnvironmentRenderOptions {
-  /** Where every environment keeps its state (for reading other environments' outputs). */
-  readonly state?: StateSettings;
+  /** The `terraform_remote_state` data source that reads another environment's outputs (state.ts). */
+  readonly remoteState: (remote: RemoteState) => Block;
   readonly moduleSource?: ModuleSource;
   /** Extra blocks inside `terraform { }` of versions.tf, e.g. the backend. */
   readonly terraformExtra?: readonly BodyItem[];
@@ -188,7 +186,7 @@ export interface EnvironmentRenderOptions {
 /** The root module of an environment: main.tf, variables.tf, outputs.tf, providers.tf, versions.tf, locals.tf. */
 export function renderEnvironment(
   env: Environment,
-  options: EnvironmentRenderOptions = {},
+  options: EnvironmentRenderOptions,
 ): RenderedFiles {
   const source = options.moduleSource ?? localModuleSource;
   const providers: BodyItem[] = env.providers.map((p) =>
@@ -209,7 +207,7 @@ export function renderEnvironment(
         'main.tf',
         {
           body: [
-            ...env.remoteStates.map((r) => remoteStateBlock(r, options.state ?? DEFAULT_STATE)),
+            ...env.remoteStates.map(options.remoteState),
             ...env.modules.map((m) => moduleBlock(m, source(m.definition))),
             ...env.modules.flatMap(movedBlocks),
           ],
@@ -299,51 +297,4 @@ export function tfvarsExample(env: Environment): File {
       ),
     ]),
   };
-}
-
-/**
- * `data "terraform_remote_state" "<env>"`: another environment's outputs, read
- * from its state bucket with the credentials in this environment's variables.
- */
-export function remoteStateBlock(remote: RemoteState, state: StateSettings): Block {
-  const prefix = remote.environment.replace(/-/g, '_');
-  return block(
-    'data',
-    ['terraform_remote_state', prefix],
-    [
-      attr(
-        'count',
-        cond(ref(`var.${prefix}_applied`), num(1), num(0)),
-        `A state object that does not exist yet fails the read, defaults or not: read it once ${remote.environment} is applied.`,
-      ),
-      attr('backend', 's3'),
-      attr(
-        'config',
-        object(
-          {
-            bucket: str(state.bucketName),
-            key: str(stateKey({ name: remote.environment })),
-            region: str('us-east-1'),
-            endpoints: object({ s3: ref(`var.${prefix}_state_endpoint`) }),
-            access_key: ref(`var.${prefix}_state_access_key`),
-            secret_key: ref(`var.${prefix}_state_secret_key`),
-            use_path_style: toExpr(true),
-            skip_credentials_validation: toExpr(true),
-            skip_region_validation: toExpr(true),
-            skip_requesting_account_id: toExpr(true),
-            skip_metadata_api_check: toExpr(true),
-            skip_s3_checksum: toExpr(true),
-          },
-          { multiline: true },
-        ),
-      ),
-      blank,
-      attr(
-        'defaults',
-        object(Object.fromEntries(remote.outputs.map((o) => [o, nil])), { multiline: true }),
-        `Outputs ${remote.environment} does not have (yet) read as null.`,
-      ),
-    ],
-    `What this environment uses of ${remote.environment}: ${remote.outputs.join(', ')}.`,
-  );
 }
