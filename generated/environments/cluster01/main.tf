@@ -41,25 +41,16 @@ module "alertmanager01" {
     {
       name = "warnings"
       slack_configs = [
-        {
-          channel       = "#alerts"
-          send_resolved = true
-        },
+        { channel = "#alerts", send_resolved = true },
       ]
     },
     {
       name = "critical"
       email_configs = [
-        {
-          to            = "ops@accuser.dev"
-          send_resolved = true
-        },
+        { to = "ops@accuser.dev", send_resolved = true },
       ]
       slack_configs = [
-        {
-          channel       = "#alerts-critical"
-          send_resolved = true
-        },
+        { channel = "#alerts-critical", send_resolved = true },
       ]
     },
   ]

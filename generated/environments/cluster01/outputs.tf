@@ -12,9 +12,7 @@ output "forgejo_runner_instances" {
 
 output "forgejo_runner_ansible_vars" {
   description = "Ansible variables of each forgejo_runner instance, by instance name."
-  value = {
-    forgejo-runner01 = module.forgejo_runner01.ansible_vars
-  }
+  value       = { forgejo-runner01 = module.forgejo_runner01.ansible_vars }
 }
 
 output "prometheus_endpoint" {

@@ -126,9 +126,21 @@ module "grafana01" {
       url        = module.prometheus01.endpoint
       is_default = true
     },
-    { name = "Prometheus (cluster01)", type = "prometheus", url = "http://192.168.71.5:9090" },
-    { name = "Loki", type = "loki", url = module.loki01.endpoint },
-    { name = "Alertmanager (cluster01)", type = "alertmanager", url = "http://192.168.71.5:9093" },
+    {
+      name = "Prometheus (cluster01)"
+      type = "prometheus"
+      url  = "http://192.168.71.5:9090"
+    },
+    {
+      name = "Loki"
+      type = "loki"
+      url  = module.loki01.endpoint
+    },
+    {
+      name = "Alertmanager (cluster01)"
+      type = "alertmanager"
+      url  = "http://192.168.71.5:9093"
+    },
   ]
 }
 

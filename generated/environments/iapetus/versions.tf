@@ -4,14 +4,8 @@ terraform {
   required_version = ">= 1.10.0"
 
   required_providers {
-    incus = {
-      source  = "lxc/incus"
-      version = ">= 1.1.0, < 2.0.0"
-    }
-    tls = {
-      source  = "hashicorp/tls"
-      version = ">= 4.2.0, < 5.0.0"
-    }
+    incus = { source = "lxc/incus", version = ">= 1.1.0, < 2.0.0" }
+    tls   = { source = "hashicorp/tls", version = ">= 4.2.0, < 5.0.0" }
   }
 
   # State lives in the Incus storage bucket that bootstrap/ creates. Bucket, endpoint and keys

@@ -29,7 +29,11 @@ locals {
           protocol = "simplestreams"
           public   = true
         }
-        ghcr = { addr = "https://ghcr.io", protocol = "oci", public = true }
+        ghcr = {
+          addr     = "https://ghcr.io"
+          protocol = "oci"
+          public   = true
+        }
       },
       {
         for remote in var.incus_remotes : remote.name => {

@@ -5,13 +5,7 @@ terraform {
   required_version = ">= 1.8.0"
 
   required_providers {
-    incus = {
-      source  = "lxc/incus"
-      version = ">= 1.1.0, < 2.0.0"
-    }
-    tls = {
-      source  = "hashicorp/tls"
-      version = ">= 4.2.0, < 5.0.0"
-    }
+    incus = { source = "lxc/incus", version = ">= 1.1.0, < 2.0.0" }
+    tls   = { source = "hashicorp/tls", version = ">= 4.2.0, < 5.0.0" }
   }
 }

@@ -30,11 +30,8 @@ resource "incus_storage_volume" "data" {
 
 # Limits and devices of this service; boot and network settings come from var.profiles.
 resource "incus_profile" "service" {
-  name = var.profile_name
-  config = {
-    "limits.cpu"    = tostring(var.cpu_limit)
-    "limits.memory" = var.memory_limit
-  }
+  name   = var.profile_name
+  config = { "limits.cpu" = tostring(var.cpu_limit), "limits.memory" = var.memory_limit }
 
   device {
     name       = "root"

@@ -13,7 +13,9 @@ locals {
   # loki.yaml: single binary, filesystem storage on the data volume.
   loki_config = {
     auth_enabled = false
-    server       = { http_listen_port = var.http_port }
+    server = {
+      http_listen_port = var.http_port
+    }
     common = {
       path_prefix        = "/loki"
       replication_factor = 1
@@ -41,7 +43,9 @@ locals {
       retention_delete_delay = var.retention_delete_delay
       delete_request_store   = "filesystem"
     }
-    limits_config = { retention_period = var.retention_period }
+    limits_config = {
+      retention_period = var.retention_period
+    }
   }
 }
 

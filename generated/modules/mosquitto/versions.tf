@@ -5,9 +5,6 @@ terraform {
   required_version = ">= 1.8.0"
 
   required_providers {
-    incus = {
-      source  = "lxc/incus"
-      version = ">= 1.1.0, < 2.0.0"
-    }
+    incus = { source = "lxc/incus", version = ">= 1.1.0, < 2.0.0" }
   }
 }

@@ -13,7 +13,7 @@ import {
   placement,
   reachable,
 } from '@atlas/core';
-import { isExpr, object, toExpr, tuple, type Expr, tpl } from '@atlas/hcl';
+import { toExpr, tpl } from '@atlas/hcl';
 import { z } from 'zod';
 import {
   ALERTMANAGER_DEFAULTS,
@@ -226,22 +226,6 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 const unlessEqual = <T>(value: T, dflt: unknown): T | undefined =>
   same(value, dflt) ? undefined : value;
 
-/** Lists of objects and objects of several attributes over several lines, so main.tf reads like the YAML it becomes. */
-function hclValue(value: unknown): Expr {
-  if (isExpr(value)) return value;
-  if (Array.isArray(value))
-    return tuple(value.map(hclValue), {
-      multiline: value.some((item) => typeof item === 'object' && item !== null),
-    });
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value);
-    return object(Object.fromEntries(entries.map(([k, v]) => [k, hclValue(v)])), {
-      multiline: entries.length > 1,
-    });
-  }
-  return toExpr(value);
-}
-
 function routeValue(r: Parsed['route']) {
   return defined({
     receiver: r.receiver,
@@ -360,13 +344,13 @@ export function alertmanager(config: AlertmanagerConfig): AlertmanagerInstance {
     c.name,
     {
       ...serviceArgs(c, ALERTMANAGER_DEFAULTS),
-      route: same(route, { receiver: DEFAULT_RECEIVER }) ? undefined : hclValue(route),
-      receivers: same(receivers, [{ name: DEFAULT_RECEIVER }]) ? undefined : hclValue(receivers),
+      route: same(route, { receiver: DEFAULT_RECEIVER }) ? undefined : toExpr(route),
+      receivers: same(receivers, [{ name: DEFAULT_RECEIVER }]) ? undefined : toExpr(receivers),
       inhibit_rules: same(inhibitRules, DEFAULT_INHIBIT_RULES.map(inhibitRuleValue))
         ? undefined
-        : hclValue(inhibitRules),
+        : toExpr(inhibitRules),
       resolve_timeout: unlessEqual(c.resolveTimeout, RESOLVE_TIMEOUT_DEFAULT),
-      smtp: Object.keys(smtp).length ? hclValue(smtp) : undefined,
+      smtp: Object.keys(smtp).length ? toExpr(smtp) : undefined,
       smtp_auth_password: secrets.smtpPassword?.ref,
       slack_api_url: secrets.slackApiUrl?.ref,
       data_retention: unlessEqual(c.dataRetention, DATA_RETENTION_DEFAULT),

@@ -161,7 +161,7 @@ export function atlantis(config: AtlantisConfig): AtlantisInstance {
       apply_requirements: sameList(c.applyRequirements, DEFAULT_APPLY_REQUIREMENTS)
         ? undefined
         : c.applyRequirements,
-      incus_remotes: tuple(c.incusRemotes.map(remote), { multiline: true }),
+      incus_remotes: tuple(c.incusRemotes.map(remote)),
       incus_client_certificate: inputs.incusClientCertificate.ref,
       incus_client_key: inputs.incusClientKey.ref,
     } as never,

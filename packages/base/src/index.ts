@@ -112,13 +112,10 @@ const networksVariable = variable({
       rejects: { management: { ipv6_address: 'fd00:10:10::1' } },
     },
   ],
-  example: object(
-    {
-      management: object({ ipv4_address: str(DEFAULT_NETWORKS.management.ipv4) }),
-      production: object({ ipv4_address: str(DEFAULT_NETWORKS.production.ipv4) }),
-    },
-    { multiline: true },
-  ),
+  example: object({
+    management: object({ ipv4_address: str(DEFAULT_NETWORKS.management.ipv4) }),
+    production: object({ ipv4_address: str(DEFAULT_NETWORKS.production.ipv4) }),
+  }),
 });
 
 /** S1: networks, one NIC profile per network, and the container base profile every instance starts from. */

@@ -337,7 +337,6 @@ function ansibleOutputs(
       description: `Ansible variables of each ${group} instance, by instance name.`,
       value: object(
         members.map((m) => ({ key: instanceKey(m), value: outputOf(m, 'ansible_vars') })),
-        { multiline: true },
       ),
       type: T.map(T.any),
     };

@@ -299,9 +299,7 @@ function published(call: ModuleCall, publications: readonly Publication[]): Modu
     }
     args.set(
       'proxy_devices',
-      object(Object.fromEntries(entries.map((e) => [e.key as string, e.value])), {
-        multiline: true,
-      }),
+      object(Object.fromEntries(entries.map((e) => [e.key as string, e.value]))),
     );
   }
   // A CA's certificate must name the address its remote clients use.
@@ -323,14 +321,11 @@ function published(call: ModuleCall, publications: readonly Publication[]): Modu
     const ports = [...new Map(forwards.map((p) => [`${p.protocol}/${p.port}`, p])).values()];
     args.set(
       'network_forward',
-      object(
-        {
-          network: forwards[0]!.network,
-          listen_address: str(forwards[0]!.listen),
-          ports: tuple(ports.map((p) => object({ protocol: str(p.protocol), port: num(p.port) }))),
-        },
-        { multiline: true },
-      ),
+      object({
+        network: forwards[0]!.network,
+        listen_address: str(forwards[0]!.listen),
+        ports: tuple(ports.map((p) => object({ protocol: str(p.protocol), port: num(p.port) }))),
+      }),
     );
   }
   // Arguments stay in the module's variable order, as the call wrote them.

@@ -93,13 +93,7 @@ export function versionsBlock(
   requiredVersion = REQUIRED_TOFU_VERSION,
 ): Block {
   const required = providers.map((p) =>
-    attr(
-      p,
-      object(
-        { source: str(PROVIDERS[p].source), version: str(PROVIDERS[p].version) },
-        { multiline: true },
-      ),
-    ),
+    attr(p, object({ source: str(PROVIDERS[p].source), version: str(PROVIDERS[p].version) })),
   );
   return block(
     'terraform',

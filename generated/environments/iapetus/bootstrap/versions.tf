@@ -4,10 +4,7 @@ terraform {
   required_version = ">= 1.8.0"
 
   required_providers {
-    incus = {
-      source  = "lxc/incus"
-      version = ">= 1.1.0, < 2.0.0"
-    }
+    incus = { source = "lxc/incus", version = ">= 1.1.0, < 2.0.0" }
   }
 
   # Local state on purpose: this project creates the bucket the main project keeps its state in.
