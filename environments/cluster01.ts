@@ -285,7 +285,6 @@ export function cluster01(shared: Cluster01Shared, iapetus: IapetusShared): Envi
         description: 'Internal endpoint of the node-exporter on each cluster member, by member.',
         value: object(
           exporters.map((e, i) => ({ key: CLUSTER01_NODES[i]!, value: e.outputs.endpoint })),
-          { multiline: true },
         ),
         type: T.map(T.string),
       }),

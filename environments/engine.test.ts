@@ -484,6 +484,46 @@ describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over gener
     TIMEOUT_MS,
   );
 
+  it.concurrent(
+    'moves state from the hyphenated call name earlier releases wrote to its snake_case name',
+    async () => {
+      const ws = await workspace();
+      const tree = await scratchDir('atlas-snake-');
+      const cwd = join(tree, 'environments', 'lab');
+      const row = 'snake_case';
+      const files = renderEstate(labEstate({ name: 'loki-01' }));
+      const main = files.get('environments/lab/main.tf')!;
+      expect(main).toContain('from = module.loki-01\n  to   = module.loki_01\n');
+      // What Atlas wrote before call names were snake_case: the name as given, no moved block.
+      const before = main
+        .replace(/\n# Module calls are named in snake_case[^\n]*\nmoved \{\n[^}]*\}\n/, '')
+        .replaceAll('module "loki_01"', 'module "loki-01"')
+        .replaceAll('module.loki_01.', 'module.loki-01.');
+      expect(before).not.toContain('loki_01');
+      await writeFiles(tree, new Map([...files, ['environments/lab/main.tf', before]]));
+      await writeFile(
+        join(cwd, 'engine_override.tf'),
+        `terraform {\n  backend "local" {\n    path = "${join(tree, 'lab.tfstate')}"\n  }\n}\n`,
+      );
+      expect((await step(row, ws, cwd, 'init', ['init', '-no-color'])).ok).toBe(true);
+      expect((await step(row, ws, cwd, 'apply', ['apply', '-auto-approve', '-no-color'])).ok).toBe(
+        true,
+      );
+
+      await writeFiles(tree, files);
+      expect((await step(row, ws, cwd, 'init (snake_case)', ['init', '-no-color'])).ok).toBe(true);
+      const plan = await ws.run(cwd, ['plan', '-no-color']);
+      expect(plan.code, plan.stderr).toBe(0);
+      expect(plan.stdout).toContain(
+        'module.loki-01.incus_storage_volume.data[0] has moved to module.loki_01.incus_storage_volume.data[0]',
+      );
+      expect(plan.stdout).toContain(
+        'module.loki-01.incus_instance.this has moved to module.loki_01.incus_instance.this',
+      );
+      expect(plan.stdout).toMatch(/Plan: 0 to add, \d+ to change, 0 to destroy\.|No changes\./);
+    },
+  );
+
   it.concurrent.each(Object.entries(MODES))(
     'brings up the estate in %s mode: iapetus, cluster01, iapetus again',
     async (mode, network) => {

@@ -1,16 +1,19 @@
 import { baseInfrastructure } from '@atlas/base';
 import { coredns } from '@atlas/coredns';
 import {
-  DEFAULT_STATE,
   defineEnvironment,
   defineSite,
   fromEnvironment,
   remoteOutput,
-  remoteStateBlock,
   remoteStateVariables,
-  variableBlock,
 } from '@atlas/core';
-import { defineEstate, renderEstate } from '@atlas/generator';
+import {
+  DEFAULT_STATE,
+  defineEstate,
+  remoteStateBlock,
+  renderEstate,
+  variableBlock,
+} from '@atlas/generator';
 import { attr, block, printFile } from '@atlas/hcl';
 import { prometheus, scrapeJob } from '@atlas/prometheus';
 import { spawn, spawnSync } from 'node:child_process';

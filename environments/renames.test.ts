@@ -53,6 +53,38 @@ describe('a renamed service', () => {
   });
 });
 
+describe('module call names', () => {
+  const render = (service: Parameters<typeof loki>[0]) =>
+    renderEstate(
+      defineEstate({
+        repository: 'https://example.com/atlas.git',
+        environments: [lab([base.call, loki(service)])],
+      }),
+    ).get('environments/lab/main.tf')!;
+
+  it('are snake_case, and state under the hyphenated name Atlas wrote before moves to it', () => {
+    const main_tf = render({ name: 'loki-01', network });
+    expect(main_tf).toMatch(/module "loki_01" \{[^}]*instance_name\s+= "loki-01"/);
+    expect(main_tf).not.toContain('module "loki-01"');
+    expect(main_tf).toContain(
+      "# Module calls are named in snake_case: loki-01's state moves to loki_01, and Incus names stay as they are.\nmoved {\n  from = module.loki-01\n  to   = module.loki_01\n}\n",
+    );
+  });
+
+  it('need no moved block when they are already identifiers without hyphens', () => {
+    expect(render({ name: 'loki01', network })).not.toContain('moved {');
+  });
+
+  it('chain the moves of a rename from a hyphenated name: old spelling, snake_case, new name', () => {
+    const main_tf = render({ name: 'logs01', renamedFrom: 'loki-01', network });
+    const moves = [...main_tf.matchAll(/moved \{\n {2}from = (\S+)\n {2}to {3}= (\S+)\n\}/g)].map(
+      (m) => `${m[1]} -> ${m[2]}`,
+    );
+    expect(moves).toEqual(['module.loki-01 -> module.loki_01', 'module.loki_01 -> module.logs01']);
+    expect(main_tf).toMatch(/module "logs01" \{[^}]*instance_name\s+= "loki-01"/);
+  });
+});
+
 describe('pnpm generate after removing a stateful service', () => {
   // Inside the workspace so the fixtures' `@atlas/*` imports resolve; git ignores `.generated-*/`.
   const fixtures = join(import.meta.dirname, '.generated-renames-fixtures');

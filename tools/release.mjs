@@ -58,6 +58,8 @@ if (dryRun) {
   console.log(`${pending} of ${packages.length} packages would be published.`);
   run('node', ['tools/tag-module-releases.mjs', '--dry-run']);
 } else {
+  // Refuse before publishing when a module's files changed but its version did not.
+  run('node', ['tools/tag-module-releases.mjs', '--dry-run']);
   run('pnpm', ['exec', 'nx', 'run-many', '-t', 'build', 'check-package']);
   console.log(`publishing to ${registry}`);
   run('pnpm', ['exec', 'changeset', 'publish']);

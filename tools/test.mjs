@@ -19,6 +19,8 @@ const nx = spawnSync(
     'test',
     // @atlas/hcl's WASM property test, a target of its own so that it runs beside the other tests.
     'roundtrip-test',
+    // The layers of STYLE.md, import cycles and unused dependencies (tools/boundaries.mjs).
+    'boundaries',
     'check-package',
     '--output-style=stream',
     ...process.argv.slice(2),

@@ -15,7 +15,7 @@ import {
   placement,
   reachable,
 } from '@atlas/core';
-import { isExpr, object, toExpr, tuple, type Expr, tpl } from '@atlas/hcl';
+import { toExpr, tpl, type Expr } from '@atlas/hcl';
 import { z } from 'zod';
 import {
   ALERTMANAGER_DEFAULTS,
@@ -225,23 +225,7 @@ function defined<T extends Record<string, unknown>>(fields: T): Partial<T> {
 
 /** The module's default as it is, or the value in HCL. */
 const unlessDefaultHcl = (value: unknown, dflt: unknown): Expr | undefined =>
-  sameValue(value, dflt) ? undefined : hclValue(value);
-
-/** Lists of objects and objects of several attributes over several lines, so main.tf reads like the YAML it becomes. */
-function hclValue(value: unknown): Expr {
-  if (isExpr(value)) return value;
-  if (Array.isArray(value))
-    return tuple(value.map(hclValue), {
-      multiline: value.some((item) => typeof item === 'object' && item !== null),
-    });
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value);
-    return object(Object.fromEntries(entries.map(([k, v]) => [k, hclValue(v)])), {
-      multiline: entries.length > 1,
-    });
-  }
-  return toExpr(value);
-}
+  sameValue(value, dflt) ? undefined : toExpr(value);
 
 function routeValue(r: Parsed['route']) {
   return defined({
@@ -365,7 +349,7 @@ export function alertmanager(config: AlertmanagerConfig): AlertmanagerInstance {
       receivers: unlessDefaultHcl(receivers, [{ name: DEFAULT_RECEIVER }]),
       inhibit_rules: unlessDefaultHcl(inhibitRules, DEFAULT_INHIBIT_RULES.map(inhibitRuleValue)),
       resolve_timeout: ALERTMANAGER_INPUTS.resolve_timeout.arg(c.resolveTimeout),
-      smtp: Object.keys(smtp).length ? hclValue(smtp) : undefined,
+      smtp: Object.keys(smtp).length ? toExpr(smtp) : undefined,
       smtp_auth_password: secrets.smtpPassword?.ref,
       slack_api_url: secrets.slackApiUrl?.ref,
       data_retention: ALERTMANAGER_INPUTS.data_retention.arg(c.dataRetention),

@@ -487,26 +487,23 @@ export const alertmanagerModule = incusServiceModule({
           ),
         ),
       ]);
-    const config = object(
-      {
-        // var.smtp's attribute names are Alertmanager's global smtp_* settings without the prefix.
-        global: call('merge', [
-          object({ resolve_timeout: v.resolve_timeout }),
-          forMap(['k', 'v'], v.smtp, tpl`smtp_${ref('k')}`, ref('v'), {
-            cond: binary('!=', ref('v'), nil),
-          }),
-        ]),
-        route: call('merge', [
-          v.route,
-          object({
-            routes: forList('r', get(v.route, 'routes'), withoutNulls(ref('r'))),
-          }),
-        ]),
-        receivers: forList('r', v.receivers, receiver('r')),
-        inhibit_rules: v.inhibit_rules,
-      },
-      { multiline: true },
-    );
+    const config = object({
+      // var.smtp's attribute names are Alertmanager's global smtp_* settings without the prefix.
+      global: call('merge', [
+        object({ resolve_timeout: v.resolve_timeout }),
+        forMap(['k', 'v'], v.smtp, tpl`smtp_${ref('k')}`, ref('v'), {
+          cond: binary('!=', ref('v'), nil),
+        }),
+      ]),
+      route: call('merge', [
+        v.route,
+        object({
+          routes: forList('r', get(v.route, 'routes'), withoutNulls(ref('r'))),
+        }),
+      ]),
+      receivers: forList('r', v.receivers, receiver('r')),
+      inhibit_rules: v.inhibit_rules,
+    });
     const args = heredoc([
       literal(`ARGS="--config.file=${CONFIG_FILE} --storage.path=${DATA} --data.retention=`),
       interp(v.data_retention),

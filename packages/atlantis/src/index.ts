@@ -200,7 +200,7 @@ export function atlantis(config: AtlantisConfig): AtlantisInstance {
         ? undefined
         : c.applyRequirements,
       opentofu_version: c.opentofuVersion === OPENTOFU_VERSION ? undefined : c.opentofuVersion,
-      incus_remotes: tuple(c.incusRemotes.map(remote), { multiline: true }),
+      incus_remotes: tuple(c.incusRemotes.map(remote)),
       incus_client_certificate: inputs.incusClientCertificate.ref,
       incus_client_key: inputs.incusClientKey.ref,
     },

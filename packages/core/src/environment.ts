@@ -3,10 +3,12 @@ import { z } from 'zod';
 import { T } from './hcl-type.js';
 import { ConfigError, type ConfigIssue, type IssuePath } from './errors.js';
 import {
+  callName,
   isModuleCall,
   localValue,
   type Local,
   type CallOptions,
+  type EnvVariable,
   type ImageRemote,
   type ModuleCall,
   type OutputSpec,
@@ -21,20 +23,9 @@ import {
   markLinted,
   type HostCapacity,
 } from './estate-lint.js';
-import type { Link } from './links.js';
+import type { Link } from './link.js';
 import type { Site } from './site.js';
 import type { Adoption } from './adoption.js';
-
-/** A variable of an environment's root module, e.g. a secret the operator supplies in terraform.tfvars. */
-export interface EnvVariable<V = unknown> {
-  readonly kind: 'env-variable';
-  readonly name: string;
-  readonly spec: VariableSpec<V>;
-  /** Placeholder written to terraform.tfvars.example (never a real secret), of the variable's type. */
-  readonly example?: unknown;
-  /** `var.<name>` */
-  readonly ref: Expr;
-}
 
 export function envVariable<V>(
   name: string,
@@ -222,7 +213,7 @@ export function defineEnvironment(spec: EnvironmentSpec): Environment {
     }
   });
   for (const call of calls.values()) {
-    if (call.renamedFrom !== undefined && calls.has(call.renamedFrom)) {
+    if (call.renamedFrom !== undefined && calls.has(callName(call.renamedFrom))) {
       issues.push({
         path: at(call.name, 'renamedFrom'),
         message: `"${call.renamedFrom}" is still a module of this environment; a service can only be renamed from a name no longer in use`,
@@ -384,7 +375,6 @@ function ansibleOutputs(
     const hosts = tuple(present.map((m) => outputOf(m, 'instance_name')));
     const vars = object(
       present.map((m) => ({ key: instanceKey(m), value: outputOf(m, 'ansible_vars') })),
-      { multiline: true },
     );
     const joined = (fn: string, parts: Expr[]) =>
       parts.length === 1 ? parts[0]! : call(fn, parts);

@@ -1,8 +1,8 @@
 import { printExpr, ref, tpl } from '@atlas/hcl';
 import { describe, expect, it } from 'vitest';
 import { placement, reachable, resolveLink, type LinkConsumer } from './links.js';
-import type { NetworkAttachment, NetworkMode } from './service-options.js';
-import { defineSite } from './site.js';
+import type { NetworkAttachment } from './service-options.js';
+import { defineSite, type NetworkMode } from './site.js';
 
 const hub = defineSite({
   environment: 'hub',

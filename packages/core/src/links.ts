@@ -10,8 +10,10 @@ import {
   type TemplatePart,
 } from '@atlas/hcl';
 import { ConfigError } from './errors.js';
+import { callName } from './module.js';
 import { remapToRemote } from './remote.js';
 import type { NetworkAttachment } from './service-options.js';
+import type { Link } from './link.js';
 import { hostOf, type Site } from './site.js';
 
 /**
@@ -66,7 +68,7 @@ export function placement(
     readonly network: NetworkAttachment;
     readonly targetNode?: string;
   },
-  call = options.name,
+  call = callName(options.name),
 ): Placement {
   return {
     instance: options.name,
@@ -75,58 +77,6 @@ export function placement(
     ...(options.targetNode ? { targetNode: options.targetNode } : {}),
     address: ref(`module.${call}.ipv4_address`),
   };
-}
-
-/**
- * How a link is reached: `incus-dns` on the same network; `routed` by the
- * instance's address through the host; `published` on a port of the
- * producer's host; `lan` at the instance's own LAN address; `forward` on a
- * routed LAN address of an OVN network forward.
- */
-export type LinkKind = 'incus-dns' | 'routed' | 'published' | 'lan' | 'forward';
-
-/** What the producer's environment must add so that a link routes. */
-export interface Publication {
-  readonly kind: 'proxy' | 'forward';
-  /** LAN address consumers use: the host's (proxy device) or the forward's listen address. */
-  readonly listen: string;
-  readonly port: number;
-  readonly protocol: 'tcp' | 'udp';
-  /** The producer's Incus network (an expression), which a forward belongs to. */
-  readonly network: Expr;
-}
-
-/** A resolved link, kept on the consumer's module call (for the summary and the publication step). */
-export interface Link {
-  /** The consumer's module variable the address is written to. */
-  readonly arg: string;
-  readonly consumer: {
-    readonly environment?: string;
-    readonly instance: string;
-    /** Network role, or undefined for the Incus host itself. */
-    readonly network?: string;
-    /** The cluster member it is pinned to. */
-    readonly member?: string;
-  };
-  readonly producer: {
-    readonly environment?: string;
-    readonly instance: string;
-    readonly call: string;
-    readonly network: string;
-    readonly mode: NetworkAttachment['mode'];
-    /** The cluster member it is pinned to. */
-    readonly member?: string;
-  };
-  readonly port: number;
-  readonly protocol: 'tcp' | 'udp';
-  readonly kind: LinkKind;
-  /** The `host:port` the consumer uses, as text (`loki01.incus:3100`, `192.168.68.5:3100`). */
-  readonly address: string;
-  /** One line: why this address reaches the producer. */
-  readonly reason: string;
-  readonly publication?: Publication;
-  /** Set when the address is read from the producer's state: null until that environment is applied. */
-  readonly remote?: boolean;
 }
 
 /** Who uses a link: a service on a network, or the Incus host of a site (e.g. the daemon's logging). */

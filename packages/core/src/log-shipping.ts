@@ -6,7 +6,8 @@ import { variable } from './module.js';
 import { goDuration, port, type Validation } from './rules.js';
 import { exprSchema, logSinkSchema, type LogSink } from './service-options.js';
 import { binary, call, forList, isExpr, not, ref, str, toExpr, type Expr } from '@atlas/hcl';
-import { linkedValue, type Link, type LinkConsumer } from './links.js';
+import type { Link } from './link.js';
+import { linkedValue, type LinkConsumer } from './links.js';
 import { z } from 'zod';
 
 /** The journal field naming the systemd unit a line came from, as both shippers offer it to relabeling. */

@@ -2,10 +2,20 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { call, isExpr, ref, toExpr, type BodyItem, type Expr, type TemplatePart } from '@atlas/hcl';
 import type { HclType } from './hcl-type.js';
-import type { EnvVariable } from './environment.js';
 import { ConfigError } from './errors.js';
-import type { Link } from './links.js';
+import type { Link } from './link.js';
 import type { Rule, Validation } from './rules.js';
+
+/** A variable of an environment's root module, e.g. a secret the operator supplies in terraform.tfvars. */
+export interface EnvVariable<V = unknown> {
+  readonly kind: 'env-variable';
+  readonly name: string;
+  readonly spec: VariableSpec<V>;
+  /** Placeholder written to terraform.tfvars.example (never a real secret), of the variable's type. */
+  readonly example?: unknown;
+  /** `var.<name>` */
+  readonly ref: Expr;
+}
 
 export interface PackageInfo {
   readonly name: string;
@@ -170,7 +180,18 @@ export interface ModuleCall<
   readonly options: CallOptions;
   /** The call's name before a rename: the environment moves its state with a `moved` block. */
   readonly renamedFrom?: string;
+  /**
+   * Addresses the call's state had before, oldest first (a rename, or a name Atlas once
+   * wrote with hyphens): the environment moves each one to the next, ending at `name`.
+   */
+  readonly movedFrom?: readonly string[];
 }
+
+/**
+ * The HCL name of a module call: snake_case, so `step-ca01` is called `step_ca01`
+ * (Incus keeps the hyphenated instance name).
+ */
+export const callName = (name: string) => name.replace(/-/g, '_');
 
 const MODULE_NAME = /^[a-z][a-z0-9_-]*$/;
 
@@ -201,7 +222,7 @@ export function defineModule<Vs extends VariableSpecs, Os extends OutputSpecs>(
       return moduleCall(definition, name, args as Readonly<Record<string, unknown>>, options);
     },
     refs(name) {
-      return outputRefs(definition, name, {});
+      return outputRefs(definition, callName(name), {});
     },
   };
   return definition;
@@ -269,16 +290,21 @@ function moduleCall<Vs extends VariableSpecs, Os extends OutputSpecs>(
   }
   const renamedFrom = (args as { [RENAMED_FROM]?: string })[RENAMED_FROM];
   const serviceLinks = (args as { [SERVICE_LINKS]?: readonly Link[] })[SERVICE_LINKS];
+  const hclName = callName(name);
+  // Atlas wrote hyphenated call names as they were given; state under such a name follows.
+  const earlier = renamedFrom === undefined ? [name] : [renamedFrom, callName(renamedFrom)];
+  const movedFrom = [...new Set(earlier)].filter((n) => n !== hclName);
   return {
     kind: 'module-call',
-    name,
+    name: hclName,
     definition,
     args: converted,
-    outputs: outputRefs(definition, name, options),
+    outputs: outputRefs(definition, hclName, options),
     options: serviceLinks
       ? { ...options, links: [...(options.links ?? []), ...serviceLinks] }
       : options,
     ...(renamedFrom === undefined ? {} : { renamedFrom }),
+    ...(movedFrom.length ? { movedFrom } : {}),
   };
 }
 

@@ -1,9 +1,10 @@
 import { isExpr, type Expr } from '@atlas/hcl';
 import { z } from 'zod';
-import type { EnvVariable } from './environment.js';
+import type { EnvVariable } from './module.js';
 import { RENAMED_FROM, SERVICE_LINKS } from './module.js';
-import { linkedValue, type Link, type Reachable } from './links.js';
-import { requirePlacedVolume, storagePoolOf, type Site } from './site.js';
+import type { Link } from './link.js';
+import { linkedValue, type Reachable } from './links.js';
+import { requirePlacedVolume, storagePoolOf, type NetworkMode, type Site } from './site.js';
 import { instanceName } from './rules.js';
 import { DEBIAN_VERSION_PATTERN, standardInputs, type ServiceDefaults } from './service.js';
 
@@ -170,9 +171,6 @@ export function serviceArgs(o: ServiceOptions, d: ServiceDefaults): ServiceArgs 
     if (args[key] !== undefined) present[key] = args[key];
   return present as ServiceArgs;
 }
-
-/** How an environment attaches its networks (C5): NAT bridge, the physical LAN, or an OVN overlay. */
-export type NetworkMode = 'bridge' | 'physical' | 'ovn';
 
 /** Joining one network: the profiles to apply, in order, and what kind of network it is. */
 export interface NetworkAttachment {

@@ -348,17 +348,14 @@ export function incusServiceModule<
 
       const profile = resource('incus_profile', 'service', {
         name: vars.profile_name,
-        config: object(
-          {
-            'limits.cpu': call('tostring', [vars.cpu_limit]),
-            'limits.memory': vars.memory_limit,
-            // Containers only (Incus rejects the key on a VM, whose memory is always a hard limit).
-            ...((spec.instanceType ?? 'container') === 'container'
-              ? { 'limits.memory.enforce': str('hard') }
-              : {}),
-          },
-          { multiline: true },
-        ),
+        config: object({
+          'limits.cpu': call('tostring', [vars.cpu_limit]),
+          'limits.memory': vars.memory_limit,
+          // Containers only (Incus rejects the key on a VM, whose memory is always a hard limit).
+          ...((spec.instanceType ?? 'container') === 'container'
+            ? { 'limits.memory.enforce': str('hard') }
+            : {}),
+        }),
         device: devices,
       });
 
@@ -388,13 +385,10 @@ export function incusServiceModule<
         });
         instanceConfig['cloud-init.user-data'] = call('templatefile', [
           tpl`${ref('path.module')}/${CLOUD_INIT_PATH}`,
-          object(
-            {
-              ...(d.packageVersions ? { package_versions: ref('var.package_versions') } : {}),
-              ...parts.cloudInit.vars,
-            },
-            { multiline: true },
-          ),
+          object({
+            ...(d.packageVersions ? { package_versions: ref('var.package_versions') } : {}),
+            ...parts.cloudInit.vars,
+          }),
         ]);
       }
       Object.assign(instanceConfig, parts.instanceConfig);
@@ -408,7 +402,7 @@ export function incusServiceModule<
         target: vars.target_node,
         // Profiles apply left to right: base, then network, then this service's limits.
         profiles: call('concat', [vars.profiles, tuple([profile.attr('name')])]),
-        config: object(instanceConfig, { multiline: true }),
+        config: object(instanceConfig),
         ...(parts.instanceFiles?.length ? { file: parts.instanceFiles } : {}),
         ...(parts.waitFor?.length ? { wait_for: parts.waitFor } : {}),
       });

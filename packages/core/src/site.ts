@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { ConfigError, parseConfig } from './errors.js';
 import { ipv4Address } from './rules.js';
 
+/** How an environment attaches its networks (C5): NAT bridge, the physical LAN, or an OVN overlay. */
+export type NetworkMode = 'bridge' | 'physical' | 'ovn';
+
 /**
  * Where an environment runs and how it is reached from outside (issue 9):
  * the LAN address of each Incus host (one for a standalone host, one per

@@ -111,7 +111,12 @@ describe('coredns()', () => {
     expect(args.records).toBe(
       [
         '[',
-        '  { name = "grafana", type = "A", value = module.web01.ipv4_address },',
+        // One layout per list: the four-field record puts each record's fields on lines of their own.
+        '  {',
+        '    name  = "grafana"',
+        '    type  = "A"',
+        '    value = module.web01.ipv4_address',
+        '  },',
         '  {',
         '    name  = "dashboards"',
         '    type  = "CNAME"',

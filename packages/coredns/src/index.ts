@@ -311,7 +311,6 @@ export function coredns(config: CorednsConfig): CorednsInstance {
                 ...(rec.ttl === undefined ? {} : { ttl: num(rec.ttl) }),
               }),
             ),
-            { multiline: true },
           )
         : undefined,
       incus_dns_server: c.incusDns === null ? nil : c.incusDns,

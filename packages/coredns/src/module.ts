@@ -357,17 +357,14 @@ export const corednsModule = incusServiceModule({
           ],
         },
       ],
-      example: tuple(
-        [
-          object({
-            name: str('grafana'),
-            type: str('A'),
-            value: str('10.10.0.20'),
-          }),
-          object({ name: str('dashboards'), type: str('CNAME'), value: str('grafana') }),
-        ],
-        { multiline: true },
-      ),
+      example: tuple([
+        object({
+          name: str('grafana'),
+          type: str('A'),
+          value: str('10.10.0.20'),
+        }),
+        object({ name: str('dashboards'), type: str('CNAME'), value: str('grafana') }),
+      ]),
     }),
     complete_zone: COREDNS_INPUTS.complete_zone.variable,
     incus_dns_server: variable({
@@ -522,19 +519,14 @@ export const corednsModule = incusServiceModule({
     return {
       locals: {
         soa: {
-          value: object(
-            {
-              mname: absolute(
-                call('coalesce', [get(v.soa, 'mname'), tpl`${v.instance_name}.incus`]),
-              ),
-              rname: absolute(call('coalesce', [get(v.soa, 'rname'), tpl`hostmaster.${v.zone}`])),
-              refresh: get(v.soa, 'refresh'),
-              retry: get(v.soa, 'retry'),
-              expire: get(v.soa, 'expire'),
-              minimum: get(v.soa, 'minimum'),
-            },
-            { multiline: true },
-          ),
+          value: object({
+            mname: absolute(call('coalesce', [get(v.soa, 'mname'), tpl`${v.instance_name}.incus`])),
+            rname: absolute(call('coalesce', [get(v.soa, 'rname'), tpl`hostmaster.${v.zone}`])),
+            refresh: get(v.soa, 'refresh'),
+            retry: get(v.soa, 'retry'),
+            expire: get(v.soa, 'expire'),
+            minimum: get(v.soa, 'minimum'),
+          }),
           comment:
             'The name server is the instance itself, by its Incus DNS name: outside the zone, so it needs no address record in it.',
         },
@@ -542,24 +534,21 @@ export const corednsModule = incusServiceModule({
           value: forList(
             'r',
             v.records,
-            object(
-              {
-                name: r('name'),
-                ttl: call('coalesce', [r('ttl'), v.default_ttl]),
-                type: r('type'),
-                // TXT text is a quoted character-string in which `"` and `\` are escaped.
-                data: cond(
-                  binary('==', r('type'), str('TXT')),
-                  tpl`"${call('replace', [
-                    call('replace', [r('value'), str('\\'), str('\\\\')]),
-                    str('"'),
-                    str('\\"'),
-                  ])}"`,
-                  r('value'),
-                ),
-              },
-              { multiline: true },
-            ),
+            object({
+              name: r('name'),
+              ttl: call('coalesce', [r('ttl'), v.default_ttl]),
+              type: r('type'),
+              // TXT text is a quoted character-string in which `"` and `\` are escaped.
+              data: cond(
+                binary('==', r('type'), str('TXT')),
+                tpl`"${call('replace', [
+                  call('replace', [r('value'), str('\\'), str('\\\\')]),
+                  str('"'),
+                  str('\\"'),
+                ])}"`,
+                r('value'),
+              ),
+            }),
           ),
         },
         zone_serial: {

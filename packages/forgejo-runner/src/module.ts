@@ -129,15 +129,12 @@ export const forgejoRunnerModule = incusServiceModule({
       ansible_vars: output({
         description:
           'Variables for the Ansible role forgejo_runner: where to register, with which labels, which release, under which name.',
-        value: object(
-          {
-            forgejo_url: v.forgejo_url,
-            runner_labels: v.runner_labels,
-            runner_version: v.runner_version,
-            runner_name: call('coalesce', [v.runner_name, v.instance_name]),
-          },
-          { multiline: true },
-        ),
+        value: object({
+          forgejo_url: v.forgejo_url,
+          runner_labels: v.runner_labels,
+          runner_version: v.runner_version,
+          runner_name: call('coalesce', [v.runner_name, v.instance_name]),
+        }),
         type: T.object({
           forgejo_url: T.string,
           runner_labels: T.list(T.string),

@@ -20,7 +20,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { withHeader } from './header.js';
 import { JOURNAL, syncTree, type OutputFiles } from './tree.js';
 
-const producer = { name: '@atlas/test', version: '1.2.3' };
 const scratch = mkdtempSync(join(tmpdir(), 'atlas-crash-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -30,31 +29,25 @@ function render(variant: 'a' | 'b'): OutputFiles {
   for (let i = 0; i < 30; i++) {
     const body =
       i % 3 === 0 ? `same = ${i}\n` : `value = "${variant}${i}"\n${'# padding\n'.repeat(50)}`;
-    files.set(`modules/m${i}/main.tf`, withHeader('main.tf', body, producer));
+    files.set(`modules/m${i}/main.tf`, withHeader('main.tf', body));
   }
   for (let i = 0; i < 10; i++)
-    files.set(
-      `modules/only-${variant}${i}/main.tf`,
-      withHeader('main.tf', `${variant} = ${i}\n`, producer),
-    );
+    files.set(`modules/only-${variant}${i}/main.tf`, withHeader('main.tf', `${variant} = ${i}\n`));
   for (const env of ['environments/e1', 'environments/e2']) {
-    files.set(`${env}/main.tf`, withHeader('main.tf', `env = "${variant}"\n`, producer));
+    files.set(`${env}/main.tf`, withHeader('main.tf', `env = "${variant}"\n`));
     files.set(
       `${env}/terraform.tfvars.example`,
-      withHeader('x.example', `secret = "<${variant}>"\n`, producer),
+      withHeader('x.example', `secret = "<${variant}>"\n`),
     );
-    files.set(
-      `${env}/bootstrap/main.tf`,
-      withHeader('main.tf', `bootstrap = "${variant}"\n`, producer),
-    );
+    files.set(`${env}/bootstrap/main.tf`, withHeader('main.tf', `bootstrap = "${variant}"\n`));
     files.set(
       `${env}/backup.sh`,
-      withHeader('backup.sh', `#!/usr/bin/env bash\necho ${variant}\n`, producer),
+      withHeader('backup.sh', `#!/usr/bin/env bash\necho ${variant}\n`),
     );
   }
   return {
     files,
-    beside: new Map([['atlantis.yaml', withHeader('atlantis.yaml', `v: ${variant}\n`, producer)]]),
+    beside: new Map([['atlantis.yaml', withHeader('atlantis.yaml', `v: ${variant}\n`)]]),
   };
 }
 

@@ -2,30 +2,34 @@ import {
   ConfigError,
   estateIssues,
   estateSpecSchema,
-  localModuleSource,
   markLinted,
   portClashes,
-  backendExample,
-  renderBootstrap,
-  renderEnvironment,
-  s3Backend,
-  S3_BACKEND_TOFU_VERSION,
-  renderModule,
-  tfvarsExample,
-  remoteOutputName,
+  shareRemoteOutputs,
   type ConfigIssue,
   type Environment,
   type ModuleCall,
   type Publication,
-  type EnvironmentRenderOptions,
   type ModuleDefinition,
-  type ModuleSource,
-  type OutputSpec,
-  type RenderedFiles,
 } from '@atlas/core';
+import {
+  localModuleSource,
+  renderEnvironment,
+  renderModule,
+  tfvarsExample,
+  type EnvironmentRenderOptions,
+  type ModuleSource,
+  type RenderedFiles,
+} from './render.js';
+import {
+  backendExample,
+  DEFAULT_STATE,
+  remoteStateBlock,
+  renderBootstrap,
+  s3Backend,
+  S3_BACKEND_TOFU_VERSION,
+} from './state.js';
 import { num, object, printFile, printTemplate, str, tuple, type Expr } from '@atlas/hcl';
-import { createRequire } from 'node:module';
-import { withHeader, type Producer } from './header.js';
+import { withHeader } from './header.js';
 import { atlantisConfig } from './atlantis.js';
 import { MODULE_TEST_PATH, moduleTests } from './module-tests.js';
 import { ansibleFiles } from './ansible.js';
@@ -33,8 +37,6 @@ import { backupScript, estateSummary, inventoryScript } from './operations.js';
 import { initScript } from './init-script.js';
 import { environmentReadme, moduleReadme, releaseTag } from './readme.js';
 import { linkSummary } from './links-summary.js';
-
-const generatorPackage = createRequire(import.meta.url)('../package.json') as Producer;
 
 /** Everything one `pnpm generate` renders. */
 export interface Estate {
@@ -100,16 +102,15 @@ export interface RenderOptions {
   readonly moduleSources?: 'local' | 'pinned';
 }
 
-function printFiles(
-  files: RenderedFiles,
-  prefix: string,
-  producer: Producer,
-  out: Map<string, string>,
-): void {
-  for (const [path, file] of files.hcl)
-    out.set(`${prefix}/${path}`, withHeader(path, printFile(file), producer));
+function printFiles(files: RenderedFiles, prefix: string, out: Map<string, string>): void {
+  for (const [path, file] of files.hcl) {
+    // No file that would hold only its header (an environment without locals has no locals.tf);
+    // one written earlier is deleted as stale, like any path Atlas no longer writes.
+    if (file.body.length === 0) continue;
+    out.set(`${prefix}/${path}`, withHeader(path, printFile(file)));
+  }
   for (const [path, parts] of files.templates) {
-    out.set(`${prefix}/${path}`, withHeader(path, printTemplate(parts), producer));
+    out.set(`${prefix}/${path}`, withHeader(path, printTemplate(parts)));
   }
 }
 
@@ -120,18 +121,12 @@ function addModules(
 ): void {
   for (const def of defs) {
     const prefix = `modules/${def.name}`;
-    printFiles(renderModule(def), prefix, def.package, out);
+    printFiles(renderModule(def), prefix, out);
     const tests = printFile(moduleTests(def, out.get(`${prefix}/main.tf`) ?? ''));
-    out.set(`${prefix}/${MODULE_TEST_PATH}`, withHeader(MODULE_TEST_PATH, tests, def.package));
-    out.set(
-      `${prefix}/README.md`,
-      withHeader('README.md', moduleReadme(def, { repository }), def.package),
-    );
+    out.set(`${prefix}/${MODULE_TEST_PATH}`, withHeader(MODULE_TEST_PATH, tests));
+    out.set(`${prefix}/README.md`, withHeader('README.md', moduleReadme(def, { repository })));
     if (def.package.changelog !== undefined)
-      out.set(
-        `${prefix}/CHANGELOG.md`,
-        withHeader('CHANGELOG.md', def.package.changelog, def.package),
-      );
+      out.set(`${prefix}/CHANGELOG.md`, withHeader('CHANGELOG.md', def.package.changelog));
   }
 }
 
@@ -178,48 +173,33 @@ export function renderEstate(estate: Estate, options: RenderOptions = {}): Map<s
   for (const env of estate.environments) {
     const prefix = `environments/${env.name}`;
     const renderOptions: EnvironmentRenderOptions = {
+      remoteState: (remote) => remoteStateBlock(remote, DEFAULT_STATE),
       moduleSource: source,
       terraformExtra: [s3Backend(env)],
       requiredVersion: S3_BACKEND_TOFU_VERSION,
     };
-    printFiles(renderEnvironment(env, renderOptions), prefix, generatorPackage, out);
-    printFiles(renderBootstrap(env), `${prefix}/bootstrap`, generatorPackage, out);
+    printFiles(renderEnvironment(env, renderOptions), prefix, out);
+    printFiles(renderBootstrap(env), `${prefix}/bootstrap`, out);
     out.set(
       `${prefix}/backend.hcl.example`,
-      withHeader('backend.hcl.example', printFile(backendExample()), generatorPackage),
+      withHeader('backend.hcl.example', printFile(backendExample())),
     );
     out.set(
       `${prefix}/terraform.tfvars.example`,
-      withHeader('terraform.tfvars.example', printFile(tfvarsExample(env)), generatorPackage),
+      withHeader('terraform.tfvars.example', printFile(tfvarsExample(env))),
     );
-    out.set(
-      `${prefix}/.gitignore`,
-      withHeader('.gitignore', OPERATOR_FILES + ANSIBLE_CACHE, generatorPackage),
-    );
-    out.set(
-      `${prefix}/bootstrap/.gitignore`,
-      withHeader('.gitignore', OPERATOR_FILES, generatorPackage),
-    );
-    out.set(
-      `${prefix}/README.md`,
-      withHeader('README.md', environmentReadme(env, source), generatorPackage),
-    );
+    out.set(`${prefix}/.gitignore`, withHeader('.gitignore', OPERATOR_FILES + ANSIBLE_CACHE));
+    out.set(`${prefix}/bootstrap/.gitignore`, withHeader('.gitignore', OPERATOR_FILES));
+    out.set(`${prefix}/README.md`, withHeader('README.md', environmentReadme(env, source)));
     out.set(
       `${prefix}/SUMMARY.md`,
-      withHeader(
-        'SUMMARY.md',
-        estateSummary(env) + linkSummary(env, estate.environments),
-        generatorPackage,
-      ),
+      withHeader('SUMMARY.md', estateSummary(env) + linkSummary(env, estate.environments)),
     );
-    out.set(`${prefix}/backup.sh`, withHeader('backup.sh', backupScript(env), generatorPackage));
-    out.set(`${prefix}/init.sh`, withHeader('init.sh', initScript(env), generatorPackage));
-    out.set(
-      `${prefix}/inventory.sh`,
-      withHeader('inventory.sh', inventoryScript(env), generatorPackage),
-    );
+    out.set(`${prefix}/backup.sh`, withHeader('backup.sh', backupScript(env)));
+    out.set(`${prefix}/init.sh`, withHeader('init.sh', initScript(env)));
+    out.set(`${prefix}/inventory.sh`, withHeader('inventory.sh', inventoryScript(env)));
     for (const [name, content] of ansibleFiles(env))
-      out.set(`${prefix}/ansible/${name}`, withHeader(name, content, generatorPackage));
+      out.set(`${prefix}/ansible/${name}`, withHeader(name, content));
   }
   return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
@@ -227,72 +207,8 @@ export function renderEstate(estate: Estate, options: RenderOptions = {}): Map<s
 /** Files Atlas owns outside generated/, by path from the repository root. */
 export function renderRepositoryFiles(estate: Estate): Map<string, string> {
   return new Map([
-    [
-      'atlantis.yaml',
-      withHeader('atlantis.yaml', atlantisConfig(estate.environments), generatorPackage),
-    ],
+    ['atlantis.yaml', withHeader('atlantis.yaml', atlantisConfig(estate.environments))],
   ]);
-}
-
-/**
- * Cross-environment wiring (C3): every remote-state output an environment
- * reads must be a module output of the environment it names; add each one to
- * that environment's outputs, and report the ones that resolve to nothing.
- */
-function shareRemoteOutputs(
-  environments: readonly Environment[],
-  issues: ConfigIssue[],
-): Environment[] {
-  const byName = new Map(environments.map((e) => [e.name.replace(/-/g, '_'), e]));
-  const shared = new Map<string, Record<string, OutputSpec>>();
-  for (const consumer of environments) {
-    for (const remote of consumer.remoteStates) {
-      const producer = byName.get(remote.environment);
-      if (!producer || producer === consumer) {
-        issues.push({
-          path: [consumer.name, 'remoteStates', remote.environment],
-          message: producer
-            ? 'an environment cannot read its own state'
-            : `reads environment "${remote.environment}", which is not in the estate`,
-        });
-        continue;
-      }
-      for (const name of remote.outputs) {
-        const found = producer.modules.flatMap((call) =>
-          Object.entries(call.definition.body.outputs)
-            .filter(([output]) => remoteOutputName(call.name, output) === name)
-            .map(([output, spec]) => ({ call, output, spec })),
-        );
-        if (found.length !== 1) {
-          issues.push({
-            path: [consumer.name, 'remoteStates', remote.environment, name],
-            message: found.length
-              ? `matches several module outputs of "${producer.name}"`
-              : `"${producer.name}" has no module output that this names (expected <module>_<output>)`,
-          });
-          continue;
-        }
-        const { call, output, spec } = found[0]!;
-        const outputs = shared.get(producer.name) ?? {};
-        outputs[name] = {
-          description: `${call.name}: ${spec.description} Read by other environments through terraform_remote_state.`,
-          value: (call.outputs as Readonly<Record<string, Expr>>)[output]!,
-          type: spec.type,
-          ...(spec.sensitive ? { sensitive: true } : {}),
-        };
-        shared.set(producer.name, outputs);
-      }
-    }
-  }
-  return environments.map((env) => {
-    const extra = shared.get(env.name);
-    // References name an environment as an HCL identifier (edge_01); its state lives under its real name (edge-01).
-    const remoteStates = env.remoteStates.map((r) => ({
-      ...r,
-      environment: byName.get(r.environment)?.name ?? r.environment,
-    }));
-    return { ...env, remoteStates, ...(extra ? { outputs: { ...env.outputs, ...extra } } : {}) };
-  });
 }
 
 /**
@@ -390,9 +306,7 @@ function published(call: ModuleCall, publications: readonly Publication[]): Modu
     }
     args.set(
       'proxy_devices',
-      object(Object.fromEntries(entries.map((e) => [e.key as string, e.value])), {
-        multiline: true,
-      }),
+      object(Object.fromEntries(entries.map((e) => [e.key as string, e.value]))),
     );
   }
   // A CA's certificate must name the address its remote clients use.
@@ -414,14 +328,11 @@ function published(call: ModuleCall, publications: readonly Publication[]): Modu
     const ports = [...new Map(forwards.map((p) => [`${p.protocol}/${p.port}`, p])).values()];
     args.set(
       'network_forward',
-      object(
-        {
-          network: forwards[0]!.network,
-          listen_address: str(forwards[0]!.listen),
-          ports: tuple(ports.map((p) => object({ protocol: str(p.protocol), port: num(p.port) }))),
-        },
-        { multiline: true },
-      ),
+      object({
+        network: forwards[0]!.network,
+        listen_address: str(forwards[0]!.listen),
+        ports: tuple(ports.map((p) => object({ protocol: str(p.protocol), port: num(p.port) }))),
+      }),
     );
   }
   // Arguments stay in the module's variable order, as the call wrote them.

@@ -9,13 +9,7 @@ export {
   type EstateSpec,
   type RenderOptions,
 } from './estate.js';
-export {
-  GENERATED_MARK,
-  hasGeneratedHeader,
-  headerLine,
-  withHeader,
-  type Producer,
-} from './header.js';
+export { GENERATED_MARK, hasGeneratedHeader, HEADER_LINE, withHeader } from './header.js';
 export { environmentReadme, moduleReadme, releaseTag } from './readme.js';
 export { removedStatefulServices } from './removals.js';
 export {
@@ -42,3 +36,27 @@ export {
   type TofuOutputs,
 } from './inventory.js';
 export { atlantisConfig, atlantisProjects, type AtlantisProject } from './atlantis.js';
+export {
+  localModuleSource,
+  outputBlock,
+  PROVIDERS,
+  renderEnvironment,
+  renderModule,
+  REQUIRED_TOFU_VERSION,
+  tfvarsExample,
+  variableBlock,
+  versionsBlock,
+  type EnvironmentRenderOptions,
+  type ModuleSource,
+  type RenderedFiles,
+} from './render.js';
+export {
+  backendExample,
+  DEFAULT_STATE,
+  remoteStateBlock,
+  renderBootstrap,
+  s3Backend,
+  S3_BACKEND_TOFU_VERSION,
+  stateKey,
+  type StateSettings,
+} from './state.js';

@@ -9,15 +9,8 @@ import {
   type Block,
   type BodyItem,
 } from '@atlas/hcl';
-import {
-  PROVIDERS,
-  REQUIRED_TOFU_VERSION,
-  variableBlock,
-  versionsBlock,
-  type Environment,
-  type ModuleDefinition,
-  type ProviderName,
-} from '@atlas/core';
+import type { Environment, ModuleDefinition, ProviderName } from '@atlas/core';
+import { PROVIDERS, REQUIRED_TOFU_VERSION, variableBlock, versionsBlock } from './render.js';
 import Handlebars from 'handlebars';
 
 const MODULE_README = Handlebars.compile(

@@ -49,9 +49,11 @@ export async function removedStatefulServices(
       if ((setting ?? byDefault) !== 'true') continue;
       const instance = stringArgument(body!, 'instance_name') ?? label!;
       const volume = stringArgument(body!, 'data_volume_name') ?? `${instance}-data`;
+      // A call Atlas named in snake_case from a hyphenated service name: the service's own spelling.
+      const service = instance.replace(/-/g, '_') === label ? instance : label;
       warnings.push(
         `${path}: ${label} is no longer in the estate, so the next apply destroys its data volume "${volume}". ` +
-          `If it was renamed, give the new service renamedFrom: '${label}' to keep it.`,
+          `If it was renamed, give the new service renamedFrom: '${service}' to keep it.`,
       );
     }
   }

@@ -112,7 +112,6 @@ export function grafana(config: GrafanaConfig): GrafanaInstance {
                 ...(d.isDefault ? { is_default: bool(true) } : {}),
               }),
             ),
-            { multiline: true },
           )
         : undefined,
     },

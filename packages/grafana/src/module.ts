@@ -165,17 +165,14 @@ export const grafanaModule = incusServiceModule({
         'ds',
         v.datasources,
         call('merge', [
-          object(
-            {
-              name: ds('name'),
-              type: ds('type'),
-              access: str('proxy'),
-              url: ds('url'),
-              isDefault: ds('is_default'),
-              editable: toExpr(false),
-            },
-            { multiline: true },
-          ),
+          object({
+            name: ds('name'),
+            type: ds('type'),
+            access: str('proxy'),
+            url: ds('url'),
+            isDefault: ds('is_default'),
+            editable: toExpr(false),
+          }),
           // Grafana's Alertmanager datasource speaks to Prometheus's Alertmanager only with this set.
           cond(
             binary('==', ds('type'), str('alertmanager')),

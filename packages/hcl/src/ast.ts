@@ -24,8 +24,6 @@ export type NullLit = Node<'null'>;
 
 export interface TupleExpr extends Node<'tuple'> {
   readonly items: readonly Expr[];
-  /** Force one item per line even when the tuple would fit on one line. */
-  readonly multiline?: boolean;
 }
 
 export interface ObjectEntry {
@@ -35,8 +33,6 @@ export interface ObjectEntry {
 }
 export interface ObjectExpr extends Node<'object'> {
   readonly entries: readonly ObjectEntry[];
-  /** Force one entry per line even when the object would fit on one line. */
-  readonly multiline?: boolean;
 }
 
 export type TraversalStep =

@@ -56,20 +56,15 @@ export const num = (value: number | string): Expr => {
 export const bool = (value: boolean): Expr => node({ kind: 'bool', value });
 export const nil: Expr = node({ kind: 'null' });
 
-export const tuple = (items: readonly Expr[], opts: { multiline?: boolean } = {}): Expr =>
-  node({ kind: 'tuple', items, ...opts });
+export const tuple = (items: readonly Expr[]): Expr => node({ kind: 'tuple', items });
 
 /** An object from ordered entries. Plain string keys are validated later by the printer (quoted if needed). */
-export const object = (
-  entries: readonly ObjectEntry[] | Readonly<Record<string, Expr>>,
-  opts: { multiline?: boolean } = {},
-): Expr =>
+export const object = (entries: readonly ObjectEntry[] | Readonly<Record<string, Expr>>): Expr =>
   node({
     kind: 'object',
     entries: Array.isArray(entries)
       ? (entries as readonly ObjectEntry[])
       : Object.entries(entries as Record<string, Expr>).map(([key, value]) => ({ key, value })),
-    ...opts,
   });
 
 /**

@@ -99,10 +99,7 @@ describe('literals', () => {
 
 describe('collections', () => {
   it('prints empty collections', () =>
-    golden(
-      [attr('a', object({}, { multiline: true })), attr('bb', tuple([], { multiline: true }))],
-      lines('a  = {}', 'bb = []'),
-    ));
+    golden([attr('a', object({})), attr('bb', tuple([]))], lines('a  = {}', 'bb = []')));
 
   it('keeps short collections on one line', () =>
     goldenValue(
@@ -113,11 +110,55 @@ describe('collections', () => {
   it('splits objects with more than three entries', () =>
     goldenValue(wide(4), lines('x = {', '  k0 = 0', '  k1 = 1', '  k2 = 2', '  k3 = 3', '}')));
 
-  it('splits on request', () =>
+  it('gives every object and tuple in a list one layout: all on lines of their own if one needs it', () =>
     goldenValue(
-      object({ a: tuple([num(1)], { multiline: true }) }, { multiline: true }),
-      lines('x = {', '  a = [', '    1,', '  ]', '}'),
+      tuple([object({ a: num(1) }), wide(4), tuple([str('a')])]),
+      lines(
+        'x = [',
+        '  {',
+        '    a = 1',
+        '  },',
+        '  {',
+        '    k0 = 0',
+        '    k1 = 1',
+        '    k2 = 2',
+        '    k3 = 3',
+        '  },',
+        '  [',
+        '    "a",',
+        '  ],',
+        ']',
+      ),
     ));
+
+  it('keeps a list of short objects one per line, each on one line', () =>
+    goldenValue(
+      tuple([object({ a: num(1), b: num(2) }), object({ a: num(3) })]),
+      lines('x = [', '  { a = 1, b = 2 },', '  { a = 3 },', ']'),
+    ));
+
+  it("gives a map's object values one layout, measured from the aligned `=`", () => {
+    const long = str('x'.repeat(70));
+    goldenValue(
+      object({ short: object({ a: num(1) }), a_much_longer_key: object({ b: long }), n: num(1) }),
+      lines(
+        'x = {',
+        '  short = {',
+        '    a = 1',
+        '  }',
+        '  a_much_longer_key = {',
+        `    b = "${'x'.repeat(70)}"`,
+        '  }',
+        '  n = 1',
+        '}',
+      ),
+    );
+    // The same map with room for every value on one line.
+    goldenValue(
+      object({ short: object({ a: num(1) }), longer_key: object({ b: num(2) }) }),
+      lines('x = {', '  short      = { a = 1 }', '  longer_key = { b = 2 }', '}'),
+    );
+  });
 
   it('splits collections that do not fit in 100 columns', () =>
     goldenValue(
@@ -125,35 +166,33 @@ describe('collections', () => {
       lines('x = [', ...Array.from({ length: 12 }, (_, i) => `  "item-${i}",`), ']'),
     ));
 
-  it('keeps nested collections on lines of their own', () =>
+  it("splits an entry's value that fits only before the formatter aligns its `=`", () => {
+    // 78 columns unpadded; aligning `=` with the long key's moves it past 100.
+    const value = call('f', [str('x'.repeat(70))]);
     goldenValue(
-      tuple([object({ a: num(1) }), wide(4), tuple([str('a')])]),
+      object({ a: value, b: num(1), c: num(2), a_key_of_thirty_characters_xx: num(3) }),
       lines(
-        'x = [',
-        '  { a = 1 },',
-        '  {',
-        '    k0 = 0',
-        '    k1 = 1',
-        '    k2 = 2',
-        '    k3 = 3',
-        '  },',
-        '  ["a"],',
-        ']',
+        'x = {',
+        '  a = f(',
+        `    "${'x'.repeat(70)}",`,
+        '  )',
+        '  b                             = 1',
+        '  c                             = 2',
+        '  a_key_of_thirty_characters_xx = 3',
+        '}',
       ),
-    ));
+    );
+  });
 
   it('quotes keys that are not identifiers and wraps expression keys', () =>
     goldenValue(
-      object(
-        [
-          { key: 'limits.cpu', value: str('2') },
-          { key: 'name', value: str('x') },
-          { key: ref('var.key'), value: num(1) },
-          { key: str('literal'), value: num(2) },
-          { key: 'true', value: num(3) },
-        ],
-        { multiline: true },
-      ),
+      object([
+        { key: 'limits.cpu', value: str('2') },
+        { key: 'name', value: str('x') },
+        { key: ref('var.key'), value: num(1) },
+        { key: str('literal'), value: num(2) },
+        { key: 'true', value: num(3) },
+      ]),
       lines(
         'x = {',
         '  "limits.cpu" = "2"',
@@ -167,18 +206,15 @@ describe('collections', () => {
 
   it('aligns non-ASCII keys by grapheme clusters, as hclwrite does', () =>
     goldenValue(
-      object(
-        {
-          ключ: num(1),
-          'e\u0301e': num(2),
-          '\u0301': num(3),
-          '$\u0301': num(4),
-          'x${\u0301': num(5),
-          क्षत्र: num(6),
-          '👩‍👩‍👧': num(7),
-        },
-        { multiline: true },
-      ),
+      object({
+        ключ: num(1),
+        'e\u0301e': num(2),
+        '\u0301': num(3),
+        '$\u0301': num(4),
+        'x${\u0301': num(5),
+        क्षत्र: num(6),
+        '👩‍👩‍👧': num(7),
+      }),
       lines(
         'x = {',
         '  "ключ"  = 1',

@@ -16,6 +16,7 @@ import type {
 } from './ast.js';
 import { isFunctionName, isIdentifier } from './build.js';
 import {
+  columns,
   escapeQuoted,
   escapeTemplateText,
   heredocEligible,
@@ -216,15 +217,19 @@ function simple(expr: Expr): boolean {
 }
 
 function inlineObject(expr: ObjectExpr): boolean {
-  return (
-    !expr.multiline &&
-    expr.entries.length <= MAX_INLINE_ENTRIES &&
-    expr.entries.every((e) => simple(e.value))
-  );
+  return expr.entries.length <= MAX_INLINE_ENTRIES && expr.entries.every((e) => simple(e.value));
 }
 
 function inlineTuple(expr: TupleExpr): boolean {
-  return !expr.multiline && expr.items.every(simple);
+  return expr.items.every(simple);
+}
+
+/** A non-empty object or tuple: what a list's or map's entries can be laid out as. */
+function isCollection(expr: Expr): expr is ObjectExpr | TupleExpr {
+  return (
+    (expr.kind === 'object' && expr.entries.length > 0) ||
+    (expr.kind === 'tuple' && expr.items.length > 0)
+  );
 }
 
 /**
@@ -310,6 +315,13 @@ class Printer {
    * Set right before such a position; any write clears it.
    */
   private spacedMinus = false;
+  /**
+   * Spaces the formatter will add before this line's `=` to align it with its
+   * neighbours' (an object entry's value starts that much further right).
+   */
+  private pad = 0;
+  /** Objects and tuples that print one entry per line because a sibling does (see layOutSiblings). */
+  private readonly expanded = new WeakSet<Expr>();
 
   constructor(
     private readonly out: Sink,
@@ -337,6 +349,7 @@ class Printer {
     this.text(this.spacedMinus ? '- ' : '-');
   }
   private newline(): void {
+    this.pad = 0;
     this.writer!.newline();
   }
 
@@ -350,7 +363,12 @@ class Printer {
 
   /** Whether `expr` printed on one line ends by {@link LINE_WIDTH} from the current column. */
   private fits(expr: Expr): boolean {
-    const room = LINE_WIDTH - this.writer!.column;
+    return this.fitsAt(expr, this.writer!.column + this.pad);
+  }
+
+  /** Whether `expr` printed on one line from `column` ends by {@link LINE_WIDTH}. */
+  private fitsAt(expr: Expr, column: number): boolean {
+    const room = LINE_WIDTH - column;
     if (room <= 0) return false;
     try {
       new Printer(new FlatSink(room), true).expr(expr, false);
@@ -515,9 +533,24 @@ class Printer {
     }
   }
 
+  /**
+   * One layout per list: when one of `siblings` (the objects and tuples among a
+   * list's items, or the objects among a map's values) needs lines of its own,
+   * every one of them gets them, so siblings read alike. `column` is where each
+   * of them starts.
+   */
+  private layOutSiblings(siblings: readonly Expr[], column: number): void {
+    const collections = siblings.filter(isCollection);
+    const oneLine = (c: ObjectExpr | TupleExpr) =>
+      !this.expanded.has(c) &&
+      (c.kind === 'object' ? inlineObject(c) : inlineTuple(c)) &&
+      this.fitsAt(c, column);
+    if (!collections.every(oneLine)) for (const c of collections) this.expanded.add(c);
+  }
+
   private tuple(expr: TupleExpr): void {
     if (expr.items.length === 0) return this.text('[]');
-    if (this.flat || (inlineTuple(expr) && this.fits(expr))) {
+    if (this.flat || (!this.expanded.has(expr) && inlineTuple(expr) && this.fits(expr))) {
       this.open('[');
       expr.items.forEach((item, i) => {
         if (i > 0) this.text(', ');
@@ -527,6 +560,7 @@ class Printer {
     }
     this.open('[');
     this.newline();
+    this.layOutSiblings(expr.items, this.writer!.column);
     for (const item of expr.items) {
       this.expr(item, false);
       this.text(',');
@@ -537,7 +571,7 @@ class Printer {
 
   private object(expr: ObjectExpr): void {
     if (expr.entries.length === 0) return this.text('{}');
-    if (this.flat || (inlineObject(expr) && this.fits(expr))) {
+    if (this.flat || (!this.expanded.has(expr) && inlineObject(expr) && this.fits(expr))) {
       this.open('{');
       this.text(' ');
       expr.entries.forEach((entry, i) => {
@@ -549,18 +583,34 @@ class Printer {
     }
     this.open('{');
     this.newline();
+    // Values start after the widest key and ` = `: the formatter aligns the `=` signs.
+    const keys = Math.max(...expr.entries.map((e) => columns(this.keyText(e.key))));
+    // A record's list-valued fields (`targets = [...]`) are not siblings of its object-valued ones.
+    this.layOutSiblings(
+      expr.entries.map((e) => e.value).filter((v) => v.kind === 'object'),
+      this.writer!.column + keys + 3,
+    );
     for (const entry of expr.entries) {
-      this.entry(entry, true);
+      this.entry(entry, true, keys - columns(this.keyText(entry.key)));
       this.newline();
     }
     this.close('}');
   }
 
-  private entry(entry: ObjectEntry, ownLine: boolean): void {
-    const { key } = entry;
+  /** An object key as printed: bare when it is an identifier, quoted, or an expression in parentheses. */
+  private keyText(key: ObjectEntry['key']): string {
     if (typeof key === 'string')
-      this.text(isIdentifier(key) && !RESERVED_KEYS.has(key) ? key : '"' + escapeQuoted(key) + '"');
-    else if (key.kind === 'string') this.text('"' + escapeQuoted(key.value) + '"');
+      return isIdentifier(key) && !RESERVED_KEYS.has(key) ? key : '"' + escapeQuoted(key) + '"';
+    if (key.kind === 'string') return '"' + escapeQuoted(key.value) + '"';
+    const sink = new FlatSink();
+    new Printer(sink, true).expr(key, false);
+    return `(${sink.text})`;
+  }
+
+  /** `pad`: how far the formatter will move this entry's `=` right, when it is on a line of its own. */
+  private entry(entry: ObjectEntry, ownLine: boolean, pad = 0): void {
+    const { key } = entry;
+    if (typeof key === 'string' || key.kind === 'string') this.text(this.keyText(key));
     else {
       this.open('(');
       this.flatly(() => this.expr(key, false));
@@ -568,6 +618,7 @@ class Printer {
     }
     this.out.assign();
     this.text(' ');
+    this.pad = pad;
     this.expr(entry.value, ownLine);
   }
 

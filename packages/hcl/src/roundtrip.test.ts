@@ -188,8 +188,9 @@ function printCase({ index: i, value: s, other }: Case): Printed {
     [`l${i}`]: { [s]: [{}] },
   };
   if (s.normalize('NFC') !== 'k') {
-    items.push(attr(`o${i}`, object({ [s]: str('v'), k: str(s) }, { multiline: true })));
-    expected[`o${i}`] = { [reported(s)]: 'v', k: reported(s) };
+    // More than three entries: one per line, so the odd key takes part in `=` alignment.
+    items.push(attr(`o${i}`, object({ [s]: str('v'), k: str(s), k2: str('2'), k3: str('3') })));
+    expected[`o${i}`] = { [reported(s)]: 'v', k: reported(s), k2: '2', k3: '3' };
   }
   // A template file has the syntax of a verbatim heredoc's content (which cannot hold a lone CR);
   // printTemplate refuses a lone CR and a leading BOM (see print.test.ts).

@@ -231,23 +231,20 @@ export const incusLokiModule = defineModule({
     }),
   },
   build: (v) => {
-    const settings = object(
-      {
-        'target.type': str('loki'),
-        'target.address': v.loki_address,
-        // Sorted, so lifecycle and logging in either order match the Incus default and stay out.
-        types: call('join', [str(','), call('sort', [v.types])]),
-        'logging.level': v.logging_level,
-        'lifecycle.types': call('join', [str(','), v.lifecycle_types]),
-        'lifecycle.projects': call('join', [str(','), v.lifecycle_projects]),
-        'target.labels': call('join', [str(','), v.labels]),
-        'target.instance': v.instance,
-        'target.retry': call('tostring', [v.retry]),
-        'target.ca_cert': v.ca_cert,
-        'target.username': v.username,
-      },
-      { multiline: true },
-    );
+    const settings = object({
+      'target.type': str('loki'),
+      'target.address': v.loki_address,
+      // Sorted, so lifecycle and logging in either order match the Incus default and stay out.
+      types: call('join', [str(','), call('sort', [v.types])]),
+      'logging.level': v.logging_level,
+      'lifecycle.types': call('join', [str(','), v.lifecycle_types]),
+      'lifecycle.projects': call('join', [str(','), v.lifecycle_projects]),
+      'target.labels': call('join', [str(','), v.labels]),
+      'target.instance': v.instance,
+      'target.retry': call('tostring', [v.retry]),
+      'target.ca_cert': v.ca_cert,
+      'target.username': v.username,
+    });
     const value = ref('value');
     const stored = forMap(['key', 'value'], ref('local.settings'), ref('key'), value, {
       cond: binary(

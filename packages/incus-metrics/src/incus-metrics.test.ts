@@ -151,6 +151,8 @@ describe('generated module', () => {
       .map(([, name]) => name);
     expect(sensitiveOutputs).toEqual(['private_key_pem', 'prometheus']);
     const versions = await readFile(join(dir, 'versions.tf'), 'utf8');
-    expect(versions).toContain('source  = "hashicorp/tls"');
+    expect(versions).toContain(
+      'tls   = { source = "hashicorp/tls", version = ">= 4.2.0, < 5.0.0" }',
+    );
   });
 });

@@ -139,14 +139,11 @@ export const incusMetricsModule = defineModule({
         prometheus: output({
           description:
             "Everything Prometheus needs to scrape Incus: the value of the prometheus module's incus_metrics variable.",
-          value: object(
-            {
-              address: v.metrics_address,
-              certificate: certificatePem,
-              private_key: privateKeyPem,
-            },
-            { multiline: true },
-          ),
+          value: object({
+            address: v.metrics_address,
+            certificate: certificatePem,
+            private_key: privateKeyPem,
+          }),
           type: T.object({ address: T.string, certificate: T.string, private_key: T.string }),
           sensitive: true,
         }),

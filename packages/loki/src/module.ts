@@ -100,52 +100,40 @@ export const lokiModule = incusServiceModule({
     }),
   },
   build: (v) => {
-    const config = object(
-      {
-        auth_enabled: bool(false),
-        server: object({ http_listen_port: v.http_port }),
-        common: object(
-          {
-            path_prefix: str(DATA),
-            replication_factor: num(1),
-            ring: object({ kvstore: object({ store: str('inmemory') }) }),
-            storage: object({
-              filesystem: object({
-                chunks_directory: str(`${DATA}/chunks`),
-                rules_directory: str(`${DATA}/rules`),
-              }),
-            }),
-          },
-          { multiline: true },
-        ),
-        schema_config: object({
-          configs: tuple([
-            object(
-              {
-                from: str('2024-01-01'),
-                store: str('tsdb'),
-                object_store: str('filesystem'),
-                schema: str('v13'),
-                index: object({ prefix: str('index_'), period: str('24h') }),
-              },
-              { multiline: true },
-            ),
-          ]),
+    const config = object({
+      auth_enabled: bool(false),
+      server: object({ http_listen_port: v.http_port }),
+      common: object({
+        path_prefix: str(DATA),
+        replication_factor: num(1),
+        ring: object({ kvstore: object({ store: str('inmemory') }) }),
+        storage: object({
+          filesystem: object({
+            chunks_directory: str(`${DATA}/chunks`),
+            rules_directory: str(`${DATA}/rules`),
+          }),
         }),
-        // Retention is enforced only when the compactor runs with retention enabled.
-        compactor: object(
-          {
-            working_directory: str(`${DATA}/compactor`),
-            retention_enabled: bool(true),
-            retention_delete_delay: v.retention_delete_delay,
-            delete_request_store: str('filesystem'),
-          },
-          { multiline: true },
-        ),
-        limits_config: object({ retention_period: v.retention_period }),
-      },
-      { multiline: true },
-    );
+      }),
+      schema_config: object({
+        configs: tuple([
+          object({
+            from: str('2024-01-01'),
+            store: str('tsdb'),
+            object_store: str('filesystem'),
+            schema: str('v13'),
+            index: object({ prefix: str('index_'), period: str('24h') }),
+          }),
+        ]),
+      }),
+      // Retention is enforced only when the compactor runs with retention enabled.
+      compactor: object({
+        working_directory: str(`${DATA}/compactor`),
+        retention_enabled: bool(true),
+        retention_delete_delay: v.retention_delete_delay,
+        delete_request_store: str('filesystem'),
+      }),
+      limits_config: object({ retention_period: v.retention_period }),
+    });
     const endpoint = tpl`http://${ref('var.instance_name')}.incus:${v.http_port}`;
     return {
       locals: {

@@ -129,14 +129,11 @@ export function mosquitto(config: MosquittoConfig): MosquittoInstance {
       users: users?.ref,
       tls_provisioner_password: c.tls?.ca.provisioner!.password.ref,
       tls: c.tls
-        ? object(
-            {
-              ca_url: linkedValue(c, c.tls.ca.acme.caLink, c.tls.ca.acme.caUrl, 'tls', links),
-              provisioner: str(c.tls.ca.provisioner!.name),
-              ca_fingerprint: c.tls.ca.rootFingerprint.ref,
-            },
-            { multiline: true },
-          )
+        ? object({
+            ca_url: linkedValue(c, c.tls.ca.acme.caLink, c.tls.ca.acme.caUrl, 'tls', links),
+            provisioner: str(c.tls.ca.provisioner!.name),
+            ca_fingerprint: c.tls.ca.rootFingerprint.ref,
+          })
         : undefined,
       proxy_devices: proxyDevicesFor(c.network, ports),
     },

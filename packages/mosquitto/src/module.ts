@@ -371,16 +371,13 @@ export const mosquittoModule = incusServiceModule({
         hasTls,
         call('templatefile', [
           tpl`${ref('path.module')}/templates/atlas-mosquitto-certificate.sh.tftpl`,
-          object(
-            {
-              hostname: tpl`${v.instance_name}.incus`,
-              package_versions: ref('var.package_versions'),
-              ca_url: tls('ca_url'),
-              provisioner: tls('provisioner'),
-              ca_fingerprint: tls('ca_fingerprint'),
-            },
-            { multiline: true },
-          ),
+          object({
+            hostname: tpl`${v.instance_name}.incus`,
+            package_versions: ref('var.package_versions'),
+            ca_url: tls('ca_url'),
+            provisioner: tls('provisioner'),
+            ca_fingerprint: tls('ca_fingerprint'),
+          }),
         ]),
         str(''),
       ),

@@ -42,8 +42,8 @@ const network = attach('bridge');
 const ca: CertificateAuthority = {
   name: 'step-ca01',
   acme: {
-    directoryUrl: ref('module.step-ca01.acme_directory_url'),
-    caUrl: ref('module.step-ca01.ca_url'),
+    directoryUrl: ref('module.step_ca01.acme_directory_url'),
+    caUrl: ref('module.step_ca01.ca_url'),
   },
   rootFingerprint: envVariable('step_ca01_root_fingerprint', {
     type: T.string,
@@ -271,7 +271,7 @@ describe('mosquitto TLS', () => {
     expect(printExpr(m.args.get('tls')!)).toBe(
       [
         '{',
-        '  ca_url         = module.step-ca01.ca_url',
+        '  ca_url         = module.step_ca01.ca_url',
         '  provisioner    = "services"',
         '  ca_fingerprint = var.step_ca01_root_fingerprint',
         '}',

@@ -1,5 +1,6 @@
 import { testNetwork } from '@atlas/testing';
 import { renderModules, writeTree } from '@atlas/generator';
+import { printExpr } from '@atlas/hcl';
 import { previewModule, previewModuleCall } from '@atlas/preview';
 import { hasChecker, runChecker, summarizeModule, verifyTree } from '@atlas/verify';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -75,10 +76,16 @@ describe('node-exporter in a cluster', () => {
       network,
       memory: '256MB',
     });
+    // Module call names are snake_case; the instances keep their names.
     expect(exporters.map((e) => e.name)).toEqual([
-      'node-exporter01',
-      'node-exporter02',
-      'node-exporter03',
+      'node_exporter01',
+      'node_exporter02',
+      'node_exporter03',
+    ]);
+    expect(exporters.map((e) => printExpr(e.args.get('instance_name')!))).toEqual([
+      '"node-exporter01"',
+      '"node-exporter02"',
+      '"node-exporter03"',
     ]);
     const previews = exporters.map(previewModuleCall);
     expect(previews.map((p) => p.resources['incus_instance.this']?.target)).toEqual([

@@ -84,7 +84,7 @@ describe('the container', () => {
     expect(preview.resources['incus_server.ovn[0]']).toBeUndefined();
     expect(preview.outputs.northbound_connection).toBe('tcp:192.168.71.5:6641');
     expect(preview.outputs.southbound_connection).toBe('tcp:192.168.71.5:6642');
-    expect(printExpr(call.northboundConnection)).toBe('module.ovn-central01.northbound_connection');
+    expect(printExpr(call.northboundConnection)).toBe('module.ovn_central01.northbound_connection');
   });
 
   it('prints the seeds’ chassis set-up commands for its address', () => {

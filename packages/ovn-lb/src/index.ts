@@ -158,9 +158,7 @@ export function ovnLoadBalancer(config: OvnLoadBalancerConfig): OvnLoadBalancerI
     network: c.network.network,
     listen_address: c.vip,
     description: c.description,
-    backends: object(Object.fromEntries(c.backends.map((b) => [b.name, b.outputs.ipv4_address])), {
-      multiline: true,
-    }),
+    backends: object(Object.fromEntries(c.backends.map((b) => [b.name, b.outputs.ipv4_address]))),
     ports: c.ports.map((p) => ({
       name: p.name,
       ...(p.protocol === 'tcp' ? {} : { protocol: p.protocol }),

@@ -255,16 +255,13 @@ export const ovnLbModule = defineModule({
       config: cond(
         binary('==', v.health_check, nil),
         object({}),
-        object(
-          {
-            healthcheck: str('true'),
-            'healthcheck.interval': check('interval'),
-            'healthcheck.timeout': check('timeout'),
-            'healthcheck.failure_count': check('failure_count'),
-            'healthcheck.success_count': check('success_count'),
-          },
-          { multiline: true },
-        ),
+        object({
+          healthcheck: str('true'),
+          'healthcheck.interval': check('interval'),
+          'healthcheck.timeout': check('timeout'),
+          'healthcheck.failure_count': check('failure_count'),
+          'healthcheck.success_count': check('success_count'),
+        }),
       ),
       backend: [
         dynamic(ref('local.backends'), (backend) => ({

@@ -97,7 +97,7 @@ describe('defaults', () => {
     expect([...call.args.keys()]).toEqual(['network', 'listen_address', 'backends', 'ports']);
     expect(printExpr(call.args.get('network')!)).toBe('module.base.networks.production');
     expect(printExpr(call.args.get('backends')!)).toBe(
-      '{\n  mosquitto01 = module.mosquitto01.ipv4_address\n}',
+      '{ mosquitto01 = module.mosquitto01.ipv4_address }',
     );
     expect(printExpr(call.vip)).toBe('module.mosquitto_lb.vip');
   });

@@ -205,18 +205,15 @@ export function prometheus(config: PrometheusConfig): PrometheusInstance {
       scrape_jobs: c.scrapeJobs.length
         ? tuple(
             c.scrapeJobs.map((j) =>
-              object(
-                {
-                  name: str(j.name),
-                  targets: tuple(j.targets.map(target)),
-                  ...(j.metricsPath ? { metrics_path: str(j.metricsPath) } : {}),
-                  ...(j.scheme ? { scheme: str(j.scheme) } : {}),
-                  ...(j.honorLabels ? { honor_labels: toExpr(true) } : {}),
-                  ...(j.params ? { params: toExpr(j.params) } : {}),
-                  ...(j.labels ? { labels: toExpr(j.labels) } : {}),
-                },
-                { multiline: true },
-              ),
+              object({
+                name: str(j.name),
+                targets: tuple(j.targets.map(target)),
+                ...(j.metricsPath ? { metrics_path: str(j.metricsPath) } : {}),
+                ...(j.scheme ? { scheme: str(j.scheme) } : {}),
+                ...(j.honorLabels ? { honor_labels: toExpr(true) } : {}),
+                ...(j.params ? { params: toExpr(j.params) } : {}),
+                ...(j.labels ? { labels: toExpr(j.labels) } : {}),
+              }),
             ),
           )
         : undefined,

@@ -217,38 +217,32 @@ export const prometheusModule = incusServiceModule({
     }),
   },
   build: (v) => {
-    const incusJob = object(
-      {
-        job_name: str('incus'),
-        scheme: str('https'),
-        metrics_path: str('/1.0/metrics'),
-        static_configs: tuple([object({ targets: tuple([get(v.incus_metrics, 'address')]) })]),
-        tls_config: object({
-          cert_file: str(`${TLS_DIR}/incus-metrics.crt`),
-          key_file: str(`${TLS_DIR}/incus-metrics.key`),
-          // Incus serves a self-signed certificate; the client certificate is what authenticates.
-          insecure_skip_verify: toExpr(true),
-        }),
-      },
-      { multiline: true },
-    );
+    const incusJob = object({
+      job_name: str('incus'),
+      scheme: str('https'),
+      metrics_path: str('/1.0/metrics'),
+      static_configs: tuple([object({ targets: tuple([get(v.incus_metrics, 'address')]) })]),
+      tls_config: object({
+        cert_file: str(`${TLS_DIR}/incus-metrics.crt`),
+        key_file: str(`${TLS_DIR}/incus-metrics.key`),
+        // Incus serves a self-signed certificate; the client certificate is what authenticates.
+        insecure_skip_verify: toExpr(true),
+      }),
+    });
     const userJobs = forList(
       'job',
       v.scrape_jobs,
       call('merge', [
-        object(
-          {
-            job_name: job('name'),
-            metrics_path: job('metrics_path'),
-            scheme: job('scheme'),
-            honor_labels: job('honor_labels'),
-            // compact(): a target from a conditional module (count = 0) is null.
-            static_configs: tuple([
-              object({ targets: call('compact', [job('targets')]), labels: job('labels') }),
-            ]),
-          },
-          { multiline: true },
-        ),
+        object({
+          job_name: job('name'),
+          metrics_path: job('metrics_path'),
+          scheme: job('scheme'),
+          honor_labels: job('honor_labels'),
+          // compact(): a target from a conditional module (count = 0) is null.
+          static_configs: tuple([
+            object({ targets: call('compact', [job('targets')]), labels: job('labels') }),
+          ]),
+        }),
         cond(
           binary('>', call('length', [job('params')]), num(0)),
           object({ params: job('params') }),
@@ -257,29 +251,26 @@ export const prometheusModule = incusServiceModule({
       ]),
     );
     const config = call('merge', [
-      object(
-        {
-          global: object({
-            scrape_interval: v.scrape_interval,
-            evaluation_interval: v.evaluation_interval,
-            external_labels: v.external_labels,
-          }),
-          rule_files: tuple([str('/etc/prometheus/rules/*.yml')]),
-          scrape_configs: call('concat', [
-            tuple([
-              object({
-                job_name: str('prometheus'),
-                static_configs: tuple([
-                  object({ targets: tuple([str(`localhost:${PROMETHEUS_PORT}`)]) }),
-                ]),
-              }),
-            ]),
-            userJobs,
-            cond(binary('==', v.incus_metrics, nil), tuple([]), tuple([incusJob])),
+      object({
+        global: object({
+          scrape_interval: v.scrape_interval,
+          evaluation_interval: v.evaluation_interval,
+          external_labels: v.external_labels,
+        }),
+        rule_files: tuple([str('/etc/prometheus/rules/*.yml')]),
+        scrape_configs: call('concat', [
+          tuple([
+            object({
+              job_name: str('prometheus'),
+              static_configs: tuple([
+                object({ targets: tuple([str(`localhost:${PROMETHEUS_PORT}`)]) }),
+              ]),
+            }),
           ]),
-        },
-        { multiline: true },
-      ),
+          userJobs,
+          cond(binary('==', v.incus_metrics, nil), tuple([]), tuple([incusJob])),
+        ]),
+      }),
       // Nulls (an address another environment has not published yet) are dropped, never sent as targets.
       cond(
         binary('==', call('length', [call('compact', [v.alertmanagers])]), num(0)),
@@ -302,16 +293,13 @@ export const prometheusModule = incusServiceModule({
           rules: forList(
             'rule',
             v.alert_rules,
-            object(
-              {
-                alert: rule('alert'),
-                expr: rule('expr'),
-                for: rule('for_duration'),
-                labels: object({ severity: rule('severity') }),
-                annotations: object({ summary: rule('summary'), description: rule('description') }),
-              },
-              { multiline: true },
-            ),
+            object({
+              alert: rule('alert'),
+              expr: rule('expr'),
+              for: rule('for_duration'),
+              labels: object({ severity: rule('severity') }),
+              annotations: object({ summary: rule('summary'), description: rule('description') }),
+            }),
           ),
         }),
       ]),

@@ -63,76 +63,58 @@ export const promtailModule = incusServiceModule({
         ]),
         tuple([]),
       ),
-      tuple(
-        [
-          object({ source_labels: unitSource, target_label: str('unit') }),
-          object({
-            source_labels: unitSource,
-            regex: str('(.+)\\.service'),
-            target_label: str('service'),
-          }),
-          object({
-            source_labels: tuple([str(JOURNAL_PRIORITY_LABEL)]),
-            target_label: str('level'),
-          }),
-        ],
-        { multiline: true },
-      ),
+      tuple([
+        object({ source_labels: unitSource, target_label: str('unit') }),
+        object({
+          source_labels: unitSource,
+          regex: str('(.+)\\.service'),
+          target_label: str('service'),
+        }),
+        object({
+          source_labels: tuple([str(JOURNAL_PRIORITY_LABEL)]),
+          target_label: str('level'),
+        }),
+      ]),
       // Later rules win: a listed unit's own service label replaces the one derived from its name.
       forList(
         'u',
         v.units,
-        object(
-          {
-            source_labels: unitSource,
-            regex: unitPattern(ref('u.unit')),
-            target_label: str('service'),
-            replacement: ref('u.service'),
-          },
-          { multiline: true },
-        ),
+        object({
+          source_labels: unitSource,
+          regex: unitPattern(ref('u.unit')),
+          target_label: str('service'),
+          replacement: ref('u.service'),
+        }),
       ),
     ]);
-    const journalJob = object(
-      {
-        job_name: str('journal'),
-        journal: object({
-          max_age: v.journal_max_age,
-          labels: call('merge', [v.labels, object({ job: str('systemd-journal') })]),
+    const journalJob = object({
+      job_name: str('journal'),
+      journal: object({
+        max_age: v.journal_max_age,
+        labels: call('merge', [v.labels, object({ job: str('systemd-journal') })]),
+      }),
+      relabel_configs: relabelConfigs,
+    });
+    const fileJob = object({
+      job_name: str('varlogs'),
+      static_configs: forList(
+        'path',
+        v.log_files,
+        object({
+          targets: tuple([str('localhost')]),
+          labels: call('merge', [v.labels, object({ job: str('varlogs'), __path__: ref('path') })]),
         }),
-        relabel_configs: relabelConfigs,
-      },
-      { multiline: true },
-    );
-    const fileJob = object(
-      {
-        job_name: str('varlogs'),
-        static_configs: forList(
-          'path',
-          v.log_files,
-          object({
-            targets: tuple([str('localhost')]),
-            labels: call('merge', [
-              v.labels,
-              object({ job: str('varlogs'), __path__: ref('path') }),
-            ]),
-          }),
-        ),
-      },
-      { multiline: true },
-    );
-    const config = object(
-      {
-        server: object({ http_listen_port: v.http_port, grpc_listen_port: num(0) }),
-        positions: object({ filename: str(POSITIONS_FILE) }),
-        clients: tuple([object({ url: v.loki_push_url })]),
-        scrape_configs: call('concat', [
-          tuple([journalJob]),
-          cond(binary('>', call('length', [v.log_files]), num(0)), tuple([fileJob]), tuple([])),
-        ]),
-      },
-      { multiline: true },
-    );
+      ),
+    });
+    const config = object({
+      server: object({ http_listen_port: v.http_port, grpc_listen_port: num(0) }),
+      positions: object({ filename: str(POSITIONS_FILE) }),
+      clients: tuple([object({ url: v.loki_push_url })]),
+      scrape_configs: call('concat', [
+        tuple([journalJob]),
+        cond(binary('>', call('length', [v.log_files]), num(0)), tuple([fileJob]), tuple([])),
+      ]),
+    });
     const instance = ref('var.instance_name');
     return {
       locals: {

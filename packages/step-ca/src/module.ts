@@ -369,22 +369,19 @@ export const stepCaModule = incusServiceModule({
       },
       init_script: call('templatefile', [
         tpl`${ref('path.module')}/templates/step-ca-init.sh.tftpl`,
-        object(
-          {
-            ca_name: v.ca_name,
-            dns_names: ref('local.dns_names'),
-            port: v.port,
-            acme_provisioner: v.acme_provisioner,
-            service_provisioner: cond(
-              binary('==', v.service_provisioner, nil),
-              str(''),
-              v.service_provisioner,
-            ),
-            cert_duration: v.cert_duration,
-            max_cert_duration: v.max_cert_duration,
-          },
-          { multiline: true },
-        ),
+        object({
+          ca_name: v.ca_name,
+          dns_names: ref('local.dns_names'),
+          port: v.port,
+          acme_provisioner: v.acme_provisioner,
+          service_provisioner: cond(
+            binary('==', v.service_provisioner, nil),
+            str(''),
+            v.service_provisioner,
+          ),
+          cert_duration: v.cert_duration,
+          max_cert_duration: v.max_cert_duration,
+        }),
       ]),
     },
     templates: { 'templates/step-ca-init.sh.tftpl': initScript },

@@ -141,9 +141,9 @@ describe('stepCa()', () => {
 
   it('is a certificate authority other services take as a typed input', () => {
     const ca = stepCa({ name: 'step-ca02', network });
-    expect(ca.name).toBe('step-ca02');
-    expect(printExpr(ca.acme.directoryUrl)).toBe('module.step-ca02.acme_directory_url');
-    expect(printExpr(ca.acme.caUrl)).toBe('module.step-ca02.ca_url');
+    expect(ca.name).toBe('step_ca02');
+    expect(printExpr(ca.acme.directoryUrl)).toBe('module.step_ca02.acme_directory_url');
+    expect(printExpr(ca.acme.caUrl)).toBe('module.step_ca02.ca_url');
     expect(ca.rootFingerprint).toMatchObject({
       name: 'step_ca02_root_fingerprint',
       spec: { rules: [rootFingerprint] },

@@ -1,12 +1,17 @@
 import { printFile } from '@atlas/hcl';
 import { resource } from '@atlas/providers';
 import { describe, expect, it } from 'vitest';
-import { adopt } from './adoption.js';
-import { defineEnvironment } from './environment.js';
-import { ConfigError, formatPath } from './errors.js';
-import { T } from './hcl-type.js';
-import { defineModule, variable } from './module.js';
+import {
+  ConfigError,
+  T,
+  adopt,
+  defineEnvironment,
+  defineModule,
+  formatPath,
+  variable,
+} from '@atlas/core';
 import { renderEnvironment } from './render.js';
+import { DEFAULT_STATE, remoteStateBlock } from './state.js';
 
 const networks = defineModule({
   name: 'nets',
@@ -52,7 +57,11 @@ describe('adopt: import {} blocks for objects that exist before Atlas', () => {
         adopt(base, 'incus_profile.base', { id: 'base', reason: 'Made by an earlier project.' }),
       ],
     });
-    const main = printFile(renderEnvironment(env).hcl.get('main.tf')!);
+    const main = printFile(
+      renderEnvironment(env, {
+        remoteState: (remote) => remoteStateBlock(remote, DEFAULT_STATE),
+      }).hcl.get('main.tf')!,
+    );
     expect(main).toContain(
       `# Made by hand before Atlas: its state is adopted, not created.
 import {

@@ -1,25 +1,27 @@
 import {
   attr,
   binary,
+  blank,
   block,
   call,
   comment,
+  cond,
   heredoc,
   interp,
   literal,
   nil,
+  num,
+  object,
   ref,
   str,
+  toExpr,
   type Block,
   type BodyItem,
   type File,
 } from '@atlas/hcl';
 import { resource } from '@atlas/providers';
-import type { Environment } from './environment.js';
-import { T } from './hcl-type.js';
+import { instanceName, output, T, variable, type Environment, type RemoteState } from '@atlas/core';
 import { outputBlock, variableBlock, versionsBlock, type RenderedFiles } from './render.js';
-import { instanceName } from './rules.js';
-import { output, variable } from './module.js';
 
 /** Where an environment keeps its OpenTofu state: an Incus storage bucket made by its bootstrap project. */
 export interface StateSettings {
@@ -307,4 +309,48 @@ export function backendExample(settings: StateSettings = DEFAULT_STATE): File {
       attr('secret_key', '<bootstrap output secret_key>'),
     ],
   };
+}
+
+/**
+ * `data "terraform_remote_state" "<env>"`: another environment's outputs, read
+ * from its state bucket with the credentials in this environment's variables.
+ */
+export function remoteStateBlock(remote: RemoteState, state: StateSettings): Block {
+  const prefix = remote.environment.replace(/-/g, '_');
+  return block(
+    'data',
+    ['terraform_remote_state', prefix],
+    [
+      attr(
+        'count',
+        cond(ref(`var.${prefix}_applied`), num(1), num(0)),
+        `A state object that does not exist yet fails the read, defaults or not: read it once ${remote.environment} is applied.`,
+      ),
+      attr('backend', 's3'),
+      attr(
+        'config',
+        object({
+          bucket: str(state.bucketName),
+          key: str(stateKey({ name: remote.environment })),
+          region: str('us-east-1'),
+          endpoints: object({ s3: ref(`var.${prefix}_state_endpoint`) }),
+          access_key: ref(`var.${prefix}_state_access_key`),
+          secret_key: ref(`var.${prefix}_state_secret_key`),
+          use_path_style: toExpr(true),
+          skip_credentials_validation: toExpr(true),
+          skip_region_validation: toExpr(true),
+          skip_requesting_account_id: toExpr(true),
+          skip_metadata_api_check: toExpr(true),
+          skip_s3_checksum: toExpr(true),
+        }),
+      ),
+      blank,
+      attr(
+        'defaults',
+        object(Object.fromEntries(remote.outputs.map((o) => [o, nil]))),
+        `Outputs ${remote.environment} does not have (yet) read as null.`,
+      ),
+    ],
+    `What this environment uses of ${remote.environment}: ${remote.outputs.join(', ')}.`,
+  );
 }

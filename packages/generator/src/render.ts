@@ -3,11 +3,8 @@ import {
   block,
   blank,
   call,
-  cond,
   isExpr,
-  nil,
   not,
-  num,
   object,
   ref,
   str,
@@ -20,19 +17,21 @@ import {
   type File,
   type TemplatePart,
 } from '@atlas/hcl';
-import type { Environment, EnvVariable, RemoteState } from './environment.js';
-import { importBlock } from './adoption.js';
-import { DEFAULT_STATE, stateKey, type StateSettings } from './state.js';
 import {
+  callName,
   localValue,
+  importBlock,
+  type Environment,
+  type EnvVariable,
   type ImageRemote,
   type Local,
   type ModuleCall,
   type ModuleDefinition,
   type OutputSpec,
   type ProviderName,
+  type RemoteState,
   type VariableSpec,
-} from './module.js';
+} from '@atlas/core';
 
 /** Provider source addresses and the version constraints Atlas is tested against. */
 export const PROVIDERS: Readonly<Record<ProviderName, { source: string; version: string }>> = {
@@ -96,13 +95,7 @@ export function versionsBlock(
   requiredVersion = REQUIRED_TOFU_VERSION,
 ): Block {
   const required = providers.map((p) =>
-    attr(
-      p,
-      object(
-        { source: str(PROVIDERS[p].source), version: str(PROVIDERS[p].version) },
-        { multiline: true },
-      ),
-    ),
+    attr(p, object({ source: str(PROVIDERS[p].source), version: str(PROVIDERS[p].version) })),
   );
   return block(
     'terraform',
@@ -130,7 +123,20 @@ export function renderModule(def: ModuleDefinition): RenderedFiles {
       ['main.tf', { body: main }],
       ['variables.tf', { body: variables }],
       ['outputs.tf', { body: outputs }],
-      ['versions.tf', { body: [versionsBlock(def.providers)] }],
+      [
+        'versions.tf',
+        {
+          body: [
+            {
+              ...versionsBlock(def.providers),
+              // The one .tf line that names the release: file headers carry no version.
+              comment: [
+                `Module ${def.name} ${def.package.version}, from ${def.package.name}; changes are in CHANGELOG.md.`,
+              ],
+            },
+          ],
+        },
+      ],
     ]),
     templates: new Map(Object.entries(def.body.templates ?? {})),
   };
@@ -164,8 +170,8 @@ export function moduleBlock(call: ModuleCall, source: string): Block {
 }
 
 export interface EnvironmentRenderOptions {
-  /** Where every environment keeps its state (for reading other environments' outputs). */
-  readonly state?: StateSettings;
+  /** The `terraform_remote_state` data source that reads another environment's outputs (state.ts). */
+  readonly remoteState: (remote: RemoteState) => Block;
   readonly moduleSource?: ModuleSource;
   /** Extra blocks inside `terraform { }` of versions.tf, e.g. the backend. */
   readonly terraformExtra?: readonly BodyItem[];
@@ -176,7 +182,7 @@ export interface EnvironmentRenderOptions {
 /** The root module of an environment: main.tf, variables.tf, outputs.tf, providers.tf, versions.tf, locals.tf. */
 export function renderEnvironment(
   env: Environment,
-  options: EnvironmentRenderOptions = {},
+  options: EnvironmentRenderOptions,
 ): RenderedFiles {
   const source = options.moduleSource ?? localModuleSource;
   const providers: BodyItem[] = env.providers.map((p) =>
@@ -200,7 +206,7 @@ export function renderEnvironment(
         'main.tf',
         {
           body: [
-            ...env.remoteStates.map((r) => remoteStateBlock(r, options.state ?? DEFAULT_STATE)),
+            ...env.remoteStates.map(options.remoteState),
             ...env.modules.map((m) => moduleBlock(m, source(m.definition))),
             ...env.modules.flatMap(movedBlocks),
             // A hand-made environment object (a .json estate) may have no imports at all.
@@ -239,28 +245,34 @@ function imageRemoteBlock(remote: ImageRemote): Block {
   );
 }
 
-function movedBlocks(m: ModuleCall): Block[] {
-  // A call that gained `count` keeps its state as instance 0 (OpenTofu would destroy and recreate it).
-  const to = m.options.uncountedBefore ? ref(`module.${m.name}`, 0) : ref(`module.${m.name}`);
-  if (m.renamedFrom)
-    return [
-      block(
-        'moved',
-        [],
-        [attr('from', ref(`module.${m.renamedFrom}`)), attr('to', to)],
-        `${m.name} was ${m.renamedFrom}: its state moves, and its instance and data volume keep their Incus names.`,
-      ),
-    ];
-  if (m.options.uncountedBefore)
-    return [
-      block(
-        'moved',
-        [],
-        [attr('from', ref(`module.${m.name}`)), attr('to', to)],
-        `${m.name} can be switched off now (count): its state so far is its instance 0.`,
-      ),
-    ];
-  return [];
+/**
+ * One `moved` block per earlier address of the call, each to the next: a chain that ends at its
+ * name; then, for a call that gained `count`, from its name to its instance 0.
+ */
+function movedBlocks(call: ModuleCall): Block[] {
+  const chain = [...(call.movedFrom ?? []), call.name];
+  const renames = chain.slice(1).map((to, i) => {
+    const from = chain[i]!;
+    return block(
+      'moved',
+      [],
+      [attr('from', ref(`module.${from}`)), attr('to', ref(`module.${to}`))],
+      callName(from) === to
+        ? `Module calls are named in snake_case: ${from}'s state moves to ${to}, and Incus names stay as they are.`
+        : `${to} was ${from}: its state moves, and its instance and data volume keep their Incus names.`,
+    );
+  });
+  // OpenTofu would otherwise destroy the uncounted objects and create them again at index 0.
+  if (!call.options.uncountedBefore) return renames;
+  return [
+    ...renames,
+    block(
+      'moved',
+      [],
+      [attr('from', ref(`module.${call.name}`)), attr('to', ref(`module.${call.name}`, 0))],
+      `${call.name} can be switched off now (count): its state so far is its instance 0.`,
+    ),
+  ];
 }
 
 /** A required string root variable: what the operator must fill in from terraform.tfvars.example. */
@@ -315,51 +327,4 @@ export function tfvarsExample(env: Environment): File {
       ),
     ]),
   };
-}
-
-/**
- * `data "terraform_remote_state" "<env>"`: another environment's outputs, read
- * from its state bucket with the credentials in this environment's variables.
- */
-export function remoteStateBlock(remote: RemoteState, state: StateSettings): Block {
-  const prefix = remote.environment.replace(/-/g, '_');
-  return block(
-    'data',
-    ['terraform_remote_state', prefix],
-    [
-      attr(
-        'count',
-        cond(ref(`var.${prefix}_applied`), num(1), num(0)),
-        `A state object that does not exist yet fails the read, defaults or not: read it once ${remote.environment} is applied.`,
-      ),
-      attr('backend', 's3'),
-      attr(
-        'config',
-        object(
-          {
-            bucket: str(state.bucketName),
-            key: str(stateKey({ name: remote.environment })),
-            region: str('us-east-1'),
-            endpoints: object({ s3: ref(`var.${prefix}_state_endpoint`) }),
-            access_key: ref(`var.${prefix}_state_access_key`),
-            secret_key: ref(`var.${prefix}_state_secret_key`),
-            use_path_style: toExpr(true),
-            skip_credentials_validation: toExpr(true),
-            skip_region_validation: toExpr(true),
-            skip_requesting_account_id: toExpr(true),
-            skip_metadata_api_check: toExpr(true),
-            skip_s3_checksum: toExpr(true),
-          },
-          { multiline: true },
-        ),
-      ),
-      blank,
-      attr(
-        'defaults',
-        object(Object.fromEntries(remote.outputs.map((o) => [o, nil])), { multiline: true }),
-        `Outputs ${remote.environment} does not have (yet) read as null.`,
-      ),
-    ],
-    `What this environment uses of ${remote.environment}: ${remote.outputs.join(', ')}.`,
-  );
 }
