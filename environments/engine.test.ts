@@ -6,7 +6,7 @@ import {
   atlantisVarFile,
   defineEnvironment,
 } from '@atlas/core';
-import { defineEstate, removedStatefulServices, renderEstate } from '@atlas/generator';
+import { defineEstate, removedStatefulServices, renderEstate, syncTree } from '@atlas/generator';
 import { loki } from '@atlas/loki';
 import {
   createEngineWorkspace,
@@ -246,7 +246,8 @@ describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over gener
       const render = async (estate: ReturnType<typeof labEstate>) => {
         const files = renderEstate(estate);
         const warnings = await removedStatefulServices(tree, files);
-        await writeFiles(tree, files);
+        // As pnpm generate writes: a file the estate no longer has (an empty outputs.tf) goes.
+        syncTree(tree, { files });
         return warnings;
       };
       const row = 'renames';
@@ -384,7 +385,10 @@ describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over gener
               'module.$1.$2',
             ),
         );
-      expect((await readFile(join(cwd, 'main.tf'), 'utf8')).match(/count|moved/g)).toBeNull();
+      // (Other moved blocks, e.g. from hyphenated call names, are not the switches' business.)
+      expect(await readFile(join(cwd, 'main.tf'), 'utf8')).not.toMatch(
+        new RegExp(`count|module\\.${SWITCHED}\\[0\\]`),
+      );
       expect((await run('init', ['init'])).ok).toBe(true);
       expect((await run('apply (before)', ['apply', '-auto-approve'])).ok).toBe(true);
 
@@ -495,12 +499,18 @@ describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over gener
       const main = files.get('environments/lab/main.tf')!;
       expect(main).toContain('from = module.loki-01\n  to   = module.loki_01\n');
       // What Atlas wrote before call names were snake_case: the name as given, no moved block.
-      const before = main
-        .replace(/\n# Module calls are named in snake_case[^\n]*\nmoved \{\n[^}]*\}\n/, '')
-        .replaceAll('module "loki_01"', 'module "loki-01"')
-        .replaceAll('module.loki_01.', 'module.loki-01.');
-      expect(before).not.toContain('loki_01');
-      await writeFiles(tree, new Map([...files, ['environments/lab/main.tf', before]]));
+      const hyphenated = (text: string) =>
+        text
+          .replace(/\n# Module calls are named in snake_case[^\n]*\nmoved \{\n[^}]*\}\n/, '')
+          .replaceAll('module "loki_01"', 'module "loki-01"')
+          .replaceAll('module.loki_01.', 'module.loki-01.');
+      // The outputs (Ansible's groups) name the call too.
+      const before = new Map(
+        [...files].map(([path, text]) => [path, path.endsWith('.tf') ? hyphenated(text) : text]),
+      );
+      expect(before.get('environments/lab/main.tf')).not.toContain('loki_01');
+      expect(before.get('environments/lab/outputs.tf') ?? '').not.toContain('loki_01');
+      await writeFiles(tree, before);
       await writeFile(
         join(cwd, 'engine_override.tf'),
         `terraform {\n  backend "local" {\n    path = "${join(tree, 'lab.tfstate')}"\n  }\n}\n`,
