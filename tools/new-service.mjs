@@ -78,6 +78,10 @@ const constant = (name) => words(name).join('_').toUpperCase();
 /** Why NAME cannot be used in this repository, or undefined when it can. */
 function nameTaken(repo, name) {
   if (existsSync(join(repo, 'packages', name))) return `packages/${name} already exists`;
+  for (const workspace of ['environments', 'tools']) {
+    const manifest = JSON.parse(readFileSync(join(repo, workspace, 'package.json'), 'utf8'));
+    if (manifest.name === `@atlas/${name}`) return `@atlas/${name} is the ${workspace} package`;
+  }
   const environments = JSON.parse(readFileSync(join(repo, 'environments/package.json'), 'utf8'));
   if (`@atlas/${name}` in (environments.dependencies ?? {}))
     return `@atlas/${name} is already a dependency of environments/package.json`;
@@ -426,7 +430,11 @@ function main() {
     settings = parseArguments(process.argv.slice(2));
     written = scaffold(repo, settings);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
+    if (!(error instanceof UsageError)) {
+      // Not the caller's mistake: the scaffold's own bug, with what is needed to find it.
+      console.error(error);
+      process.exit(70);
+    }
     console.error(`new:service: ${error.message}\n${USAGE}`);
     process.exit(2);
   }

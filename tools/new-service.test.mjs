@@ -66,6 +66,7 @@ describe('pnpm new:service', () => {
         ['loki', '--apt', 'loki=3.0.0', '--port', '3100'],
         /NAME "loki": packages\/loki already exists/,
       ],
+      [['tools', '--apt', 'x11=1.0', '--port', '80'], /@atlas\/tools is the tools package/],
       [['delete', '--apt', 'x11=1.0', '--port', '80'], /JavaScript reserved word/],
       [['redis', '--apt', 'redis-server', '--port', '6379'], /--apt: expected PACKAGE=VERSION/],
       [['redis', '--apt', 'redis-server=5:8.0.2-3', '--port', '70000'], /--port: expected/],
@@ -81,7 +82,7 @@ describe('pnpm new:service', () => {
     expect(registrationState()).toEqual(before);
   });
 
-  it('writes a package whose typecheck, lint, tests and build pass, and generate writes its module', () => {
+  it('writes a package whose typecheck, lint, tests, build and package check pass, and generate writes its module', () => {
     const before = registrationState();
     const made = scaffold('key-value', '--apt', 'redis-server=5:8.0.2-3', '--port', '6379');
     expect(made.status, made.output).toBe(0);
@@ -93,6 +94,9 @@ describe('pnpm new:service', () => {
     expect(after.index).toContain("import { keyValueModule } from '@atlas/key-value';");
     expect(after.index).toContain('  incusVmModule,\n  keyValueModule,\n  lokiModule,\n');
     expect(JSON.parse(after.manifest).dependencies['@atlas/key-value']).toBe('workspace:^');
+    expect(readFileSync(join(copy, 'pnpm-lock.yaml'), 'utf8')).toContain(
+      '\n  packages/key-value:\n',
+    );
     expect(readdirSync(join(copy, 'packages/key-value/src')).sort()).toEqual([
       'index.ts',
       'key-value.test.ts',
@@ -106,6 +110,7 @@ describe('pnpm new:service', () => {
       ['lint', bin('prettier'), ['--check', 'environments/index.ts', 'environments/package.json']],
       ['test', bin('vitest'), ['run'], pkg],
       ['build', bin('nx'), ['run', '@atlas/key-value:build', '--skip-nx-cache']],
+      ['check-package', 'pnpm', ['run', 'check-package'], pkg],
       ['generate', 'node', ['tools/generate.mjs', 'generate']],
       ['generate --check', 'node', ['tools/generate.mjs', 'generate', '--check']],
     ];
