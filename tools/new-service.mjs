@@ -444,8 +444,9 @@ function main() {
     const install = spawnSync('pnpm', ['install', '--offline'], { cwd: repo, stdio: 'inherit' });
     if (install.status !== 0) process.exit(install.status ?? 1);
   }
+  const link = settings.install ? '' : 'pnpm install --offline (links the package), then ';
   console.log(
-    `next: pnpm generate (writes generated/modules/${settings.name}), then cd packages/${settings.name} && npx vitest run`,
+    `next: ${link}pnpm generate (writes generated/modules/${settings.name}), then cd packages/${settings.name} && npx vitest run`,
   );
 }
 
