@@ -41,10 +41,12 @@ function registrationState() {
 
 beforeAll(() => {
   copy = mkdtempSync(join(tmpdir(), 'atlas-new-service-'));
-  const files = spawnSync('git', ['ls-files', '-z', '-co', '--exclude-standard'], {
+  const listed = spawnSync('git', ['ls-files', '-z', '-co', '--exclude-standard'], {
     cwd: repo,
     encoding: 'utf8',
-  }).stdout.split('\0');
+  });
+  expect(listed.status, `git ls-files (the test copies a git checkout):\n${listed.stderr}`).toBe(0);
+  const files = listed.stdout.split('\0');
   for (const file of files.filter((f) => f && existsSync(join(repo, f)))) {
     mkdirSync(dirname(join(copy, file)), { recursive: true });
     cpSync(join(repo, file), join(copy, file));
