@@ -6,7 +6,13 @@ import {
   atlantisVarFile,
   defineEnvironment,
 } from '@atlas/core';
-import { defineEstate, removedStatefulServices, renderEstate, syncTree } from '@atlas/generator';
+import {
+  defineEstate,
+  keptVolumes,
+  removedStatefulServices,
+  renderEstate,
+  syncTree,
+} from '@atlas/generator';
 import { loki } from '@atlas/loki';
 import {
   createEngineWorkspace,
@@ -244,10 +250,9 @@ describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over gener
       const tree = await scratchDir('atlas-renames-');
       const cwd = join(tree, 'environments', 'lab');
       const render = async (estate: ReturnType<typeof labEstate>) => {
-        const files = renderEstate(estate);
-        const warnings = await removedStatefulServices(tree, files);
-        // As pnpm generate writes: a file the estate no longer has (an empty outputs.tf) goes.
-        syncTree(tree, { files });
+        // As pnpm generate does: warn from the manifest's record, then write files and record.
+        const warnings = removedStatefulServices(tree, estate);
+        syncTree(tree, { files: renderEstate(estate), volumes: keptVolumes(estate) });
         return warnings;
       };
       const row = 'renames';

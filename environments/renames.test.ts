@@ -1,8 +1,16 @@
 import { baseInfrastructure } from '@atlas/base';
 import { ConfigError, defineEnvironment } from '@atlas/core';
-import { defineEstate, main, renderEstate } from '@atlas/generator';
+import {
+  defineEstate,
+  keptVolumes,
+  main,
+  removedStatefulServices,
+  renderEstate,
+  selectEnvironment,
+  syncTree,
+} from '@atlas/generator';
 import { loki } from '@atlas/loki';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -144,5 +152,124 @@ export default defineEstate({
       out,
     );
     expect(renamed).toEqual({ code: 0, errors: [] });
+  });
+});
+
+describe('the record of data volumes in the manifest', () => {
+  const scratch: string[] = [];
+  afterAll(() => Promise.all(scratch.map((dir) => rm(dir, { recursive: true, force: true }))));
+  const outDir = async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'atlas-volumes-'));
+    scratch.push(dir);
+    return join(dir, 'generated');
+  };
+  const estateOf = (...services: Parameters<typeof loki>[0][]) =>
+    defineEstate({
+      repository: 'https://example.com/atlas.git',
+      environments: [lab([base.call, ...services.map(loki)])],
+    });
+  /** What pnpm generate does: warn from the last run's record, then write the files and the new record. */
+  const generate = (out: string, estate: ReturnType<typeof estateOf>) => {
+    const warnings = removedStatefulServices(out, estate);
+    syncTree(out, { files: renderEstate(estate), volumes: keptVolumes(estate) });
+    return warnings;
+  };
+
+  it('lists each kept volume by environment and call, one line each, and not a volume switched off', async () => {
+    const out = await outDir();
+    generate(
+      out,
+      estateOf(
+        { name: 'loki-01', network },
+        { name: 'loki02', network, profileName: 'loki2', data: { enabled: false } },
+      ),
+    );
+    const manifest = await readFile(join(out, '.atlas-manifest.json'), 'utf8');
+    expect(manifest).toContain(
+      '  "volumes": {\n    "lab/loki_01": {"instance":"loki-01","volume":"loki-01-data"}\n  }\n',
+    );
+  });
+
+  it('follows a renamed call, and names it by its new name when it leaves later', async () => {
+    const out = await outDir();
+    generate(out, estateOf({ name: 'loki01', network }));
+    expect(generate(out, estateOf({ name: 'logs01', renamedFrom: 'loki01', network }))).toEqual([]);
+    expect(generate(out, estateOf())).toEqual([
+      `environments/lab/main.tf: logs01 is no longer in the estate, so the next apply destroys its data volume "loki01-data". If it was renamed, give the new service renamedFrom: 'logs01' to keep it.`,
+    ]);
+  });
+
+  it('follows the snake_case move of a hyphenated name, and suggests the name the service had', async () => {
+    const out = await outDir();
+    generate(out, estateOf({ name: 'loki-01', network }));
+    expect(generate(out, estateOf({ name: 'logs01', renamedFrom: 'loki-01', network }))).toEqual(
+      [],
+    );
+    const other = await outDir();
+    generate(other, estateOf({ name: 'loki-01', network }));
+    expect(generate(other, estateOf())).toEqual([
+      `environments/lab/main.tf: loki_01 is no longer in the estate, so the next apply destroys its data volume "loki-01-data". If it was renamed, give the new service renamedFrom: 'loki-01' to keep it.`,
+    ]);
+  });
+
+  it('warns when a kept service switches its persistence off, and not when it leaves without data', async () => {
+    const out = await outDir();
+    generate(out, estateOf({ name: 'loki01', network }));
+    expect(generate(out, estateOf({ name: 'loki01', network, data: { enabled: false } }))).toEqual([
+      'environments/lab/main.tf: loki01 no longer keeps its data (data.enabled is false), so the next apply destroys its data volume "loki01-data".',
+    ]);
+    expect(generate(out, estateOf())).toEqual([]);
+  });
+
+  it('warns when a service names another data volume', async () => {
+    const out = await outDir();
+    generate(out, estateOf({ name: 'loki01', network }));
+    expect(
+      generate(out, estateOf({ name: 'loki01', network, data: { name: 'logs-data' } })),
+    ).toEqual([
+      'environments/lab/main.tf: loki01 now names its data volume "logs-data", so the next apply destroys "loki01-data" and creates an empty one.',
+    ]);
+  });
+
+  it('says nothing after a manifest from before the record, and records the volumes from then on', async () => {
+    const out = await outDir();
+    generate(out, estateOf({ name: 'loki01', network }));
+    const path = join(out, '.atlas-manifest.json');
+    const old = (await readFile(path, 'utf8')).replace(/,\n {2}"volumes": \{[^}]*\}\n {2}\}/, '');
+    expect(old).not.toContain('volumes');
+    await writeFile(path, old);
+    expect(generate(out, estateOf({ name: 'loki02', network, profileName: 'loki2' }))).toEqual([]);
+    expect(generate(out, estateOf())).toEqual([
+      expect.stringContaining('loki02 is no longer in the estate'),
+    ]);
+  });
+
+  it('leaves the record of environments an --env run does not answer for', async () => {
+    const out = await outDir();
+    const two = (services: Parameters<typeof loki>[0][]) =>
+      defineEstate({
+        repository: 'https://example.com/atlas.git',
+        environments: [
+          lab([base.call, ...services.map(loki)]),
+          defineEnvironment({
+            name: 'other',
+            description: 'Test.',
+            modules: [base.call, loki({ name: 'loki09', network })],
+          }),
+        ],
+      });
+    generate(out, two([{ name: 'loki01', network }]));
+    const only = selectEnvironment(two([]), 'lab')!;
+    expect(removedStatefulServices(out, only.estate, only.owns)).toEqual([
+      expect.stringContaining('environments/lab/main.tf: loki01 is no longer in the estate'),
+    ]);
+    syncTree(out, {
+      files: renderEstate(only.estate),
+      volumes: keptVolumes(only.estate),
+      scope: only.owns,
+    });
+    const manifest = await readFile(join(out, '.atlas-manifest.json'), 'utf8');
+    expect(manifest).toContain('"other/loki09"');
+    expect(manifest).not.toContain('"lab/loki01"');
   });
 });

@@ -6,7 +6,7 @@ import {
   renderRepositoryFiles,
   writeTree,
 } from '@atlas/generator';
-import { get, printExpr, ref, str, tpl } from '@atlas/hcl';
+import { get, printExpr, ref, str, toExpr, tpl } from '@atlas/hcl';
 import { previewModule, previewModuleCall } from '@atlas/preview';
 import { summarizeModule, verifyTree } from '@atlas/verify';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -68,9 +68,6 @@ const inputs = {
   incus_client_key: KEY,
 };
 
-const defaultOf = (name: string) =>
-  (atlantisModule.variables as Record<string, { default?: unknown }>)[name]?.default;
-
 type FileBlock = { target_path: string; content: string; uid: number; mode: string };
 const filesOf = (preview: ReturnType<typeof previewModule>) =>
   new Map(
@@ -94,29 +91,17 @@ describe('defaults from the seeds', () => {
       },
       applyRequirements: ['approved', 'mergeable'],
     });
-    expect({
-      instance_name: defaultOf('instance_name'),
-      profile_name: defaultOf('profile_name'),
-      image: defaultOf('image'),
-      cpu_limit: defaultOf('cpu_limit'),
-      memory_limit: defaultOf('memory_limit'),
-      root_disk_size: defaultOf('root_disk_size'),
-      data_volume_size: defaultOf('data_volume_size'),
-      snapshot_schedule: defaultOf('snapshot_schedule'),
-      snapshot_expiry: defaultOf('snapshot_expiry'),
-      apply_requirements: defaultOf('apply_requirements'),
-    }).toEqual({
-      instance_name: 'atlantis01',
-      profile_name: 'atlantis',
-      image: ATLANTIS_DEFAULTS.image,
-      cpu_limit: 2,
-      memory_limit: '1GB',
-      root_disk_size: '2GB',
-      data_volume_size: '10GB',
-      snapshot_schedule: '@daily',
-      snapshot_expiry: '7d',
-      apply_requirements: ['approved', 'mergeable'],
+    // The seeds' values are the module's defaults: the call leaves them out, a changed one it passes.
+    const passed = [...atlantis(config).args.keys()];
+    for (const name of ['image', 'apply_requirements', 'opentofu_version'])
+      expect(passed).not.toContain(name);
+    const changed = atlantis({
+      ...config,
+      applyRequirements: ['approved'],
+      opentofuVersion: '1.10.7',
     });
+    expect(changed.args.get('apply_requirements')).toEqual(toExpr(['approved']));
+    expect(changed.args.get('opentofu_version')).toEqual(toExpr('1.10.7'));
     const profile = previewModule(atlantisModule, inputs).resources['incus_profile.service'];
     expect(profile?.device).toContainEqual({
       name: 'data',

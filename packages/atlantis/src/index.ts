@@ -12,28 +12,20 @@ import {
 import { bool, object, str, tuple, type Expr } from '@atlas/hcl';
 import { z } from 'zod';
 import {
-  APPLY_REQUIREMENTS,
   ATLANTIS_DEFAULTS,
   ATLANTIS_IMAGE_REMOTE,
+  ATLANTIS_INPUTS,
   ATLANTIS_METRICS_PATH,
-  OPENTOFU_VERSION,
   RESERVED_REMOTE_NAMES,
   atlantisModule,
 } from './module.js';
-import {
-  dnsName,
-  githubUser,
-  pemCertificate,
-  pinnedImage,
-  remoteAddress,
-  remoteName,
-  repoPattern,
-} from './rules.js';
+import { pemCertificate, remoteAddress, remoteName } from './rules.js';
 
 export {
   APPLY_REQUIREMENTS,
   ATLANTIS_DEFAULTS,
   ATLANTIS_IMAGE_REMOTE,
+  ATLANTIS_INPUTS,
   ATLANTIS_METRICS_PATH,
   ATLANTIS_PORT,
   ATLANTIS_USER,
@@ -42,8 +34,6 @@ export {
   RESERVED_REMOTE_NAMES,
   atlantisModule,
 } from './module.js';
-
-const DEFAULT_APPLY_REQUIREMENTS = ['approved', 'mergeable'] as const;
 
 const incusRemoteSchema = z
   .object({
@@ -69,19 +59,13 @@ const incusRemoteSchema = z
 
 export const atlantisConfigSchema = serviceOptionsSchema(ATLANTIS_DEFAULTS)
   .extend({
-    image: pinnedImage.schema.default(ATLANTIS_DEFAULTS.image),
-    domain: dnsName.schema,
-    repoAllowlist: z.array(repoPattern.schema).min(1, 'expected at least one repository pattern'),
-    githubUser: githubUser.schema,
-    applyRequirements: z.array(z.enum(APPLY_REQUIREMENTS)).default([...DEFAULT_APPLY_REQUIREMENTS]),
+    image: ATLANTIS_INPUTS.image.schema,
+    domain: ATLANTIS_INPUTS.domain.schema,
+    repoAllowlist: ATLANTIS_INPUTS.repo_allowlist.schema,
+    githubUser: ATLANTIS_INPUTS.github_user.schema,
+    applyRequirements: ATLANTIS_INPUTS.apply_requirements.schema,
     /** OpenTofu release Atlantis runs; the environments need 1.10 or later. */
-    opentofuVersion: z
-      .string()
-      .regex(
-        /^1\.[1-9][0-9]\.[0-9]+$/,
-        'expected an OpenTofu release of 1.10.0 or later, such as 1.10.6',
-      )
-      .default(OPENTOFU_VERSION),
+    opentofuVersion: ATLANTIS_INPUTS.opentofu_version.schema,
     incusRemotes: z.array(incusRemoteSchema).min(1, 'expected at least one Incus remote'),
   })
   .strict()
@@ -120,9 +104,6 @@ export type AtlantisInstance = ModuleCall<
   typeof atlantisModule.body.outputs
 > &
   MetricsSource & { readonly service: 'atlantis'; readonly inputs: AtlantisInputs };
-
-const sameList = (a: readonly string[], b: readonly string[]) =>
-  a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
  * An Atlantis instance. Its GitHub token, webhook secret and Incus client key
@@ -196,10 +177,8 @@ export function atlantis(config: AtlantisConfig): AtlantisInstance {
       github_user: c.githubUser,
       github_token: inputs.githubToken.ref,
       github_webhook_secret: inputs.githubWebhookSecret.ref,
-      apply_requirements: sameList(c.applyRequirements, DEFAULT_APPLY_REQUIREMENTS)
-        ? undefined
-        : c.applyRequirements,
-      opentofu_version: c.opentofuVersion === OPENTOFU_VERSION ? undefined : c.opentofuVersion,
+      apply_requirements: ATLANTIS_INPUTS.apply_requirements.arg(c.applyRequirements),
+      opentofu_version: ATLANTIS_INPUTS.opentofu_version.arg(c.opentofuVersion),
       incus_remotes: tuple(c.incusRemotes.map(remote)),
       incus_client_certificate: inputs.incusClientCertificate.ref,
       incus_client_key: inputs.incusClientKey.ref,

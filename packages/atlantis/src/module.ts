@@ -3,9 +3,12 @@ import {
   ATLANTIS_PROJECT_OVERRIDES,
   T,
   incusServiceModule,
+  input,
   output,
   packageInfo,
+  rejecting,
   variable,
+  variablesOf,
   type Validation,
 } from '@atlas/core';
 import {
@@ -26,10 +29,12 @@ import {
   type Expr,
 } from '@atlas/hcl';
 import { dynamic, type IncusInstanceFileArgs } from '@atlas/providers';
+import { z } from 'zod';
 import {
   dnsName,
   eachElement,
   githubUser,
+  opentofuRelease,
   pemCertificate,
   pemPrivateKey,
   pinnedImage,
@@ -85,6 +90,8 @@ export const ATLANTIS_USER = { uid: 100, gid: 1000, home: '/home/atlantis' } as 
 export const INCUS_CONFIG_DIR = `${ATLANTIS_USER.home}/.config/incus`;
 
 export const APPLY_REQUIREMENTS = ['approved', 'mergeable', 'undiverged'] as const;
+type ApplyRequirement = (typeof APPLY_REQUIREMENTS)[number];
+const DEFAULT_APPLY_REQUIREMENTS: ApplyRequirement[] = ['approved', 'mergeable'];
 
 /** Remote names the client configuration already uses for image servers, or that the Incus client reserves. */
 export const RESERVED_REMOTE_NAMES = ['local', 'images', 'ghcr'] as const;
@@ -101,46 +108,32 @@ const IMAGE_REMOTES = {
 
 const remote = (field: string) => ref(`remote.${field}`);
 
-/** S12: Atlantis as an OCI application container on the gitops network. */
-export const atlantisModule = incusServiceModule({
-  name: 'atlantis',
-  package: packageInfo(import.meta.url),
-  description:
-    'Atlantis in an Incus OCI application container on the gitops network: configured through environment variables (no cloud-init), GitHub credentials from sensitive variables, plans and locks on a persistent volume, and an Incus client configuration for the remotes it manages.',
-  defaults: ATLANTIS_DEFAULTS,
-  // An OCI application container: no systemd, no cloud-init, nothing to upload a journal with.
-  journalUpload: false,
-  variables: {
-    image: variable({
-      type: T.string,
-      description:
-        'OCI image of Atlantis on an Incus remote, pinned to a release (a version tag or an @sha256: digest): a rebuild then runs the Atlantis, and the OpenTofu inside it, that was reviewed.',
-      default: ATLANTIS_DEFAULTS.image,
-      validations: (self): Validation[] => [
-        { ...pinnedImage.validation(self), rejects: 'ghcr:runatlantis/atlantis:latest' },
-      ],
-    }),
-    opentofu_version: variable({
-      type: T.string,
-      description:
-        'OpenTofu release Atlantis plans and applies with (ATLANTIS_DEFAULT_TF_VERSION; Atlantis downloads it when the image lacks it). The environments need 1.10 or later for their S3 state lock files.',
-      default: OPENTOFU_VERSION,
-      validations: (self): Validation[] => [
-        {
-          condition: call('can', [call('regex', [str('^1\\.([1-9][0-9])\\.[0-9]+$'), self])]),
-          errorMessage: 'Must be an OpenTofu release of 1.10.0 or later, such as 1.10.6.',
-          rejects: '1.9.1',
-        },
-      ],
-    }),
-    domain: variable({
-      type: T.string,
-      description:
-        'Public host name Atlantis is reached under through the tunnel (ATLANTIS_ATLANTIS_URL); GitHub posts webhooks to https://<domain>/events.',
-      rules: [dnsName],
-      example: 'atlantis.example.com',
-    }),
-    repo_allowlist: variable({
+/**
+ * Atlantis's own inputs, declared once: the builder's options and the module's variables.
+ * The GitHub secrets and the Incus remotes are filled in by the builder, so they stay variables.
+ */
+export const ATLANTIS_INPUTS = {
+  image: input(rejecting(pinnedImage, 'ghcr:runatlantis/atlantis:latest'), {
+    type: T.string,
+    description:
+      'OCI image of Atlantis on an Incus remote, pinned to a release (a version tag or an @sha256: digest): a rebuild then runs the Atlantis, and the OpenTofu inside it, that was reviewed.',
+    default: ATLANTIS_DEFAULTS.image,
+  }),
+  opentofu_version: input(rejecting(opentofuRelease, '1.9.1'), {
+    type: T.string,
+    description:
+      'OpenTofu release Atlantis plans and applies with (ATLANTIS_DEFAULT_TF_VERSION; Atlantis downloads it when the image lacks it). The environments need 1.10 or later for their S3 state lock files.',
+    default: OPENTOFU_VERSION,
+  }),
+  domain: input(dnsName, {
+    type: T.string,
+    description:
+      'Public host name Atlantis is reached under through the tunnel (ATLANTIS_ATLANTIS_URL); GitHub posts webhooks to https://<domain>/events.',
+    example: 'atlantis.example.com',
+  }),
+  repo_allowlist: input(
+    z.array(repoPattern.schema).min(1, 'expected at least one repository pattern'),
+    {
       type: T.list(T.string),
       description:
         'Repositories Atlantis accepts webhooks from (ATLANTIS_REPO_ALLOWLIST), as {hostname}/{owner}/{repo} patterns where * matches anything.',
@@ -153,12 +146,45 @@ export const atlantisModule = incusServiceModule({
         eachElement(repoPattern, self, 'entry', ['example-org/infrastructure']),
       ],
       example: ['github.com/example-org/infrastructure'],
-    }),
-    github_user: variable({
-      type: T.string,
-      description: 'GitHub account Atlantis comments as (ATLANTIS_GH_USER).',
-      rules: [githubUser],
-      example: 'atlantis-bot',
+    },
+  ),
+  github_user: input(githubUser, {
+    type: T.string,
+    description: 'GitHub account Atlantis comments as (ATLANTIS_GH_USER).',
+    example: 'atlantis-bot',
+  }),
+  apply_requirements: input(z.array(z.enum(APPLY_REQUIREMENTS)), {
+    type: T.list(T.string),
+    description: `What a pull request needs before "atlantis apply" runs: any of ${APPLY_REQUIREMENTS.join(', ')}.`,
+    default: DEFAULT_APPLY_REQUIREMENTS,
+    validations: (self): Validation[] => [
+      {
+        condition: call('alltrue', [
+          forList('item', self, call('contains', [toExpr([...APPLY_REQUIREMENTS]), ref('item')])),
+        ]),
+        errorMessage: `Each requirement must be one of ${APPLY_REQUIREMENTS.join(', ')}.`,
+        rejects: ['approved', 'reviewed'],
+      },
+    ],
+  }),
+};
+
+/** S12: Atlantis as an OCI application container on the gitops network. */
+export const atlantisModule = incusServiceModule({
+  name: 'atlantis',
+  package: packageInfo(import.meta.url),
+  description:
+    'Atlantis in an Incus OCI application container on the gitops network: configured through environment variables (no cloud-init), GitHub credentials from sensitive variables, plans and locks on a persistent volume, and an Incus client configuration for the remotes it manages.',
+  defaults: ATLANTIS_DEFAULTS,
+  // An OCI application container: no systemd, no cloud-init, nothing to upload a journal with.
+  journalUpload: false,
+  variables: {
+    ...variablesOf({
+      image: ATLANTIS_INPUTS.image,
+      opentofu_version: ATLANTIS_INPUTS.opentofu_version,
+      domain: ATLANTIS_INPUTS.domain,
+      repo_allowlist: ATLANTIS_INPUTS.repo_allowlist,
+      github_user: ATLANTIS_INPUTS.github_user,
     }),
     github_token: variable({
       type: T.string,
@@ -187,20 +213,7 @@ export const atlantisModule = incusServiceModule({
       ],
       example: ref('var.atlantis_github_webhook_secret'),
     }),
-    apply_requirements: variable({
-      type: T.list(T.string),
-      description: `What a pull request needs before "atlantis apply" runs: any of ${APPLY_REQUIREMENTS.join(', ')}.`,
-      default: ['approved', 'mergeable'],
-      validations: (self): Validation[] => [
-        {
-          condition: call('alltrue', [
-            forList('item', self, call('contains', [toExpr([...APPLY_REQUIREMENTS]), ref('item')])),
-          ]),
-          errorMessage: `Each requirement must be one of ${APPLY_REQUIREMENTS.join(', ')}.`,
-          rejects: ['approved', 'reviewed'],
-        },
-      ],
-    }),
+    apply_requirements: ATLANTIS_INPUTS.apply_requirements.variable,
     incus_remotes: variable({
       type: T.list(
         T.object({

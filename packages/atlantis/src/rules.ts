@@ -32,6 +32,12 @@ export const githubUser = regexRule(
   'a GitHub user name (letters, digits and inner hyphens, at most 39 characters)',
 );
 
+/** An OpenTofu release the environments can use: 1.10 or later, for their S3 state lock files. */
+export const opentofuRelease = regexRule(
+  '^1\\.([1-9][0-9])\\.[0-9]+$',
+  'an OpenTofu release of 1.10.0 or later, such as 1.10.6',
+);
+
 /** An Incus remote's name; it also names the remote's server certificate file. */
 export const remoteName = regexRule(
   '^[a-z][a-z0-9-]*$',

@@ -196,6 +196,19 @@ describe('base infrastructure', () => {
     });
   });
 
+  it('names the container base profile as asked, passing the name only when it is not the default', () => {
+    const renamed = baseInfrastructure({ networks, containerBaseProfileName: 'ct-base' }).call;
+    expect(previewModuleCall(renamed).resources['incus_profile.container_base']).toMatchObject({
+      name: 'ct-base',
+    });
+    expect(baseInfrastructure({ networks }).call.args.has('container_base_profile_name')).toBe(
+      false,
+    );
+    expect(
+      configErrors(() => baseInfrastructure({ networks, containerBaseProfileName: '' })),
+    ).toEqual(['base.containerBaseProfileName: expected a profile name']);
+  });
+
   it('rejects bad input in zod and in the module', () => {
     expect(() => baseInfrastructure({ mode: 'physical', networks })).toThrow(
       /base\.parent: physical and ovn modes need "parent"/,

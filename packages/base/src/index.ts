@@ -4,13 +4,16 @@ import {
   ConfigError,
   defineModule,
   hclIdentifier,
+  input,
   ipv4Cidr,
   ipv4RangeSchema,
   ipv6Cidr,
   output,
   packageInfo,
   parseConfig,
+  unlessDefault,
   variable,
+  variablesOf,
   type ModuleCall,
   type NetworkAttachment,
   type Ref,
@@ -60,6 +63,21 @@ export const DEFAULT_NETWORKS: Readonly<Record<NetworkRole, { ipv4: string; ipv6
   gitops: { ipv4: '10.30.0.1/24', ipv6: 'fd00:10:30::1/64' },
 };
 
+/**
+ * What a network entry means when it leaves a field out: the module's optional-attribute
+ * defaults, the builder's option defaults, and what the builder leaves out of the call.
+ */
+const NETWORK_FIELD_DEFAULTS = { type: 'bridge', ipv4_nat: true, ipv6_nat: false } as const;
+
+/** The base's own inputs, declared once: the builder's options and the module's variables. */
+export const BASE_INPUTS = {
+  container_base_profile_name: input(z.string().min(1, 'expected a profile name'), {
+    type: T.string,
+    description: 'Name of the profile with the boot settings every container shares.',
+    default: 'container-base',
+  }),
+};
+
 const net = (field: string): Expr => ref(`net.${field}`);
 const allNetworks = (self: Expr, test: Expr): Expr =>
   call('alltrue', [forList('net', call('values', [self]), test)]);
@@ -68,12 +86,12 @@ const networksVariable = variable({
   type: T.map(
     T.object({
       name: T.optional(T.string),
-      type: T.optional(T.string, 'bridge'),
+      type: T.optional(T.string, NETWORK_FIELD_DEFAULTS.type),
       parent: T.optional(T.string),
       ipv4_address: T.optional(T.string),
-      ipv4_nat: T.optional(T.bool, true),
+      ipv4_nat: T.optional(T.bool, NETWORK_FIELD_DEFAULTS.ipv4_nat),
       ipv6_address: T.optional(T.string),
-      ipv6_nat: T.optional(T.bool, false),
+      ipv6_nat: T.optional(T.bool, NETWORK_FIELD_DEFAULTS.ipv6_nat),
     }),
   ),
   description: [
@@ -155,11 +173,7 @@ export const baseModule = defineModule({
   variables: {
     networks: networksVariable,
     cluster_members: membersVariable,
-    container_base_profile_name: variable({
-      type: T.string,
-      description: 'Name of the profile with the boot settings every container shares.',
-      default: 'container-base',
-    }),
+    ...variablesOf(BASE_INPUTS),
   },
   build: (v) => {
     const lanType = (type: Expr) => call('contains', [toExpr([...LAN_TYPES]), type]);
@@ -302,8 +316,8 @@ const networkSchema = z
   .object({
     ipv4: ipv4Cidr.schema,
     ipv6: ipv6Cidr.schema.nullable().default(null),
-    ipv4Nat: z.boolean().default(true),
-    ipv6Nat: z.boolean().default(false),
+    ipv4Nat: z.boolean().default(NETWORK_FIELD_DEFAULTS.ipv4_nat),
+    ipv6Nat: z.boolean().default(NETWORK_FIELD_DEFAULTS.ipv6_nat),
   })
   .strict();
 
@@ -322,6 +336,8 @@ export const baseConfigSchema = z
         gitops: networkSchema.optional(),
       })
       .strict(),
+    /** Name of the profile every container starts from. */
+    containerBaseProfileName: BASE_INPUTS.container_base_profile_name.schema,
     /** Name of the production (macvlan) network in physical mode; defaults to "production". */
     productionNetworkName: z.string().optional(),
     /** ovn mode: the uplink's `ipv4.ovn.ranges`, where OVN load balancer VIPs must lie. */
@@ -402,23 +418,21 @@ export function baseInfrastructure<const C extends BaseConfig>(
           ? 'physical'
           : 'bridge';
     networkTypes[role] = type;
-    const entry: Record<string, unknown> = {};
-    if (type === 'physical') {
-      // A macvlan: every production instance on the LAN, where a physical network takes one.
-      if (c.productionNetworkName) entry.name = c.productionNetworkName;
-      entry.type = 'macvlan';
-      entry.parent = c.parent;
-    } else {
-      if (type !== 'bridge') entry.type = type;
-      if (type === 'ovn') entry.parent = c.parent;
-      entry.ipv4_address = n.ipv4;
-      if (!n.ipv4Nat) entry.ipv4_nat = false;
-      if (n.ipv6) {
-        entry.ipv6_address = n.ipv6;
-        if (n.ipv6Nat) entry.ipv6_nat = true;
-      }
-    }
-    networks[role] = entry;
+    const d = NETWORK_FIELD_DEFAULTS;
+    // A macvlan: every production instance on the LAN, where a physical network takes one.
+    const entry =
+      type === 'physical'
+        ? { name: c.productionNetworkName, type: 'macvlan', parent: c.parent }
+        : {
+            type: unlessDefault(type, d.type),
+            parent: type === 'ovn' ? c.parent : undefined,
+            ipv4_address: n.ipv4,
+            ipv4_nat: unlessDefault(n.ipv4Nat, d.ipv4_nat),
+            ipv6_address: n.ipv6 ?? undefined,
+            ipv6_nat: n.ipv6 ? unlessDefault(n.ipv6Nat, d.ipv6_nat) : undefined,
+          };
+    // Only what differs from the module's defaults goes into the call.
+    networks[role] = Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined));
   }
   // A cluster defines its networks on each member first; a member's own LAN interface overrides parent.
   const members =
@@ -430,6 +444,9 @@ export function baseInfrastructure<const C extends BaseConfig>(
   const moduleCall = baseModule.call(c.name, {
     networks: toExpr(networks),
     ...(members ? { cluster_members: toExpr(members) } : {}),
+    container_base_profile_name: BASE_INPUTS.container_base_profile_name.arg(
+      c.containerBaseProfileName,
+    ),
   });
   const out = moduleCall.outputs;
   return {

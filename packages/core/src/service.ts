@@ -260,12 +260,11 @@ export function incusServiceModule<
   const d = spec.defaults;
   const journalUpload = spec.journalUpload ?? true;
   const standard = {
-    ...standardVariables(
-      d,
-      spec.proxyDevices ?? false,
-      spec.instanceType === 'virtual-machine',
+    ...standardVariables(d, {
+      proxyDevices: spec.proxyDevices ?? false,
+      vm: spec.instanceType === 'virtual-machine',
       journalUpload,
-    ),
+    }),
     ...(d.packageVersions ? packageVersionsVariable(d.packageVersions) : {}),
   };
   // Which standard variables exist is decided at run time from `spec`, as StandardVariables
@@ -611,7 +610,7 @@ const JOURNAL_UPLOAD_SCRIPT = [
  * option's schema and seeded default (serviceOptionsSchema), the module variable, and the
  * argument a call passes (serviceArgs).
  */
-export function standardInputs(d: ServiceDefaults, vm = false) {
+export function standardInputs(d: ServiceDefaults, { vm = false }: { readonly vm?: boolean } = {}) {
   // Builders ask for them on every call: build them once per service (and kind of instance).
   const cache = vm ? vmInputs : containerInputs;
   const cached = cache.get(d);
@@ -716,13 +715,19 @@ function dataVolumeInputs(volume: DataVolumeDefaults) {
   };
 }
 
+/** Which standard variables a service module has besides the ones every service has. */
+interface StandardVariableSwitches {
+  readonly proxyDevices: boolean;
+  /** A virtual machine rather than a container: its memory limit is described as the VM sees it. */
+  readonly vm: boolean;
+  readonly journalUpload: boolean;
+}
+
 function standardVariables(
   d: ServiceDefaults,
-  proxyDevices: boolean,
-  vm: boolean,
-  journalUpload: boolean,
+  { proxyDevices, vm, journalUpload }: StandardVariableSwitches,
 ): VariableSpecs {
-  const { data: dataInputs, ...std } = standardInputs(d, vm);
+  const { data: dataInputs, ...std } = standardInputs(d, { vm });
   const base = {
     instance_name: std.instance_name.variable,
     profile_name: std.profile_name.variable,

@@ -14,7 +14,7 @@ import { renderEstate, renderRepositoryFiles, selectEnvironment, type Estate } f
 import { checkConfigFile, EstateLoadError, explainLoadError } from './estate-load.js';
 import { ansibleInventory, tofuOutputsSchema } from './inventory.js';
 import { LockBusy } from './lock.js';
-import { removedStatefulServices } from './removals.js';
+import { keptVolumes, removedStatefulServices } from './removals.js';
 import { syncTree, WriteRefused, type TreeChange } from './tree.js';
 import { unifiedDiff } from './unified-diff.js';
 
@@ -136,14 +136,15 @@ async function generate(
   });
   const beside = renderRepositoryFiles(full);
   const out = command.out;
-  for (const warning of await removedStatefulServices(out, files)) log.error(`warning: ${warning}`);
+  for (const warning of removedStatefulServices(out, estate, scope))
+    log.error(`warning: ${warning}`);
   const display = (area: 'out' | 'beside', path: string) =>
     area === 'out'
       ? posix.join(out.split('\\').join('/'), path)
       : relative(process.cwd(), join(resolve(out), '..', path)) || path;
   const result = syncTree(
     out,
-    { files, beside, ...(scope ? { scope } : {}) },
+    { files, beside, volumes: keptVolumes(estate), ...(scope ? { scope } : {}) },
     {
       check: command.check,
       lockWaitMs: command.waitMs,

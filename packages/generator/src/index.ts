@@ -11,7 +11,7 @@ export {
 } from './estate.js';
 export { GENERATED_MARK, hasGeneratedHeader, HEADER_LINE, withHeader } from './header.js';
 export { environmentReadme, moduleReadme, releaseTag } from './readme.js';
-export { removedStatefulServices } from './removals.js';
+export { keptVolumes, removedStatefulServices } from './removals.js';
 export {
   diffTree,
   JOURNAL,
@@ -22,6 +22,8 @@ export {
   writeTree,
   type Area,
   type FileTree,
+  type KeptVolume,
+  type KeptVolumes,
   type OutputFiles,
   type TreeChange,
   type TreeOptions,

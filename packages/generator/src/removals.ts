@@ -1,61 +1,68 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { hasGeneratedHeader } from './header.js';
+import { serviceFacts } from '@atlas/core';
+import type { Estate } from './estate.js';
+import { readKeptVolumes, type KeptVolumes } from './tree.js';
 
 // A service that leaves the estate takes its data volume with it on the next apply. Atlas keeps
-// no state, so it compares what it wrote last time (its own main.tf files under the output
-// folder) with what it renders now, and names each stateful module call that disappeared
-// without a `moved` block pointing away from it.
+// no state, but its manifest records the data volume of every stateful module call it wrote
+// (`keptVolumes`); the next run compares that record with the estate it renders, following
+// each call's earlier names (renamedFrom, the snake_case moves) as its `moved` blocks do.
+// A manifest from before the record has nothing to compare with: that run warns of nothing.
 
-const MODULE_BLOCK = /^module "([^"]+)" \{\n([^]*?)\n\}/gm;
-const MODULE_SOURCE =
-  /^ {2}source\s*= "(?:\.\.\/\.\.\/modules\/|[^"]*\/\/generated\/modules\/)([a-z0-9-]+)/m;
-const MOVED_FROM = /^moved \{\n {2}from = module\.([^\s]+)\n/gm;
+/** The data volume of every module call that keeps one (persistence on), by `<environment>/<call>`. */
+export function keptVolumes(estate: Estate): KeptVolumes {
+  const volumes: Record<string, { instance: string; volume: string }> = {};
+  for (const env of estate.environments)
+    for (const facts of serviceFacts(env))
+      if (facts.volume)
+        volumes[`${env.name}/${facts.module}`] = {
+          instance: facts.instance,
+          volume: facts.volume.name,
+        };
+  return volumes;
+}
 
-const stringArgument = (body: string, name: string): string | undefined =>
-  body.match(new RegExp(`^ {2}${name}\\s*= "([^"]*)"`, 'm'))?.[1];
-
-/** One warning per stateful service in `outDir`'s environments that `files` no longer has. */
-export async function removedStatefulServices(
+/**
+ * One warning per data volume recorded in `outDir`'s manifest that the next apply of `estate`
+ * destroys: its call left the estate, no longer keeps data, or names another volume. With
+ * `scope` (an `--env` run), only the environments it answers for are compared.
+ */
+export function removedStatefulServices(
   outDir: string,
-  files: ReadonlyMap<string, string>,
-): Promise<string[]> {
-  // The module as generated now, or as it was when that call was written.
-  const persistenceDefault = async (module: string): Promise<string | undefined> => {
-    const path = `modules/${module}/variables.tf`;
-    const variables =
-      files.get(path) ?? (await readFile(join(outDir, path), 'utf8').catch(() => ''));
-    return variables.match(
-      /^variable "enable_data_persistence" \{\n[^]*?^ {2}default\s*= (true|false)$/m,
-    )?.[1];
-  };
-  const environments = await readdir(join(outDir, 'environments')).catch(() => [] as string[]);
+  estate: Estate,
+  scope?: (path: string) => boolean,
+): string[] {
+  const before = readKeptVolumes(outDir);
+  if (before === undefined) return [];
+  const now = keptVolumes(estate);
+  // Where each call name, current or earlier, now lives.
+  const successor = new Map<string, string>();
+  for (const env of estate.environments)
+    for (const call of env.modules)
+      for (const name of [...(call.movedFrom ?? []), call.name])
+        successor.set(`${env.name}/${name}`, call.name);
   const warnings: string[] = [];
-  for (const environment of environments.sort()) {
+  for (const [key, kept] of Object.entries(before).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const [environment, label] = key.split('/') as [string, string];
     const path = `environments/${environment}/main.tf`;
-    const before = await readFile(join(outDir, path), 'utf8').catch(() => undefined);
-    if (before === undefined || !hasGeneratedHeader(before)) continue;
-    const after = files.get(path) ?? '';
-    const kept = new Set([
-      ...[...after.matchAll(MODULE_BLOCK)].map((m) => m[1]!),
-      ...[...after.matchAll(MOVED_FROM)].map((m) => m[1]!),
-    ]);
-    for (const [, label, body] of before.matchAll(MODULE_BLOCK)) {
-      if (kept.has(label!)) continue;
-      const module = body!.match(MODULE_SOURCE)?.[1];
-      const byDefault = module === undefined ? undefined : await persistenceDefault(module);
-      if (byDefault === undefined) continue; // keeps no data
-      const setting = body!.match(/^ {2}enable_data_persistence\s*= (true|false)$/m)?.[1];
-      if ((setting ?? byDefault) !== 'true') continue;
-      const instance = stringArgument(body!, 'instance_name') ?? label!;
-      const volume = stringArgument(body!, 'data_volume_name') ?? `${instance}-data`;
+    if (scope && !scope(path)) continue;
+    const name = successor.get(key);
+    const volume = `its data volume "${kept.volume}"`;
+    if (name === undefined) {
       // A call Atlas named in snake_case from a hyphenated service name: the service's own spelling.
-      const service = instance.replace(/-/g, '_') === label ? instance : label;
+      const service = kept.instance.replace(/-/g, '_') === label ? kept.instance : label;
       warnings.push(
-        `${path}: ${label} is no longer in the estate, so the next apply destroys its data volume "${volume}". ` +
+        `${path}: ${label} is no longer in the estate, so the next apply destroys ${volume}. ` +
           `If it was renamed, give the new service renamedFrom: '${service}' to keep it.`,
       );
+      continue;
     }
+    const after = now[`${environment}/${name}`];
+    if (after?.volume === kept.volume) continue;
+    warnings.push(
+      after === undefined
+        ? `${path}: ${name} no longer keeps its data (data.enabled is false), so the next apply destroys ${volume}.`
+        : `${path}: ${name} now names its data volume "${after.volume}", so the next apply destroys "${kept.volume}" and creates an empty one.`,
+    );
   }
   return warnings;
 }

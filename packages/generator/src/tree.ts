@@ -51,6 +51,14 @@ export interface TreeChange {
   readonly after?: string;
 }
 
+/** A data volume a module call keeps: its instance and the volume's Incus name. */
+export interface KeptVolume {
+  readonly instance: string;
+  readonly volume: string;
+}
+/** The data volumes an estate keeps, by `<environment>/<module call>`. */
+export type KeptVolumes = Readonly<Record<string, KeptVolume>>;
+
 /** What one run renders. */
 export interface OutputFiles {
   /** Files under the output folder. */
@@ -63,6 +71,11 @@ export interface OutputFiles {
    * considered in a full run.
    */
   readonly scope?: (path: string) => boolean;
+  /**
+   * The data volumes the rendered environments keep, recorded in the manifest so the next
+   * run can tell which ones it would destroy. Left out: the record stays as it was.
+   */
+  readonly volumes?: KeptVolumes;
 }
 
 /** The output cannot be written without touching something that is not Atlas's; nothing was written. */
@@ -79,6 +92,8 @@ interface Entry {
 interface Manifest {
   readonly files: Record<string, Entry>;
   readonly beside: Record<string, Entry>;
+  /** Missing in manifests written before Atlas recorded volumes. */
+  readonly volumes?: Record<string, KeptVolume>;
 }
 
 type WriteOp = { area: Area; path: string; temp: string; sha256: string; mode: string };
@@ -278,7 +293,11 @@ function readManifest(roots: Roots): Manifest | undefined {
   if (!raw) return undefined;
   try {
     const parsed = JSON.parse(raw.toString('utf8')) as Partial<Manifest>;
-    if (typeof parsed.files === 'object' && typeof parsed.beside === 'object')
+    if (
+      typeof parsed.files === 'object' &&
+      typeof parsed.beside === 'object' &&
+      ['undefined', 'object'].includes(typeof parsed.volumes)
+    )
       return parsed as Manifest;
   } catch {
     // reported below
@@ -292,21 +311,42 @@ function readManifest(roots: Roots): Manifest | undefined {
   ]);
 }
 
-/** One line per file, sorted, so that a change of one file is a one-line diff. */
+/**
+ * The data volumes recorded by the last run in `out`; undefined when there is no manifest, it
+ * is not Atlas's, or it is from before Atlas recorded volumes.
+ */
+export function readKeptVolumes(out: string): KeptVolumes | undefined {
+  const raw = readOwned(join(resolve(out), MANIFEST));
+  try {
+    const volumes = raw && (JSON.parse(raw.toString('utf8')) as Partial<Manifest>).volumes;
+    return typeof volumes === 'object' && volumes !== null ? volumes : undefined;
+  } catch {
+    return undefined; // syncTree refuses to write over it
+  }
+}
+
+/** One line per file (and per volume), sorted, so that a change of one file is a one-line diff. */
 function manifestText(manifest: Manifest): string {
-  const section = (r: Record<string, Entry>) =>
+  const section = (r: Record<string, unknown>) =>
     Object.entries(r)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([path, e]) => `    ${JSON.stringify(path)}: ${JSON.stringify(e)}`)
       .join(',\n');
+  const volumes =
+    manifest.volumes === undefined
+      ? ''
+      : `,
+  "volumes": {
+${section(manifest.volumes)}
+  }`;
   return `{
-  "atlas": "Every file Atlas wrote in this folder and beside it, with its hash and mode. Atlas only ever changes or deletes these paths. Do not edit; run \`pnpm generate\`.",
+  "atlas": "Every file Atlas wrote in this folder and beside it, with its hash and mode, and the data volume each stateful module call keeps. Atlas only ever changes or deletes these paths. Do not edit; run \`pnpm generate\`.",
   "files": {
 ${section(manifest.files)}
   },
   "beside": {
 ${section(manifest.beside)}
-  }
+  }${volumes}
 }
 `;
 }
@@ -337,9 +377,20 @@ function plan(
   const changes: TreeChange[] = [];
   const writes: Plan['writes'] = [];
   const deletes: Plan['deletes'] = [];
+  const outOfScope = (volume: string) => !scope(`environments/${volume.split('/')[0]}/main.tf`);
+  const volumes =
+    output.volumes === undefined
+      ? old?.volumes
+      : {
+          ...Object.fromEntries(
+            Object.entries(old?.volumes ?? {}).filter(([key]) => !full && outOfScope(key)),
+          ),
+          ...output.volumes,
+        };
   const next: Manifest = {
     files: Object.fromEntries(Object.entries(old?.files ?? {}).filter(([p]) => !scope(p))),
     beside: full ? {} : { ...old?.beside },
+    ...(volumes === undefined ? {} : { volumes }),
   };
 
   // Atlas never writes through a link or into something that is not a folder.
