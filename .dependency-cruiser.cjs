@@ -56,7 +56,7 @@ module.exports = {
     {
       name: 'no-circular-types',
       comment:
-        'A cycle of type imports ties two modules together as much as a run-time one. Known ones are listed in .dependency-cruiser-known-violations.json.',
+        'A cycle of type imports ties two modules together as much as a run-time one: the shared types belong in a module both import.',
       severity: 'error',
       from: {},
       to: { circular: true },

@@ -1,5 +1,6 @@
 export * from './cloud-init.js';
 export * from './environment.js';
+export * from './environment-model.js';
 export * from './errors.js';
 export * from './hcl-type.js';
 export * from './input.js';

@@ -1,7 +1,7 @@
 import { printExpr, ref, tpl } from '@atlas/hcl';
 import { describe, expect, it } from 'vitest';
 import { placement, reachable, resolveLink, type LinkConsumer } from './links.js';
-import type { NetworkAttachment } from './service-options.js';
+import type { NetworkAttachment } from './site.js';
 import { defineSite, type NetworkMode } from './site.js';
 
 const hub = defineSite({

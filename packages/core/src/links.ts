@@ -12,7 +12,7 @@ import {
 import { ConfigError } from './errors.js';
 import { callName } from './module.js';
 import { remapToRemote } from './remote.js';
-import type { NetworkAttachment } from './service-options.js';
+import type { NetworkAttachment } from './site.js';
 import type { Link } from './link.js';
 import { hostOf, type Site } from './site.js';
 

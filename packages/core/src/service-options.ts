@@ -4,7 +4,7 @@ import type { EnvVariable } from './module.js';
 import { RENAMED_FROM, SERVICE_LINKS } from './module.js';
 import type { Link } from './link.js';
 import { linkedValue, type Reachable } from './links.js';
-import { requirePlacedVolume, storagePoolOf, type NetworkMode, type Site } from './site.js';
+import { requirePlacedVolume, storagePoolOf, type NetworkAttachment } from './site.js';
 import { instanceName } from './rules.js';
 import { DEBIAN_VERSION_PATTERN, standardInputs, type ServiceDefaults } from './service.js';
 
@@ -170,22 +170,6 @@ export function serviceArgs(o: ServiceOptions, d: ServiceDefaults): ServiceArgs 
   for (const key of Reflect.ownKeys(args) as (keyof ServiceArgs)[])
     if (args[key] !== undefined) present[key] = args[key];
   return present as ServiceArgs;
-}
-
-/** Joining one network: the profiles to apply, in order, and what kind of network it is. */
-export interface NetworkAttachment {
-  readonly kind: 'network-attachment';
-  /** The network's role in the estate: production, management or gitops. */
-  readonly role: string;
-  readonly mode: NetworkMode;
-  /** Base profile, then the network's profile. */
-  readonly profiles: readonly Expr[];
-  /** The Incus network's name (an output of the base module). */
-  readonly network: Expr;
-  /** OVN mode: the uplink's `ipv4.ovn.ranges` as the base declares them, where load balancer VIPs must lie. */
-  readonly uplinkRanges?: readonly string[];
-  /** Where the environment runs and how it is reached from outside (issue 9). */
-  readonly site?: Site;
 }
 
 export const networkAttachmentSchema = z.custom<NetworkAttachment>(
