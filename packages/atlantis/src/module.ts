@@ -2,12 +2,12 @@ import {
   ATLANTIS_DATA_DIR,
   ATLANTIS_PROJECT_OVERRIDES,
   T,
-  incusServiceModule,
   output,
   packageInfo,
   variable,
   type Validation,
 } from '@atlas/core';
+import { incusServiceModule } from '@atlas/incus-service';
 import {
   binary,
   call,

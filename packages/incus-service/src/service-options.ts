@@ -1,11 +1,16 @@
+import {
+  instanceName,
+  RENAMED_FROM,
+  requirePlacedVolume,
+  SERVICE_LINKS,
+  storagePoolOf,
+  type EnvVariable,
+  type Link,
+  type NetworkAttachment,
+} from '@atlas/core';
 import { isExpr, type Expr } from '@atlas/hcl';
 import { z } from 'zod';
-import type { EnvVariable } from './module.js';
-import { RENAMED_FROM, SERVICE_LINKS } from './module.js';
-import type { Link } from './link.js';
 import { linkedValue, type Reachable } from './links.js';
-import { requirePlacedVolume, storagePoolOf, type NetworkAttachment } from './site.js';
-import { instanceName } from './rules.js';
 import { DEBIAN_VERSION_PATTERN, standardInputs, type ServiceDefaults } from './service.js';
 
 /** Any HCL expression, e.g. a typed reference to another module's output. */
