@@ -15,9 +15,10 @@ const require = createRequire(import.meta.url);
 for (const module of ['base', 'prometheus', 'grafana']) {
   const packageName = `@atlas/${module}`;
   const { version } = require(`${packageName}/package.json`) as { version: string };
-  const header = readFileSync(`generated/modules/${module}/main.tf`, 'utf8').split('\n', 1)[0];
-  if (!header?.includes(`from ${packageName} ${version}.`))
-    failures.push(`modules/${module}/main.tf: header does not name ${packageName} ${version}`);
+  // The release is named once, on versions.tf's terraform block (file headers carry no version).
+  const versions = readFileSync(`generated/modules/${module}/versions.tf`, 'utf8');
+  if (!versions.includes(`# Module ${module} ${version}, from ${packageName};`))
+    failures.push(`modules/${module}/versions.tf: does not name ${packageName} ${version}`);
 }
 
 const main = readFileSync('generated/environments/lab/main.tf', 'utf8');
