@@ -5,7 +5,10 @@
 //     → @atlas/generator                   files, headers, atomic write, --check, docs
 //     → @atlas/<service>                   service knowledge (the generator composes; it never
 //                                          imports a service package)
-//     → @atlas/core                        module model: variables, resources, outputs, references
+//     → @atlas/incus-service               the Incus service block: incusServiceModule, service
+//                                          options, cloud-init, log shipping, link resolution
+//     → @atlas/core                        module model: variables, resources, outputs, references,
+//                                          validation rules, environment and estate checks
 //     → @atlas/providers                   typed Incus and TLS resources
 //     → @atlas/hcl                         HCL syntax tree → canonical text (knows nothing of Atlas)
 //
@@ -56,7 +59,7 @@ module.exports = {
     {
       name: 'no-circular-types',
       comment:
-        'A cycle of type imports ties two modules together as much as a run-time one. Known ones are listed in .dependency-cruiser-known-violations.json.',
+        'A cycle of type imports ties two modules together as much as a run-time one: the shared types belong in a module both import.',
       severity: 'error',
       from: {},
       to: { circular: true },
@@ -78,20 +81,33 @@ module.exports = {
     {
       name: 'core-below-services',
       comment:
-        '@atlas/core is the module model: it builds on @atlas/hcl and @atlas/providers, never on a service, the generator or the estate.',
+        '@atlas/core is the module model: it builds on @atlas/hcl and @atlas/providers, never on the service block, a service, the generator or the estate.',
       severity: 'error',
       from: source('core'),
       to: { path: [packagesExcept('core', 'providers', 'hcl'), '^(environments|tools|examples)/'] },
     },
     {
+      name: 'service-block-builds-on-the-model',
+      comment:
+        '@atlas/incus-service is the block every service is built from: it uses the model (core, providers, hcl), never a service, the generator or the estate.',
+      severity: 'error',
+      from: source('incus-service'),
+      to: {
+        path: [
+          packagesExcept('incus-service', 'core', 'providers', 'hcl'),
+          '^(environments|tools|examples)/',
+        ],
+      },
+    },
+    {
       name: 'services-build-on-the-model',
       comment:
-        'A service package knows its service and uses the model (core, providers, hcl); it imports no other service, the generator or test tooling.',
+        'A service package knows its service and uses the service block and the model (incus-service, core, providers, hcl); it imports no other service, the generator or test tooling.',
       severity: 'error',
       from: { ...source(`(${SERVICES.join('|')})`) },
       to: {
         path: ['^packages/[^/]+/', '^(environments|tools|examples)/'],
-        pathNot: ['^packages/($1|core|providers|hcl)/'],
+        pathNot: ['^packages/($1|incus-service|core|providers|hcl)/'],
       },
     },
     {

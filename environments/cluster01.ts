@@ -14,13 +14,14 @@ import {
 import { forgejoRunner } from '@atlas/forgejo-runner';
 import { object } from '@atlas/hcl';
 import { incusLoki } from '@atlas/incus-loki';
+import type { LokiInstance } from '@atlas/loki';
 import { incusApiAddress, incusMetrics } from '@atlas/incus-metrics';
 import { mosquitto } from '@atlas/mosquitto';
 import { nodeExporters } from '@atlas/node-exporter';
 import { ovnCentral } from '@atlas/ovn-central';
 import { ovnLoadBalancer } from '@atlas/ovn-lb';
 import { prometheus, scrapeJob } from '@atlas/prometheus';
-import type { IapetusShared } from './iapetus.js';
+import type { StepCaInstance } from '@atlas/step-ca';
 import { networkSettings, ownHost, siteFor, type NetworkChoice } from './networks.js';
 
 /** The three members of the IncusOS cluster; one node-exporter is pinned to each. */
@@ -57,8 +58,14 @@ export const CLUSTER01_VIPS = { mosquitto: '192.168.68.10', coredns: '192.168.68
  * to iapetus, and the Forgejo runner that Ansible configures.
  */
 
+/** What cluster01 takes from iapetus (whose environment in turn takes cluster01's Prometheus). */
+interface FromIapetus {
+  readonly loki01: LokiInstance;
+  readonly stepCa01: StepCaInstance;
+}
+
 /** What cluster01 offers other environments; built before them so they can refer to it. */
-export function cluster01Shared(network: NetworkChoice, iapetus: IapetusShared) {
+export function cluster01Shared(network: NetworkChoice, iapetus: FromIapetus) {
   const site = siteFor(
     'cluster01',
     network,
@@ -158,7 +165,7 @@ export function cluster01Shared(network: NetworkChoice, iapetus: IapetusShared) 
 
 export type Cluster01Shared = ReturnType<typeof cluster01Shared>;
 
-export function cluster01(shared: Cluster01Shared, iapetus: IapetusShared): Environment {
+export function cluster01(shared: Cluster01Shared, iapetus: FromIapetus): Environment {
   const { site, base, alloy01, alertmanager01, exporters, metrics, coredns01, prometheus01 } =
     shared;
   const journalTo = alloy01;

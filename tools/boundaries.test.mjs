@@ -34,8 +34,10 @@ const model = {
     "import { hcl } from '../../hcl/src/index.js';\nexport const providers = hcl;\n",
   'packages/core/src/index.ts':
     "import { providers } from '../../providers/src/index.js';\nexport const core = providers;\n",
+  'packages/incus-service/src/index.ts':
+    "import { core } from '../../core/src/index.js';\nexport const service = core;\n",
   'packages/loki/src/index.ts':
-    "import { core } from '../../core/src/index.js';\nexport const loki = core;\n",
+    "import { core } from '../../core/src/index.js';\nimport { service } from '../../incus-service/src/index.js';\nexport const loki = [core, service];\n",
   'packages/generator/src/index.ts':
     "import { core } from '../../core/src/index.js';\nexport const generator = core;\n",
   // Tests may render through the generator.
@@ -57,6 +59,22 @@ describe('the one-direction data path', () => {
       }),
     ).toEqual([
       'core-below-services: packages/core/src/render.ts → packages/generator/src/index.ts',
+    ]);
+  });
+
+  it('refuses core importing the service block, and the service block importing a service or the generator', () => {
+    expect(
+      violations({
+        ...model,
+        'packages/core/src/module.ts':
+          "import { service } from '../../incus-service/src/index.js';\nexport const m = service;\n",
+        'packages/incus-service/src/service.ts':
+          "import { loki } from '../../loki/src/index.js';\nimport { generator } from '../../generator/src/index.js';\nexport const s = [loki, generator];\n",
+      }),
+    ).toEqual([
+      'core-below-services: packages/core/src/module.ts → packages/incus-service/src/index.ts',
+      'service-block-builds-on-the-model: packages/incus-service/src/service.ts → packages/generator/src/index.ts',
+      'service-block-builds-on-the-model: packages/incus-service/src/service.ts → packages/loki/src/index.ts',
     ]);
   });
 

@@ -144,6 +144,7 @@ function packageFiles(repo, s) {
     dependencies: {
       '@atlas/core': 'workspace:^',
       '@atlas/hcl': 'workspace:^',
+      '@atlas/incus-service': 'workspace:^',
       zod: dependencyRange(repo, 'zod'),
     },
     devDependencies: {
@@ -154,8 +155,9 @@ function packageFiles(repo, s) {
     },
   };
 
-  const moduleTs = `import { T, incusServiceModule, input, output, packageInfo, port } from '@atlas/core';
+  const moduleTs = `import { T, input, output, packageInfo, port } from '@atlas/core';
 import { ref, tpl } from '@atlas/hcl';
+import { incusServiceModule } from '@atlas/incus-service';
 
 /** The port ${debianPackage} listens on as Debian packages it. */
 export const ${PORT} = ${port};
@@ -200,7 +202,8 @@ export const ${module} = incusServiceModule({
 });
 `;
 
-  const indexTs = `import { parseConfig, serviceArgs, serviceOptionsSchema, type ModuleCall } from '@atlas/core';
+  const indexTs = `import { parseConfig, type ModuleCall } from '@atlas/core';
+import { serviceArgs, serviceOptionsSchema } from '@atlas/incus-service';
 import type { z } from 'zod';
 import { ${DEFAULTS}, ${INPUTS}, ${module} } from './module.js';
 

@@ -15,7 +15,7 @@ const require = createRequire(import.meta.url);
 for (const module of ['base', 'prometheus', 'grafana']) {
   const packageName = `@atlas/${module}`;
   const { version } = require(`${packageName}/package.json`) as { version: string };
-  // The release is named once, in versions.tf (file headers name no version, so diffs stay quiet).
+  // The release is named once, on versions.tf's terraform block (file headers carry no version).
   const versions = readFileSync(`generated/modules/${module}/versions.tf`, 'utf8');
   if (!versions.includes(`# Module ${module} ${version}, from ${packageName};`))
     failures.push(`modules/${module}/versions.tf: does not name ${packageName} ${version}`);

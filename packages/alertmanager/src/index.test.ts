@@ -1,10 +1,10 @@
 import { testNetwork } from '@atlas/testing';
+import { ConfigError } from '@atlas/core';
 import {
-  ConfigError,
   alertReceiverSchema,
   datasourceSourceSchema,
   metricsSourceSchema,
-} from '@atlas/core';
+} from '@atlas/incus-service';
 import { printExpr } from '@atlas/hcl';
 import { previewModule } from '@atlas/preview';
 import { describe, expect, it } from 'vitest';

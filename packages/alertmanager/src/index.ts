@@ -3,18 +3,20 @@ import {
   duration,
   instanceVariable,
   parseConfig,
-  serviceArgs,
-  serviceOptionsSchema,
   sameValue,
   unlessDefault,
+  type EnvVariable,
+  type ModuleCall,
+} from '@atlas/core';
+import {
+  serviceArgs,
+  serviceOptionsSchema,
   type AlertReceiver,
   type DatasourceSource,
-  type EnvVariable,
   type MetricsSource,
-  type ModuleCall,
   placement,
   reachable,
-} from '@atlas/core';
+} from '@atlas/incus-service';
 import { toExpr, tpl, type Expr } from '@atlas/hcl';
 import { z } from 'zod';
 import {

@@ -1,7 +1,6 @@
 import {
   T,
   duration,
-  incusServiceModule,
   input,
   nullable,
   output,
@@ -10,6 +9,7 @@ import {
   type Rule,
   type Validation,
 } from '@atlas/core';
+import { incusServiceModule } from '@atlas/incus-service';
 import {
   binary,
   bool,

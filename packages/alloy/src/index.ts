@@ -1,15 +1,15 @@
+import { parseConfig, type ModuleCall } from '@atlas/core';
 import {
-  parseConfig,
   serviceArgs,
   serviceOptionsSchema,
   type MetricsSource,
   type JournalReceiver,
-  type ModuleCall,
   placement,
   reachable,
-} from '@atlas/core';
+} from '@atlas/incus-service';
 import { z } from 'zod';
-import { logShippingArgs, logShippingOptions, type Link } from '@atlas/core';
+import { type Link } from '@atlas/core';
+import { logShippingArgs, logShippingOptions } from '@atlas/incus-service';
 import { tpl } from '@atlas/hcl';
 import { ALLOY_DEFAULTS, ALLOY_HTTP, JOURNAL_REMOTE_PORT, alloyModule } from './module.js';
 
@@ -22,12 +22,8 @@ export {
   REMOTE_JOURNALS,
   alloyModule,
 } from './module.js';
-export {
-  DEFAULT_JOURNAL_MAX_AGE,
-  DEFAULT_LOG_FILES,
-  SHIPPER_LABELS,
-  goDuration,
-} from '@atlas/core';
+export { goDuration } from '@atlas/core';
+export { DEFAULT_JOURNAL_MAX_AGE, DEFAULT_LOG_FILES, SHIPPER_LABELS } from '@atlas/incus-service';
 
 export const alloyConfigSchema = serviceOptionsSchema(ALLOY_DEFAULTS)
   .extend(logShippingOptions(ALLOY_HTTP))

@@ -1,12 +1,10 @@
+import { T, output, packageInfo } from '@atlas/core';
 import {
   GRAFANA_APT_REPOSITORY,
-  T,
   aptRepositoryInstall,
   incusServiceModule,
-  output,
-  packageInfo,
   pinnedPackage,
-} from '@atlas/core';
+} from '@atlas/incus-service';
 import { binary, call, heredoc, interp, literal, num, ref, str, tpl } from '@atlas/hcl';
 import {
   alloyObject,
@@ -27,7 +25,7 @@ import {
   anyUnitPattern,
   logShippingVariables,
   unitPattern,
-} from '@atlas/core';
+} from '@atlas/incus-service';
 
 export const ALLOY_PORT = 12345;
 

@@ -1,14 +1,16 @@
 import {
   instanceVariable,
-  exprSchema,
   parseConfig,
   instanceSecret,
-  serviceArgs,
-  serviceOptionsSchema,
   type EnvVariable,
-  type MetricsSource,
   type ModuleCall,
 } from '@atlas/core';
+import {
+  exprSchema,
+  serviceArgs,
+  serviceOptionsSchema,
+  type MetricsSource,
+} from '@atlas/incus-service';
 import { bool, object, str, tuple, type Expr } from '@atlas/hcl';
 import { z } from 'zod';
 import {

@@ -2,7 +2,6 @@ import {
   ATLANTIS_DATA_DIR,
   ATLANTIS_PROJECT_OVERRIDES,
   T,
-  incusServiceModule,
   input,
   output,
   packageInfo,
@@ -11,6 +10,7 @@ import {
   variablesOf,
   type Validation,
 } from '@atlas/core';
+import { incusServiceModule } from '@atlas/incus-service';
 import {
   binary,
   call,

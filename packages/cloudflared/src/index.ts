@@ -1,15 +1,11 @@
+import { T, instanceVariable, parseConfig, type EnvVariable, type ModuleCall } from '@atlas/core';
 import {
-  T,
-  instanceVariable,
-  parseConfig,
   serviceArgs,
   serviceOptionsSchema,
-  type EnvVariable,
   type MetricsSource,
-  type ModuleCall,
   placement,
   reachable,
-} from '@atlas/core';
+} from '@atlas/incus-service';
 import { binary, call, cond, num, str } from '@atlas/hcl';
 import { z } from 'zod';
 import { CLOUDFLARED_DEFAULTS, CLOUDFLARED_INPUTS, cloudflaredModule } from './module.js';

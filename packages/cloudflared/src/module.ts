@@ -1,15 +1,5 @@
-import {
-  T,
-  aptRepositoryInstall,
-  incusServiceModule,
-  input,
-  output,
-  packageInfo,
-  port,
-  variable,
-  type Validation,
-  pinnedPackage,
-} from '@atlas/core';
+import { T, input, output, packageInfo, port, variable, type Validation } from '@atlas/core';
+import { aptRepositoryInstall, incusServiceModule, pinnedPackage } from '@atlas/incus-service';
 import { call, heredoc, interp, literal, ref, str, tpl } from '@atlas/hcl';
 
 export const CLOUDFLARED_METRICS_PORT = 2000;

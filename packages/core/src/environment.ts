@@ -6,10 +6,8 @@ import {
   callName,
   isModuleCall,
   localValue,
-  type Local,
   type CallOptions,
   type EnvVariable,
-  type ImageRemote,
   type ModuleCall,
   type OutputSpec,
   type ProviderName,
@@ -17,15 +15,8 @@ import {
 } from './module.js';
 import { expressionReferences } from './references.js';
 import { hclIdentifier } from './rules.js';
-import {
-  environmentIssues,
-  environmentSpecSchema,
-  markLinted,
-  type HostCapacity,
-} from './estate-lint.js';
-import type { Link } from './link.js';
-import type { Site } from './site.js';
-import type { Adoption } from './adoption.js';
+import { environmentIssues, environmentSpecSchema, markLinted } from './estate-lint.js';
+import type { Environment, EnvironmentSpec, RemoteState } from './environment-model.js';
 
 export function envVariable<V>(
   name: string,
@@ -105,62 +96,6 @@ export const instanceSecret = (
   suffix: string,
   description: string,
 ): EnvVariable<string> => secret(`${instance.replace(/-/g, '_')}_${suffix}`, description);
-
-export interface ProviderSettings {
-  /** Incus remote the provider talks to; null uses the local socket or INCUS_REMOTE. */
-  readonly remote?: string;
-}
-
-export interface EnvironmentSpec {
-  readonly name: string;
-  readonly description: string;
-  /** Module calls in the order they should appear in main.tf. */
-  readonly modules: readonly ModuleCall[];
-  /** Variables beyond those the module calls declare for themselves. */
-  readonly variables?: readonly EnvVariable[];
-  readonly locals?: Readonly<Record<string, Expr | Local>>;
-  readonly outputs?: Readonly<Record<string, OutputSpec>>;
-  readonly provider?: ProviderSettings;
-  /** Objects that exist before Atlas and that its modules take over (`import {}` blocks; see adopt()). */
-  readonly imports?: readonly Adoption[];
-
-  // Checked by the estate lint (estate-lint.ts).
-  /** What the environment's hosts offer; instances' CPU, memory and disks must fit in it. */
-  readonly capacity?: HostCapacity;
-  // ---- where the environment runs and what it links to (issue 9) ----
-  /** Its hosts' LAN addresses and OVN uplink (defineSite); needed for links from other environments. */
-  readonly site?: Site;
-}
-
-export interface Environment {
-  readonly kind: 'environment';
-  readonly name: string;
-  readonly description: string;
-  readonly modules: readonly ModuleCall[];
-  readonly variables: readonly EnvVariable[];
-  readonly locals: Readonly<Record<string, Expr | Local>>;
-  readonly outputs: Readonly<Record<string, OutputSpec>>;
-  /** Other environments whose state this one reads, and the outputs it reads from each. */
-  readonly remoteStates: readonly RemoteState[];
-  readonly provider: ProviderSettings;
-  readonly providers: readonly ProviderName[];
-  /** Image servers the module calls pull from, by name: remote blocks of the Incus provider. */
-  readonly imageRemotes: readonly ImageRemote[];
-  /** Objects that exist before Atlas, adopted by `import {}` blocks in the root module. */
-  readonly imports: readonly Adoption[];
-
-  // Checked by the estate lint (estate-lint.ts).
-  readonly capacity?: HostCapacity;
-  // ---- where the environment runs and what it links to (issue 9) ----
-  readonly site?: Site;
-  /** Every address its module calls are given, resolved for the consumer (see links.ts). */
-  readonly links: readonly Link[];
-}
-
-export interface RemoteState {
-  readonly environment: string;
-  readonly outputs: readonly string[];
-}
 
 const ENV_NAME = /^[a-z][a-z0-9-]*$/;
 

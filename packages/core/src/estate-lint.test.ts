@@ -1,6 +1,7 @@
 import { literal, str } from '@atlas/hcl';
 import { describe, expect, it } from 'vitest';
-import { defineEnvironment, secret, type Environment } from './environment.js';
+import { defineEnvironment, secret } from './environment.js';
+import type { Environment } from './environment-model.js';
 import { ConfigError, formatPath } from './errors.js';
 import { estateIssues, templateIssues, wholesaleDeletionIssue } from './estate-lint.js';
 import { T } from './hcl-type.js';

@@ -7,28 +7,13 @@
  */
 import { isExpr, templateFileProblem, type Expr, type TemplatePart } from '@atlas/hcl';
 import { z } from 'zod';
-import type { Environment } from './environment.js';
+import type { Environment } from './environment-model.js';
 import type { ConfigIssue, IssuePath } from './errors.js';
 import { formatPath } from './errors.js';
 import { formatBytes, serviceFacts, sizeInBytes } from './inventory.js';
 import type { ModuleCall, ModuleDefinition } from './module.js';
 import { byteSize, hclIdentifier, oneLineDescription } from './rules.js';
 import { adoptionIssues } from './adoption.js';
-
-/** What an environment's hosts offer, summed over its members. */
-export interface HostCapacity {
-  /** CPU cores. */
-  readonly cpu: number;
-  /** Memory, in Incus notation (`16GB`). */
-  readonly memory: string;
-  /** Storage for root disks and data volumes (`500GB`). */
-  readonly disk: string;
-  /**
-   * `limits.cpu` is a soft limit (instances burst into idle cores), so the
-   * instances' CPUs may add up to this many times the cores. Default 1.
-   */
-  readonly cpuOvercommit?: number;
-}
 
 export const hostCapacitySchema = z
   .object({

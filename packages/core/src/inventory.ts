@@ -1,5 +1,5 @@
 import type { Expr } from '@atlas/hcl';
-import type { Environment } from './environment.js';
+import type { Environment } from './environment-model.js';
 import type { ModuleCall } from './module.js';
 
 /** What an environment declares about one service, read from its module call and the module's defaults. */

@@ -1,5 +1,5 @@
 import type { Expr } from '@atlas/hcl';
-import type { Environment } from './environment.js';
+import type { Environment } from './environment-model.js';
 import type { ConfigIssue } from './errors.js';
 import type { OutputSpec } from './module.js';
 import { remoteOutputName } from './remote.js';

@@ -1,9 +1,26 @@
+import type { Expr } from '@atlas/hcl';
 import { z } from 'zod';
 import { ConfigError, parseConfig } from './errors.js';
 import { ipv4Address } from './rules.js';
 
 /** How an environment attaches its networks (C5): NAT bridge, the physical LAN, or an OVN overlay. */
 export type NetworkMode = 'bridge' | 'physical' | 'ovn';
+
+/** Joining one network: the profiles to apply, in order, and what kind of network it is. */
+export interface NetworkAttachment {
+  readonly kind: 'network-attachment';
+  /** The network's role in the estate: production, management or gitops. */
+  readonly role: string;
+  readonly mode: NetworkMode;
+  /** Base profile, then the network's profile. */
+  readonly profiles: readonly Expr[];
+  /** The Incus network's name (an output of the base module). */
+  readonly network: Expr;
+  /** OVN mode: the uplink's `ipv4.ovn.ranges` as the base declares them, where load balancer VIPs must lie. */
+  readonly uplinkRanges?: readonly string[];
+  /** Where the environment runs and how it is reached from outside (issue 9). */
+  readonly site?: Site;
+}
 
 /**
  * Where an environment runs and how it is reached from outside (issue 9):

@@ -4,21 +4,23 @@ import {
   isModuleCall,
   parseConfig,
   port,
+  unlessDefault,
+  type ModuleCall,
+  type Link,
+  type NetworkAttachment,
+  hostOf,
+} from '@atlas/core';
+import {
   proxyDevicesFor,
   serviceArgs,
   serviceOptionsSchema,
-  unlessDefault,
   type MetricsSource,
-  type ModuleCall,
   placement,
   reachable,
   hostOnly,
   linkedValue,
-  type Link,
-  type NetworkAttachment,
   type Reachable,
-  hostOf,
-} from '@atlas/core';
+} from '@atlas/incus-service';
 import { isExpr, nil, num, object, str, toExpr, tuple, type Expr } from '@atlas/hcl';
 import { z } from 'zod';
 import {

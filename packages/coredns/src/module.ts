@@ -1,6 +1,5 @@
 import {
   T,
-  incusServiceModule,
   input,
   ipv4Address,
   nullable,
@@ -10,6 +9,7 @@ import {
   variable,
   type Validation,
 } from '@atlas/core';
+import { incusServiceModule } from '@atlas/incus-service';
 import {
   binary,
   call,

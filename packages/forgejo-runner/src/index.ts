@@ -1,4 +1,5 @@
-import { parseConfig, serviceArgs, serviceOptionsSchema, type ModuleCall } from '@atlas/core';
+import { parseConfig, type ModuleCall } from '@atlas/core';
+import { serviceArgs, serviceOptionsSchema } from '@atlas/incus-service';
 import { z } from 'zod';
 import type { AnsibleHost } from './ansible-host.js';
 import {

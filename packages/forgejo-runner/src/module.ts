@@ -1,13 +1,13 @@
 import {
   T,
   ansibleGroup,
-  incusServiceModule,
   input,
   output,
   packageInfo,
   variablesOf,
   type Validation,
 } from '@atlas/core';
+import { incusServiceModule } from '@atlas/incus-service';
 import { binary, call, forList, num, object, ref, str } from '@atlas/hcl';
 import { z } from 'zod';
 import { eachElement, forgejoUrl, runnerLabel, runnerName, semver } from './rules.js';

@@ -1,17 +1,19 @@
 import {
-  datasourceSourceSchema,
   instanceVariable,
   parseConfig,
-  serviceArgs,
-  serviceOptionsSchema,
   type EnvVariable,
-  type MetricsSource,
-  linkedValue,
   type Link,
   type ModuleCall,
+} from '@atlas/core';
+import {
+  datasourceSourceSchema,
+  serviceArgs,
+  serviceOptionsSchema,
+  type MetricsSource,
+  linkedValue,
   placement,
   reachable,
-} from '@atlas/core';
+} from '@atlas/incus-service';
 import { bool, object, str, tuple } from '@atlas/hcl';
 import { z } from 'zod';
 import { GRAFANA_DEFAULTS, GRAFANA_INPUTS, GRAFANA_PORT, grafanaModule } from './module.js';

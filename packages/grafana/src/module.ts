@@ -1,8 +1,5 @@
 import {
-  GRAFANA_APT_REPOSITORY,
   T,
-  aptRepositoryInstall,
-  incusServiceModule,
   input,
   output,
   packageInfo,
@@ -11,8 +8,13 @@ import {
   variable,
   variablesOf,
   type Validation,
-  pinnedPackage,
 } from '@atlas/core';
+import {
+  GRAFANA_APT_REPOSITORY,
+  aptRepositoryInstall,
+  incusServiceModule,
+  pinnedPackage,
+} from '@atlas/incus-service';
 import {
   binary,
   call,

@@ -1,4 +1,5 @@
-import { ConfigError, secret, type LogSink } from '@atlas/core';
+import { ConfigError, secret } from '@atlas/core';
+import { type LogSink } from '@atlas/incus-service';
 import { renderModules, writeTree } from '@atlas/generator';
 import { printExpr, ref } from '@atlas/hcl';
 import { previewModule } from '@atlas/preview';

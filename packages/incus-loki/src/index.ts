@@ -1,7 +1,5 @@
 import {
   enableSwitchSchema,
-  linkedValue,
-  logSinkSchema,
   parseConfig,
   switchedBy,
   type EnvVariable,
@@ -9,6 +7,7 @@ import {
   type ModuleCall,
   type Site,
 } from '@atlas/core';
+import { linkedValue, logSinkSchema } from '@atlas/incus-service';
 import { z } from 'zod';
 import { INCUS_LOKI_INPUTS, incusLokiModule, loggingName } from './module.js';
 

@@ -1,13 +1,5 @@
-import {
-  T,
-  commented,
-  defineModule,
-  input,
-  output,
-  packageInfo,
-  variable,
-  type Rule,
-} from '@atlas/core';
+import { T, defineModule, input, output, packageInfo, variable, type Rule } from '@atlas/core';
+import { commented } from '@atlas/incus-service';
 import {
   binary,
   call,

@@ -1,10 +1,5 @@
-import {
-  enableSwitchSchema,
-  exprSchema,
-  parseConfig,
-  switchedBy,
-  type ModuleCall,
-} from '@atlas/core';
+import { enableSwitchSchema, parseConfig, switchedBy, type ModuleCall } from '@atlas/core';
+import { exprSchema } from '@atlas/incus-service';
 import { isExpr, tpl, type Expr } from '@atlas/hcl';
 import { z } from 'zod';
 import { INCUS_API_PORT, INCUS_METRICS_INPUTS, hostPort, incusMetricsModule } from './module.js';

@@ -1,6 +1,5 @@
 import {
   T,
-  commented,
   defineModule,
   input,
   output,
@@ -9,6 +8,7 @@ import {
   variablesOf,
   type Rule,
 } from '@atlas/core';
+import { commented } from '@atlas/incus-service';
 import { binary, call, num, object, str, tpl } from '@atlas/hcl';
 import { resource } from '@atlas/providers';
 import { z } from 'zod';

@@ -1,13 +1,11 @@
+import { instanceName, parseConfig, type ModuleCall } from '@atlas/core';
 import {
   cloudInitTemplate,
   exprSchema,
-  instanceName,
-  parseConfig,
   serviceArgs,
   serviceOptionsSchema,
   type CloudInitConfig,
-  type ModuleCall,
-} from '@atlas/core';
+} from '@atlas/incus-service';
 import { heredoc } from '@atlas/hcl';
 import { z } from 'zod';
 import { EMPTY_USER_DATA, INCUS_VM_DEFAULTS, incusVmModule } from './module.js';

@@ -1,4 +1,5 @@
-import { T, incusServiceModule, packageInfo, variable, type Validation } from '@atlas/core';
+import { T, packageInfo, variable, type Validation } from '@atlas/core';
+import { incusServiceModule } from '@atlas/incus-service';
 import { call, str } from '@atlas/hcl';
 
 /** A generic VM: 2 CPU, 2GB, 10GB root disk; a 20GB data volume at /srv/data only when asked for. */

@@ -1,16 +1,14 @@
+import { parseConfig, port, type ModuleCall } from '@atlas/core';
 import {
-  parseConfig,
   placement,
   reachable,
   proxyDevicesFor,
-  port,
   serviceArgs,
   serviceOptionsSchema,
   type DatasourceSource,
   type LogSink,
   type MetricsSource,
-  type ModuleCall,
-} from '@atlas/core';
+} from '@atlas/incus-service';
 import { tpl, type Expr } from '@atlas/hcl';
 import { z } from 'zod';
 import { LOKI_DEFAULTS, LOKI_INPUTS, LOKI_PORT, lokiModule } from './module.js';

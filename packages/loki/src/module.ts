@@ -1,17 +1,10 @@
+import { T, input, output, packageInfo, port, variable, variablesOf, type Rule } from '@atlas/core';
 import {
   GRAFANA_APT_REPOSITORY,
-  T,
   aptRepositoryInstall,
   incusServiceModule,
-  input,
-  output,
-  packageInfo,
-  port,
-  variable,
   pinnedPackage,
-  variablesOf,
-  type Rule,
-} from '@atlas/core';
+} from '@atlas/incus-service';
 import { binary, bool, call, num, object, ref, str, tpl, tuple } from '@atlas/hcl';
 import { z } from 'zod';
 

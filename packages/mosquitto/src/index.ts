@@ -1,21 +1,23 @@
 import {
   T,
-  certificateAuthoritySchema,
   instanceVariable,
   parseConfig,
   port,
+  type EnvVariable,
+  type Link,
+  type ModuleCall,
+} from '@atlas/core';
+import {
+  certificateAuthoritySchema,
   proxyDevicesFor,
   serviceArgs,
   serviceOptionsSchema,
   linkedValue,
-  type EnvVariable,
-  type Link,
-  type ModuleCall,
   type ServicePort,
   type TcpService,
-} from '@atlas/core';
+} from '@atlas/incus-service';
 
-export type { CertificateAuthority, TcpService } from '@atlas/core';
+export type { CertificateAuthority, TcpService } from '@atlas/incus-service';
 import { binary, call, num, object, str } from '@atlas/hcl';
 import { z } from 'zod';
 import {

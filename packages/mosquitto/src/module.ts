@@ -1,15 +1,11 @@
+import { T, output, packageInfo, variable, type Validation } from '@atlas/core';
 import {
   SMALLSTEP_APT_REPOSITORY,
-  T,
   aptRepositoryInstall,
   incusServiceModule,
-  output,
-  packageInfo,
   pinnedPackage,
   shellQuoted,
-  variable,
-  type Validation,
-} from '@atlas/core';
+} from '@atlas/incus-service';
 import {
   binary,
   bool,

@@ -1,13 +1,11 @@
+import { instanceName, parseConfig, type ModuleCall } from '@atlas/core';
 import {
-  instanceName,
-  parseConfig,
   serviceArgs,
   serviceOptionsSchema,
   type MetricsSource,
-  type ModuleCall,
   placement,
   reachable,
-} from '@atlas/core';
+} from '@atlas/incus-service';
 import { z } from 'zod';
 import { NODE_EXPORTER_DEFAULTS, NODE_EXPORTER_INPUTS, nodeExporterModule } from './module.js';
 

@@ -1,12 +1,5 @@
-import {
-  T,
-  incusServiceModule,
-  input,
-  output,
-  packageInfo,
-  packageVersion,
-  port,
-} from '@atlas/core';
+import { T, input, output, packageInfo, port } from '@atlas/core';
+import { incusServiceModule, packageVersion } from '@atlas/incus-service';
 import { heredoc, interp, literal, object, ref, str, tpl } from '@atlas/hcl';
 
 export const NODE_EXPORTER_PORT = 9100;

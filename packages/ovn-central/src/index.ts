@@ -1,10 +1,5 @@
-import {
-  parseConfig,
-  serviceArgs,
-  serviceOptionsSchema,
-  type ModuleCall,
-  type Ref,
-} from '@atlas/core';
+import { parseConfig, type ModuleCall, type Ref } from '@atlas/core';
+import { serviceArgs, serviceOptionsSchema } from '@atlas/incus-service';
 import { z } from 'zod';
 import { OVN_CENTRAL_DEFAULTS, OVN_CENTRAL_INPUTS, ovnCentralModule } from './module.js';
 

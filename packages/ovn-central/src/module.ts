@@ -1,7 +1,5 @@
 import {
   T,
-  commented,
-  incusServiceModule,
   input,
   instanceName,
   ipv4Address,
@@ -10,6 +8,7 @@ import {
   packageInfo,
   variablesOf,
 } from '@atlas/core';
+import { commented, incusServiceModule } from '@atlas/incus-service';
 import {
   binary,
   cond,

@@ -2,7 +2,6 @@ import {
   ipv4Address,
   isModuleCall,
   inIpv4Ranges,
-  networkAttachmentSchema,
   oneLineDescription,
   parseConfig,
   port,
@@ -10,6 +9,7 @@ import {
   type ModuleCall,
   type Ref,
 } from '@atlas/core';
+import { networkAttachmentSchema } from '@atlas/incus-service';
 import { object, toExpr, type Expr } from '@atlas/hcl';
 import { z } from 'zod';
 import { HEALTH_CHECK_DEFAULTS, PROTOCOLS, lbName, ovnLbModule } from './module.js';

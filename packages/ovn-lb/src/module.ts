@@ -1,6 +1,5 @@
 import {
   T,
-  commented,
   defineModule,
   instanceName,
   ipv4Address,
@@ -11,6 +10,7 @@ import {
   type Rule,
   type Validation,
 } from '@atlas/core';
+import { commented } from '@atlas/incus-service';
 import {
   binary,
   bool,

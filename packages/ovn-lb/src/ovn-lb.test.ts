@@ -1,5 +1,6 @@
 import { testNetwork } from '@atlas/testing';
-import { ConfigError, incusServiceModule, type NetworkAttachment } from '@atlas/core';
+import { ConfigError, type NetworkAttachment } from '@atlas/core';
+import { incusServiceModule } from '@atlas/incus-service';
 import { renderModules, writeTree } from '@atlas/generator';
 import { printExpr } from '@atlas/hcl';
 import { previewModule } from '@atlas/preview';

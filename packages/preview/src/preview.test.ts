@@ -1,4 +1,5 @@
-import { T, incusServiceModule, output, port, variable, type ModuleDefinition } from '@atlas/core';
+import { T, output, port, variable, type ModuleDefinition } from '@atlas/core';
+import { incusServiceModule } from '@atlas/incus-service';
 import {
   attr,
   binary,

@@ -1,19 +1,16 @@
+import { duration, parseConfig, type Link, type ModuleCall } from '@atlas/core';
 import {
   alertReceiverSchema,
-  duration,
   metricsSourceSchema,
-  parseConfig,
   serviceArgs,
   serviceOptionsSchema,
   linkedValue,
   type AlertReceiver,
   type DatasourceSource,
-  type Link,
   type MetricsSource,
-  type ModuleCall,
   placement,
   reachable,
-} from '@atlas/core';
+} from '@atlas/incus-service';
 import { isExpr, object, str, toExpr, tuple, type Expr, tpl } from '@atlas/hcl';
 import { z } from 'zod';
 import {

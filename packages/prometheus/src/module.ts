@@ -1,7 +1,6 @@
 import {
   T,
   duration,
-  incusServiceModule,
   input,
   output,
   packageInfo,
@@ -9,6 +8,7 @@ import {
   variablesOf,
   type Validation,
 } from '@atlas/core';
+import { incusServiceModule } from '@atlas/incus-service';
 import {
   binary,
   call,

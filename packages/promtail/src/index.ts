@@ -1,12 +1,8 @@
-import {
-  parseConfig,
-  serviceArgs,
-  serviceOptionsSchema,
-  type MetricsSource,
-  type ModuleCall,
-} from '@atlas/core';
+import { parseConfig, type ModuleCall } from '@atlas/core';
+import { serviceArgs, serviceOptionsSchema, type MetricsSource } from '@atlas/incus-service';
 import { z } from 'zod';
-import { logShippingArgs, logShippingOptions, type Link } from '@atlas/core';
+import { type Link } from '@atlas/core';
+import { logShippingArgs, logShippingOptions } from '@atlas/incus-service';
 import { PROMTAIL_DEFAULTS, PROMTAIL_HTTP, promtailModule } from './module.js';
 
 export {
@@ -16,12 +12,8 @@ export {
   PROMTAIL_PORT,
   promtailModule,
 } from './module.js';
-export {
-  DEFAULT_JOURNAL_MAX_AGE,
-  DEFAULT_LOG_FILES,
-  SHIPPER_LABELS,
-  goDuration,
-} from '@atlas/core';
+export { goDuration } from '@atlas/core';
+export { DEFAULT_JOURNAL_MAX_AGE, DEFAULT_LOG_FILES, SHIPPER_LABELS } from '@atlas/incus-service';
 
 export const promtailConfigSchema = serviceOptionsSchema(PROMTAIL_DEFAULTS)
   .extend(logShippingOptions(PROMTAIL_HTTP))

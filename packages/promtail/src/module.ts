@@ -1,12 +1,10 @@
+import { T, output, packageInfo } from '@atlas/core';
 import {
   GRAFANA_APT_REPOSITORY,
-  T,
   aptRepositoryInstall,
   incusServiceModule,
-  output,
-  packageInfo,
   pinnedPackage,
-} from '@atlas/core';
+} from '@atlas/incus-service';
 import { binary, call, cond, forList, num, object, ref, str, tpl, tuple } from '@atlas/hcl';
 import {
   JOURNAL_PRIORITY_LABEL,
@@ -14,7 +12,7 @@ import {
   anyUnitPattern,
   logShippingVariables,
   unitPattern,
-} from '@atlas/core';
+} from '@atlas/incus-service';
 
 export const PROMTAIL_PORT = 9080;
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ExistingObject, SimulatedDaemon } from './provider.js';
+import type { ExistingObject, SimulatedDaemon } from './daemon.js';
 import { isObject, type ObjectValue, type Value } from './values.js';
 
 /** A stable hex string derived from `seed`: the same object always gets the same id or key. */

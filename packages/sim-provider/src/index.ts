@@ -1,7 +1,6 @@
-export type { ExistingObject } from './provider.js';
+export type { ExistingObject, SimulatedCluster } from './daemon.js';
 export { INCUS_OS_DEFAULTS } from './incus.js';
 export { SIMULATED_PROVIDERS, simulatedProvider, type SimulatedProvider } from './schema.js';
-export type { SimulatedCluster } from './provider.js';
 export { serveAsPlugin, serveForReattach, type RunningProvider } from './server.js';
 export {
   createEngineWorkspace,

@@ -2,13 +2,8 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import {
-  IncusRefusal,
-  ProviderBehaviour,
-  SimulatedDaemon,
-  type Diagnostic,
-  type SimulatedCluster,
-} from './provider.js';
+import { SimulatedDaemon, type SimulatedCluster } from './daemon.js';
+import { IncusRefusal, ProviderBehaviour, type Diagnostic } from './provider.js';
 import { schemaMessage, type SimulatedProvider } from './schema.js';
 import { decodeValue, encodeValue, type Value } from './values.js';
 import { pem, selfSignedCertificate } from './x509.js';

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SIMULATED_PROVIDERS } from './schema.js';
-import type { ExistingObject, SimulatedCluster } from './provider.js';
+import type { ExistingObject, SimulatedCluster } from './daemon.js';
 import { serveForReattach, type RunningProvider } from './server.js';
 
 /** The engine that runs: OpenTofu when it is on PATH, Terraform otherwise. */

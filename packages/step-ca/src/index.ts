@@ -1,17 +1,13 @@
+import { T, instanceVariable, parseConfig, type EnvVariable, type ModuleCall } from '@atlas/core';
 import {
-  T,
-  instanceVariable,
-  parseConfig,
   placement,
   reachable,
   serviceArgs,
   serviceOptionsSchema,
-  type EnvVariable,
   type CertificateAuthority,
-  type ModuleCall,
-} from '@atlas/core';
+} from '@atlas/incus-service';
 
-export { certificateAuthoritySchema, type CertificateAuthority } from '@atlas/core';
+export { certificateAuthoritySchema, type CertificateAuthority } from '@atlas/incus-service';
 import { tpl } from '@atlas/hcl';
 import { z } from 'zod';
 import {

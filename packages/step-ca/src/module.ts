@@ -1,20 +1,22 @@
 import {
-  SMALLSTEP_APT_REPOSITORY,
   T,
-  aptRepositoryInstall,
-  incusServiceModule,
   input,
   nullable,
   output,
   packageInfo,
   port,
-  shellQuoted,
   variable,
   variablesOf,
   type Rule,
   type Validation,
-  pinnedPackage,
 } from '@atlas/core';
+import {
+  SMALLSTEP_APT_REPOSITORY,
+  aptRepositoryInstall,
+  incusServiceModule,
+  shellQuoted,
+  pinnedPackage,
+} from '@atlas/incus-service';
 import {
   binary,
   bool,

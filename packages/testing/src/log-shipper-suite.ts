@@ -1,10 +1,5 @@
-import {
-  ConfigError,
-  type LogSink,
-  type MetricsSource,
-  type ModuleCall,
-  type ModuleDefinition,
-} from '@atlas/core';
+import { ConfigError, type ModuleCall, type ModuleDefinition } from '@atlas/core';
+import { type LogSink, type MetricsSource } from '@atlas/incus-service';
 import { renderModules, writeTree } from '@atlas/generator';
 import { printExpr, ref, type Expr } from '@atlas/hcl';
 import { previewModule, previewModuleCall } from '@atlas/preview';

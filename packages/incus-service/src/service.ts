@@ -1,4 +1,30 @@
 import {
+  byteSize,
+  cpuCount,
+  defineModule,
+  input,
+  instanceName,
+  nullable,
+  output,
+  regexRule,
+  snapshotExpiry,
+  snapshotPattern,
+  snapshotSchedule,
+  T,
+  variable,
+  type DefaultedVariable,
+  type Local,
+  type ModuleDefinition,
+  type OutputSpec,
+  type OutputSpecs,
+  type PackageInfo,
+  type Ref,
+  type RequiredVariable,
+  type Validation,
+  type VariableRefs,
+  type VariableSpecs,
+} from '@atlas/core';
+import {
   binary,
   call,
   cond,
@@ -28,33 +54,7 @@ import {
   type IncusProfileDeviceArgs,
 } from '@atlas/providers';
 import { cloudInitTemplate, type CloudInitConfig, type CloudInitFile } from './cloud-init.js';
-import { T } from './hcl-type.js';
-import { input, type DefaultedVariable, type RequiredVariable } from './input.js';
-import {
-  defineModule,
-  output,
-  variable,
-  type Local,
-  type ModuleDefinition,
-  type OutputSpec,
-  type OutputSpecs,
-  type PackageInfo,
-  type Ref,
-  type VariableRefs,
-  type VariableSpecs,
-} from './module.js';
 import { z } from 'zod';
-import {
-  byteSize,
-  cpuCount,
-  instanceName,
-  nullable,
-  regexRule,
-  snapshotExpiry,
-  snapshotPattern,
-  snapshotSchedule,
-  type Validation,
-} from './rules.js';
 
 /** Debian 13 with cloud-init: the architecture's base for every system container. */
 export const DEFAULT_IMAGE = 'images:debian/trixie/cloud';

@@ -1,4 +1,13 @@
 import {
+  callName,
+  ConfigError,
+  hostOf,
+  remapToRemote,
+  type Link,
+  type NetworkAttachment,
+  type Site,
+} from '@atlas/core';
+import {
   binary,
   cond,
   literal,
@@ -9,12 +18,6 @@ import {
   type Expr,
   type TemplatePart,
 } from '@atlas/hcl';
-import { ConfigError } from './errors.js';
-import { callName } from './module.js';
-import { remapToRemote } from './remote.js';
-import type { NetworkAttachment } from './service-options.js';
-import type { Link } from './link.js';
-import { hostOf, type Site } from './site.js';
 
 /**
  * Links that route (issue 9). A reference between services keeps where its

@@ -1,11 +1,16 @@
+import {
+  instanceName,
+  RENAMED_FROM,
+  requirePlacedVolume,
+  SERVICE_LINKS,
+  storagePoolOf,
+  type EnvVariable,
+  type Link,
+  type NetworkAttachment,
+} from '@atlas/core';
 import { isExpr, type Expr } from '@atlas/hcl';
 import { z } from 'zod';
-import type { EnvVariable } from './module.js';
-import { RENAMED_FROM, SERVICE_LINKS } from './module.js';
-import type { Link } from './link.js';
 import { linkedValue, type Reachable } from './links.js';
-import { requirePlacedVolume, storagePoolOf, type NetworkMode, type Site } from './site.js';
-import { instanceName } from './rules.js';
 import { DEBIAN_VERSION_PATTERN, standardInputs, type ServiceDefaults } from './service.js';
 
 /** Any HCL expression, e.g. a typed reference to another module's output. */
@@ -170,22 +175,6 @@ export function serviceArgs(o: ServiceOptions, d: ServiceDefaults): ServiceArgs 
   for (const key of Reflect.ownKeys(args) as (keyof ServiceArgs)[])
     if (args[key] !== undefined) present[key] = args[key];
   return present as ServiceArgs;
-}
-
-/** Joining one network: the profiles to apply, in order, and what kind of network it is. */
-export interface NetworkAttachment {
-  readonly kind: 'network-attachment';
-  /** The network's role in the estate: production, management or gitops. */
-  readonly role: string;
-  readonly mode: NetworkMode;
-  /** Base profile, then the network's profile. */
-  readonly profiles: readonly Expr[];
-  /** The Incus network's name (an output of the base module). */
-  readonly network: Expr;
-  /** OVN mode: the uplink's `ipv4.ovn.ranges` as the base declares them, where load balancer VIPs must lie. */
-  readonly uplinkRanges?: readonly string[];
-  /** Where the environment runs and how it is reached from outside (issue 9). */
-  readonly site?: Site;
 }
 
 export const networkAttachmentSchema = z.custom<NetworkAttachment>(

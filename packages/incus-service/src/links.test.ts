@@ -1,8 +1,7 @@
+import { defineSite, type NetworkAttachment, type NetworkMode } from '@atlas/core';
 import { printExpr, ref, tpl } from '@atlas/hcl';
 import { describe, expect, it } from 'vitest';
 import { placement, reachable, resolveLink, type LinkConsumer } from './links.js';
-import type { NetworkAttachment } from './service-options.js';
-import { defineSite, type NetworkMode } from './site.js';
 
 const hub = defineSite({
   environment: 'hub',

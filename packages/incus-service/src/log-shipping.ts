@@ -1,12 +1,17 @@
 // What log shippers (Alloy, Promtail) share: the inputs of a journald/log-file shipper,
 // validated once for zod and once for the generated `validation` blocks.
-import { T } from './hcl-type.js';
-import { input, variablesOf } from './input.js';
-import { variable } from './module.js';
-import { goDuration, port, type Validation } from './rules.js';
+import {
+  goDuration,
+  input,
+  port,
+  T,
+  variable,
+  variablesOf,
+  type Link,
+  type Validation,
+} from '@atlas/core';
 import { exprSchema, logSinkSchema, type LogSink } from './service-options.js';
 import { binary, call, forList, isExpr, not, ref, str, toExpr, type Expr } from '@atlas/hcl';
-import type { Link } from './link.js';
 import { linkedValue, type LinkConsumer } from './links.js';
 import { z } from 'zod';
 
