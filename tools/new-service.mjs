@@ -3,7 +3,7 @@
 //
 // It writes packages/NAME (a working builder, module, test, README and CHANGELOG for a Debian
 // package that listens on one TCP port), adds the module to ALL_MODULES in environments/index.ts
-// and the package to environments/package.json, then runs `pnpm install --offline` to link it
+// and the package to environments/package.json, then runs `pnpm install --offline --no-frozen-lockfile` to link it
 // (`--no-install` skips that). A bad or taken name, or a bad option, exits 2 with the reason and
 // writes nothing.
 import { spawnSync } from 'node:child_process';
@@ -444,10 +444,16 @@ function main() {
   console.log(`wrote ${written.join(', ')}`);
   console.log('registered in environments/index.ts (ALL_MODULES) and environments/package.json');
   if (settings.install) {
-    const install = spawnSync('pnpm', ['install', '--offline'], { cwd: repo, stdio: 'inherit' });
+    // The lockfile gains the new package: never frozen, even where CI=true makes pnpm freeze it.
+    const install = spawnSync('pnpm', ['install', '--offline', '--no-frozen-lockfile'], {
+      cwd: repo,
+      stdio: 'inherit',
+    });
     if (install.status !== 0) process.exit(install.status ?? 1);
   }
-  const link = settings.install ? '' : 'pnpm install --offline (links the package), then ';
+  const link = settings.install
+    ? ''
+    : 'pnpm install --offline --no-frozen-lockfile (links the package), then ';
   console.log(
     `next: ${link}pnpm generate (writes generated/modules/${settings.name}), then cd packages/${settings.name} && npx vitest run`,
   );
