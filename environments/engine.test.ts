@@ -119,6 +119,14 @@ const TIMEOUT_MS = 600_000;
 
 const EMPTY_PLAN = (code: number) => code === 0; // -detailed-exitcode: 2 means changes
 
+/** The lab root module in `cwd` keeps its state in `tree`/lab.tfstate (no S3 here). */
+function keepStateIn(cwd: string, tree: string): Promise<void> {
+  return writeFile(
+    join(cwd, 'engine_override.tf'),
+    `terraform {\n  backend "local" {\n    path = "${join(tree, 'lab.tfstate')}"\n  }\n}\n`,
+  );
+}
+
 async function writeFiles(root: string, files: ReadonlyMap<string, string>) {
   for (const [path, content] of files) {
     await mkdir(dirname(join(root, path)), { recursive: true });
@@ -257,10 +265,7 @@ describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over gener
       };
       const row = 'renames';
       await render(labEstate({ name: 'loki01' }));
-      await writeFile(
-        join(cwd, 'engine_override.tf'),
-        `terraform {\n  backend "local" {\n    path = "${join(tree, 'lab.tfstate')}"\n  }\n}\n`,
-      );
+      await keepStateIn(cwd, tree);
       expect((await step(row, ws, cwd, 'init', ['init', '-no-color'])).ok).toBe(true);
       expect((await step(row, ws, cwd, 'apply', ['apply', '-auto-approve', '-no-color'])).ok).toBe(
         true,
@@ -316,10 +321,7 @@ describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over gener
       const render = async (tree: string, adopted: boolean) => {
         await writeFiles(tree, renderEstate(adoptionEstate(adopted)));
         const cwd = join(tree, 'environments', 'lab');
-        await writeFile(
-          join(cwd, 'engine_override.tf'),
-          `terraform {\n  backend "local" {\n    path = "${join(tree, 'lab.tfstate')}"\n  }\n}\n`,
-        );
+        await keepStateIn(cwd, tree);
         return cwd;
       };
 
@@ -516,10 +518,7 @@ describe.skipIf(!engine)(`the real engine (${engine?.name ?? 'none'}) over gener
       expect(before.get('environments/lab/main.tf')).not.toContain('loki_01');
       expect(before.get('environments/lab/outputs.tf') ?? '').not.toContain('loki_01');
       await writeFiles(tree, before);
-      await writeFile(
-        join(cwd, 'engine_override.tf'),
-        `terraform {\n  backend "local" {\n    path = "${join(tree, 'lab.tfstate')}"\n  }\n}\n`,
-      );
+      await keepStateIn(cwd, tree);
       expect((await step(row, ws, cwd, 'init', ['init', '-no-color'])).ok).toBe(true);
       expect((await step(row, ws, cwd, 'apply', ['apply', '-auto-approve', '-no-color'])).ok).toBe(
         true,

@@ -2,7 +2,6 @@ import {
   defineEnvironment,
   defineModule,
   enableSwitch,
-  output,
   switchedBy,
   T,
   variable,
@@ -12,25 +11,14 @@ import { describe, expect, it } from 'vitest';
 import { renderEnvironment } from './render.js';
 import { DEFAULT_STATE, remoteStateBlock } from './state.js';
 
+// One variable is all a switched call needs.
 const echo = defineModule({
   name: 'echo',
   package: { name: '@atlas/test', version: '0.0.0' },
   description: 'Test module.',
   providers: ['incus'],
-  variables: {
-    instance_name: variable({ type: T.string, description: 'Name.' }),
-    upstream: variable({
-      type: T.string,
-      description: "Another module's endpoint.",
-      default: null,
-    }),
-  },
-  build: (v) => ({
-    resources: [],
-    outputs: {
-      endpoint: output({ description: 'Endpoint.', value: v.instance_name, type: T.string }),
-    },
-  }),
+  variables: { instance_name: variable({ type: T.string, description: 'Name.' }) },
+  build: () => ({ resources: [], outputs: {} }),
 });
 
 describe('a switched module call', () => {
