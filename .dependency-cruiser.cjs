@@ -15,28 +15,29 @@
 // Tests may reach sideways and up (a service's tests render through the generator and run
 // @atlas/verify); the rules hold for the code a package publishes.
 
-/** The packages that hold service knowledge: each builds on the model and nothing else. */
-const SERVICES = [
-  'alertmanager',
-  'alloy',
-  'atlantis',
-  'base',
-  'cloudflared',
-  'coredns',
-  'forgejo-runner',
-  'grafana',
-  'incus-loki',
-  'incus-metrics',
-  'incus-vm',
-  'loki',
-  'mosquitto',
-  'node-exporter',
-  'ovn-central',
-  'ovn-lb',
-  'prometheus',
-  'promtail',
-  'step-ca',
-];
+/** Packages that are not services: the model's layers, the generator and the test tooling. */
+const NOT_SERVICES = new Set([
+  'bad-input-corpus',
+  'core',
+  'generator',
+  'hcl',
+  'incus-service',
+  'preview',
+  'providers',
+  'sim-provider',
+  'testing',
+  'verify',
+]);
+
+/**
+ * The packages that hold service knowledge (each builds on the model and nothing else): every
+ * other folder of packages/, so a new service (`pnpm new:service`) is checked without a list to edit.
+ */
+const SERVICES = require('node:fs')
+  .readdirSync(`${__dirname}/packages`, { withFileTypes: true })
+  .filter((d) => d.isDirectory() && !d.name.startsWith('.') && !NOT_SERVICES.has(d.name))
+  .map((d) => d.name)
+  .sort();
 
 /** Published source of `pkg`, without its tests and fixtures. */
 const source = (pkg) => ({
