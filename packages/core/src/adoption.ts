@@ -1,4 +1,4 @@
-import { attr, block, ref, str, type Block, type BodyItem, type Expr } from '@atlas/hcl';
+import { ref, str, type Block, type BodyItem, type Expr } from '@atlas/hcl';
 import type { ResourceType } from '@atlas/providers';
 import type { ConfigIssue, IssuePath } from './errors.js';
 import { isModuleCall, type ModuleCall } from './module.js';
@@ -45,15 +45,6 @@ export function adoptionAddress(adoption: Adoption): Expr {
   const to = `module.${adoption.module.name}.${adoption.resource}`;
   if (key === undefined) return ref(to);
   return ref(to, typeof key === 'number' ? key : str(key));
-}
-
-export function importBlock(adoption: Adoption): Block {
-  return block(
-    'import',
-    [],
-    [attr('to', adoptionAddress(adoption)), attr('id', str(adoption.id))],
-    adoption.reason,
-  );
 }
 
 /** `count` or `for_each` of a resource block, when it has one, and its expression. */

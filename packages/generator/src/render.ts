@@ -20,7 +20,8 @@ import {
 import {
   callName,
   localValue,
-  importBlock,
+  adoptionAddress,
+  type Adoption,
   type Environment,
   type EnvVariable,
   type ImageRemote,
@@ -242,6 +243,16 @@ function imageRemoteBlock(remote: ImageRemote): Block {
       attr('public', remote.public),
     ],
     `Images named "${remote.name}:…" come from ${remote.address} (${remote.protocol === 'oci' ? 'an OCI registry' : 'a simplestreams server'}).`,
+  );
+}
+
+/** An object made before Atlas, taken over by the module resource it names; the reason says why. */
+function importBlock(adoption: Adoption): Block {
+  return block(
+    'import',
+    [],
+    [attr('to', adoptionAddress(adoption)), attr('id', str(adoption.id))],
+    adoption.reason,
   );
 }
 
