@@ -19,6 +19,7 @@ import {
   type Ref,
   type Site,
   type Validation,
+  isCluster,
 } from '@atlas/core';
 import {
   binary,
@@ -435,12 +436,11 @@ export function baseInfrastructure<const C extends BaseConfig>(
     networks[role] = Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined));
   }
   // A cluster defines its networks on each member first; a member's own LAN interface overrides parent.
-  const members =
-    c.site && c.site.hosts.length > 1
-      ? Object.fromEntries(
-          c.site.hosts.map((h) => [h.name, h.lanInterface ? { parent: h.lanInterface } : {}]),
-        )
-      : undefined;
+  const members = isCluster(c.site)
+    ? Object.fromEntries(
+        c.site.hosts.map((h) => [h.name, h.lanInterface ? { parent: h.lanInterface } : {}]),
+      )
+    : undefined;
   const moduleCall = baseModule.call(c.name, {
     networks: toExpr(networks),
     ...(members ? { cluster_members: toExpr(members) } : {}),

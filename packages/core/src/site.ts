@@ -117,6 +117,11 @@ export function defineSite(spec: SiteSpec): Site {
   return { kind: 'site', ...s };
 }
 
+/** Whether the site is a cluster: more than one member, each with its own bridges and local pools. */
+export function isCluster(site: Site | undefined): site is Site {
+  return (site?.hosts.length ?? 0) > 1;
+}
+
 /** The host an instance runs on: its pinned member, or the only host; undefined when Incus chooses. */
 export function hostOf(site: Site, targetNode: string | undefined): HostDeclaration | undefined {
   if (targetNode !== undefined) return site.hosts.find((h) => h.name === targetNode);
@@ -140,7 +145,7 @@ export function requirePlacedVolume(
   pool: string,
   targetNode: string | undefined,
 ): void {
-  if (!site || site.hosts.length <= 1 || targetNode !== undefined) return;
+  if (!isCluster(site) || targetNode !== undefined) return;
   const declared = site.storage?.pool === pool ? site.storage : undefined;
   if (declared && SHARED_DRIVERS.includes(declared.driver)) return;
   throw new ConfigError([

@@ -20,7 +20,15 @@ import {
   type File,
 } from '@atlas/hcl';
 import { resource } from '@atlas/providers';
-import { instanceName, output, T, variable, type Environment, type RemoteState } from '@atlas/core';
+import {
+  instanceName,
+  isCluster,
+  output,
+  T,
+  variable,
+  type Environment,
+  type RemoteState,
+} from '@atlas/core';
 import { outputBlock, variableBlock, versionsBlock, type RenderedFiles } from './render.js';
 
 /** Where an environment keeps its OpenTofu state: an Incus storage bucket made by its bootstrap project. */
@@ -90,7 +98,7 @@ export function renderBootstrap(
 ): RenderedFiles {
   const remote = env.provider.remote;
   // A site with several hosts is a cluster: its members, by the names Incus knows them by.
-  const members = (env.site?.hosts.length ?? 0) > 1 ? env.site!.hosts.map((h) => h.name) : [];
+  const members = isCluster(env.site) ? env.site.hosts.map((h) => h.name) : [];
   const bucketMember = members[0];
   const endpointHost = env.site?.hosts[0];
   const variables = {

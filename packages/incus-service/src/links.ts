@@ -2,6 +2,7 @@ import {
   callName,
   ConfigError,
   hostOf,
+  isCluster,
   remapToRemote,
   type Link,
   type NetworkAttachment,
@@ -98,7 +99,7 @@ export interface LinkConsumer {
  * environment that declares none), on a cluster only when both are pinned to the same member.
  */
 function sameMember(site: Site | undefined, a: string | undefined, b: string | undefined) {
-  if (!site || site.hosts.length <= 1) return true;
+  if (!isCluster(site)) return true;
   return a !== undefined && a === b;
 }
 
@@ -304,8 +305,8 @@ function resolve(consumer: LinkConsumer, target: Reachable, arg: string): Resolv
       if (consumer.network?.mode === 'physical' && host)
         if (!otherMembers(site, consumer.targetNode, host.name))
           return fail(
-            `${why}, and ${consumer.name} is on the ${consumer.network.role} macvlan, which cannot reach its own host's address (${host.name}, ${host.lanAddress})${site.hosts.length > 1 && consumer.targetNode === undefined ? ' and Incus may place it there' : ''}`,
-            site.hosts.length > 1
+            `${why}, and ${consumer.name} is on the ${consumer.network.role} macvlan, which cannot reach its own host's address (${host.name}, ${host.lanAddress})${isCluster(site) && consumer.targetNode === undefined ? ' and Incus may place it there' : ''}`,
+            isCluster(site)
               ? `pin ${consumer.name} with targetNode to a member other than ${host.name}`
               : `attach ${consumer.name} to a bridge network, or leave out this link`,
           );
@@ -331,7 +332,7 @@ function resolve(consumer: LinkConsumer, target: Reachable, arg: string): Resolv
 
     // A bridge exists on every member as a segment of its own, with its own DNS and addresses.
     if (consumer.network?.role === at.network.role) {
-      if (together) return incusDns(site && site.hosts.length > 1 ? ` on ${at.targetNode}` : '');
+      if (together) return incusDns(isCluster(site) ? ` on ${at.targetNode}` : '');
       return publishedHere(
         `${at.network.role} is a bridge per member and ${consumer.name} ${consumerWhere}`,
       );
